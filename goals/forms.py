@@ -1,0 +1,37 @@
+"""Forms of the leader's and the guest's pages (contract §3 field names)."""
+
+from __future__ import annotations
+
+from django import forms
+
+from planning import limits
+
+
+class WorkshopForm(forms.Form):
+    title = forms.CharField(label="Goal", max_length=limits.TITLE_MAX, help_text="What the team will rally around.")
+    why = forms.CharField(label="Why it matters", max_length=limits.WHY_MAX, required=False, widget=forms.Textarea(attrs={"rows": 4}))
+    success_criteria = forms.CharField(
+        label="How success will be measured",
+        required=False,
+        help_text="One criterion per line, at most 20.",
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    votes_per_member = forms.IntegerField(
+        label="Dots per person",
+        min_value=limits.VOTES_PER_MEMBER_MIN,
+        max_value=limits.VOTES_PER_MEMBER_MAX,
+        initial=5,
+        required=False,
+    )
+
+    def clean_success_criteria(self) -> list[str]:
+        """One criterion per line; their number and length are checked by workshop_create."""
+        return self.cleaned_data["success_criteria"].splitlines()
+
+    def clean_votes_per_member(self) -> int:
+        value = self.cleaned_data.get("votes_per_member")
+        return 5 if value is None else value
+
+
+class JoinForm(forms.Form):
+    display_name = forms.CharField(label="Your name", max_length=limits.NAME_MAX)

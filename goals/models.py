@@ -1,0 +1,97 @@
+"""Workshops, the goal they rally around, the people in them and how they get in."""
+
+from __future__ import annotations
+
+import secrets
+
+from django.conf import settings
+from django.db import models
+
+
+def new_workshop_id() -> str:
+    """16 URL-safe characters (96 random bits): opaque, never sequential."""
+    return secrets.token_urlsafe(12)
+
+
+class Phase(models.TextChoices):
+    GATHER = "gather"
+    VOTE = "vote"
+    PLAN = "plan"
+    AGREED = "agreed"
+
+
+class Role(models.TextChoices):
+    LEADER = "leader"
+    FACILITATOR = "facilitator"
+    MEMBER = "member"
+    OBSERVER = "observer"
+
+
+class Workshop(models.Model):
+    id = models.CharField(primary_key=True, max_length=32, default=new_workshop_id, editable=False)
+    title = models.CharField(max_length=200)
+    why = models.TextField(blank=True, max_length=2000)
+    success_criteria = models.JSONField(default=list, blank=True)
+    votes_per_member = models.PositiveSmallIntegerField(default=5)
+    phase = models.CharField(max_length=10, choices=Phase.choices, default=Phase.GATHER)
+    timer_ends_at = models.DateTimeField(null=True, blank=True)
+    plan_version = models.PositiveIntegerField(default=0)
+    agreed_at = models.DateTimeField(null=True, blank=True)
+    # The seq of the last event appended; bumped under the row lock.
+    seq = models.PositiveBigIntegerField(default=0)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class MemberQuerySet(models.QuerySet["Member"]):
+    def present(self) -> MemberQuerySet:
+        return self.filter(removed_at__isnull=True)
+
+
+class Member(models.Model):
+    workshop = models.ForeignKey(Workshop, on_delete=models.CASCADE, related_name="members")
+    # Null for guests, whose membership lives in their session.
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE)
+    name = models.CharField(max_length=40)
+    role = models.CharField(max_length=12, choices=Role.choices)
+    ready = models.BooleanField(default=False)
+    joined_at = models.DateTimeField(auto_now_add=True)
+    removed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = MemberQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["workshop", "user"], name="one_membership_per_user"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.role})"
+
+
+class Invite(models.Model):
+    """An invite link. Only a hash of its token is looked up; see goals.invites."""
+
+    workshop = models.ForeignKey(Workshop, on_delete=models.CASCADE, related_name="invites")
+    role = models.CharField(max_length=12, choices=[(Role.MEMBER, "member"), (Role.OBSERVER, "observer")])
+    nonce = models.CharField(max_length=64, unique=True)
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_by = models.ForeignKey(Member, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    max_uses = models.PositiveIntegerField(null=True, blank=True)
+    uses = models.PositiveIntegerField(default=0)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.role} invite to {self.workshop_id}"

@@ -1,0 +1,131 @@
+"""The leader's and the guest's pages: landing, accounts, new workshop, join, invites."""
+
+from __future__ import annotations
+
+import json
+
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import UserCreationForm
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods
+
+from goals.access import facilitators_only
+from goals.forms import JoinForm, WorkshopForm
+from goals.invites import InviteState, find_invite, invite_create, invite_json, invite_revoke, invite_state
+from goals.members import JoinRefused, member_join, membership, session_member_ids
+from goals.models import Invite, Member, Workshop
+from goals.workshops import workshop_create
+from planning.errors import BadRequest, DomainError, Invalid, error_response
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    led: list[Member] = []
+    joined: list[Member] = []
+    guest_ids = list(session_member_ids(request.session).values())
+    query = Q(pk__in=guest_ids)
+    if request.user.is_authenticated:
+        query |= Q(user=request.user)
+    if request.user.is_authenticated or guest_ids:
+        for member in Member.objects.present().filter(query).select_related("workshop").order_by("-workshop__created_at"):
+            (led if member.role == "leader" else joined).append(member)
+    return render(request, "goals/home.html", {"led": led, "joined": joined})
+
+
+@require_http_methods(["GET", "POST"])
+def signup(request: HttpRequest) -> HttpResponse:
+    form = UserCreationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = form.save()
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        return redirect(request.GET.get("next") or "home")
+    return render(request, "registration/signup.html", {"form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def workshop_new(request: HttpRequest) -> HttpResponse:
+    form = WorkshopForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            workshop = workshop_create(user=request.user, **form.cleaned_data)
+        except Invalid as error:
+            form.add_error(error.detail["field"] if error.detail["field"] in form.fields else None, error.message)
+        else:
+            return redirect("board", workshop.id)
+    return render(request, "goals/workshop_new.html", {"form": form})
+
+
+def _refused(request: HttpRequest, state: InviteState | None, workshop: Workshop | None = None) -> HttpResponse:
+    status = 404 if state is None else 410
+    return render(request, "goals/join_refused.html", {"state": state and state.value, "workshop": workshop}, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+def join(request: HttpRequest, token: str) -> HttpResponse:
+    invite = find_invite(token)
+    if invite is None:
+        return _refused(request, None)
+    workshop = invite.workshop
+    existing = membership(workshop.id, user=request.user, session=request.session)
+    if existing is not None and request.method == "GET":
+        return redirect("board", workshop.id)
+    state = invite_state(invite)
+    if existing is None and state is not InviteState.VALID:
+        return _refused(request, state, workshop)
+    initial = {"display_name": request.user.get_username()} if request.user.is_authenticated else {}
+    form = JoinForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            member_join(token=token, name=form.cleaned_data["display_name"], user=request.user, session=request.session)
+        except JoinRefused as refused:
+            return _refused(request, refused.state, workshop)
+        except DomainError as error:
+            form.add_error("display_name" if error.code == "invalid" else None, error.message)
+        else:
+            return redirect("board", workshop.id)
+    status = 400 if form.errors else 200
+    return render(request, "goals/join.html", {"form": form, "workshop": workshop, "invite": invite}, status=status)
+
+
+@facilitators_only
+@require_http_methods(["GET", "POST"])
+def invites(request: HttpRequest, workshop_id: str) -> HttpResponse:
+    member: Member = request.member  # type: ignore[attr-defined]
+    if request.method == "GET":
+        listed = Invite.objects.filter(workshop_id=workshop_id, revoked_at__isnull=True)
+        return JsonResponse([invite_json(invite, request) for invite in listed], safe=False)
+    try:
+        try:
+            body = json.loads(request.body or b"{}")
+        except (ValueError, UnicodeDecodeError):
+            raise BadRequest("The body must be JSON.") from None
+        if not isinstance(body, dict):
+            raise BadRequest("The body must be a JSON object.")
+        unknown = sorted(set(body) - {"role", "expires_in_hours", "max_uses"})
+        if unknown:
+            raise BadRequest(f"Unknown field {unknown[0]}.", field=unknown[0])
+        invite = invite_create(
+            workshop=member.workshop,
+            created_by=member,
+            role=body.get("role", "member"),
+            expires_in_hours=body.get("expires_in_hours"),
+            max_uses=body.get("max_uses"),
+        )
+    except DomainError as error:
+        return error_response(error)
+    response = JsonResponse(invite_json(invite, request), status=201)
+    response["Location"] = reverse("invite", args=[workshop_id, invite_json(invite)["token"]])
+    return response
+
+
+@facilitators_only
+@require_http_methods(["DELETE"])
+def invite(request: HttpRequest, workshop_id: str, token: str) -> HttpResponse:
+    member: Member = request.member  # type: ignore[attr-defined]
+    if not invite_revoke(workshop=member.workshop, token=token):
+        return JsonResponse({"code": "not_found", "message": "There is no such invite.", "detail": {}}, status=404)
+    return HttpResponse(status=204)

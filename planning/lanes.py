@@ -1,0 +1,85 @@
+"""Lanes of the storyboard (Now, Next, Later by default), run by facilitators."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from planning import limits
+from planning.board import get_lane
+from planning.changes import FACILITATING, Change, operation
+from planning.errors import Invalid, LaneNotEmpty, LimitReached
+from planning.models import Item, Lane
+from planning.payloads import lane_json
+from planning.validation import identifier, integer, text
+
+DEFAULT_LANES = ("Now", "Next", "Later")
+
+
+def _facilitate(change: Change) -> None:
+    change.require_role(FACILITATING, "Only a facilitator changes lanes.")
+    change.require_open_board()
+
+
+def _title(value: Any) -> str:
+    return text(value, "title", min_length=1, max_length=limits.LANE_TITLE_MAX)
+
+
+def _ordered(change: Change) -> list[Lane]:
+    return list(Lane.objects.filter(workshop=change.workshop).order_by("position", "id"))
+
+
+def _renumber(lanes: list[Lane]) -> None:
+    for index, lane in enumerate(lanes):
+        lane.position = index
+    Lane.objects.bulk_update(lanes, ["position"])
+
+
+@operation
+def lane_add(change: Change, *, title: Any) -> None:
+    _facilitate(change)
+    title = _title(title)
+    count = Lane.objects.filter(workshop=change.workshop).count()
+    if count >= limits.MAX_LANES:
+        raise LimitReached(f"A workshop holds at most {limits.MAX_LANES} lanes.")
+    lane = Lane.objects.create(workshop=change.workshop, title=title, position=count)
+    change.emit("lane.added", {"lane": lane_json(lane)})
+
+
+@operation
+def lane_rename(change: Change, *, lane: Any, title: Any) -> None:
+    _facilitate(change)
+    target = get_lane(change.workshop, identifier(lane, "lane"))
+    title = _title(title)
+    if target.title == title:
+        return
+    target.title = title
+    target.save(update_fields=["title"])
+    change.emit("lane.renamed", {"lane": lane_json(target)})
+
+
+@operation
+def lane_move(change: Change, *, lane: Any, index: Any) -> None:
+    _facilitate(change)
+    target = get_lane(change.workshop, identifier(lane, "lane"))
+    index = integer(index, "index")
+    lanes = [other for other in _ordered(change) if other.id != target.id]
+    index = max(0, min(index, len(lanes)))
+    if target.position == index:
+        return
+    lanes.insert(index, target)
+    _renumber(lanes)
+    change.emit("lane.moved", {"lane": target.id, "index": index})
+
+
+@operation
+def lane_delete(change: Change, *, lane: Any) -> None:
+    _facilitate(change)
+    target = get_lane(change.workshop, identifier(lane, "lane"))
+    if Item.objects.filter(lane=target).exists():
+        raise LaneNotEmpty(lane=target.id)
+    lanes = [other for other in _ordered(change) if other.id != target.id]
+    if not lanes:
+        raise Invalid("lane", "A workshop keeps at least one lane.")
+    target.delete()
+    _renumber(lanes)
+    change.emit("lane.deleted", {"lane": target.id})

@@ -1,0 +1,21 @@
+"""Size limits of one workshop (contract section 4, `limit`)."""
+
+from typing import Final
+
+MAX_ITEMS: Final = 2000
+MAX_LANES: Final = 20
+MAX_MEMBERS: Final = 1000
+
+TITLE_MAX: Final = 200
+NOTES_MAX: Final = 4000
+LANE_TITLE_MAX: Final = 80
+NAME_MAX: Final = 40
+WHY_MAX: Final = 2000
+CRITERIA_MAX: Final = 20
+
+VOTES_PER_MEMBER_MIN: Final = 1
+VOTES_PER_MEMBER_MAX: Final = 20
+
+# A countdown of 10 s to 2 h: shorter is no meeting step, longer no timebox.
+TIMER_MIN_SECONDS: Final = 10
+TIMER_MAX_SECONDS: Final = 2 * 60 * 60

@@ -1,0 +1,174 @@
+"""The board (lanes, items, votes, owners), its event log and the plan versions."""
+
+from __future__ import annotations
+
+from django.db import models
+
+from goals.models import Member, Workshop
+
+
+class ItemStatus(models.TextChoices):
+    PROPOSED = "proposed"
+    ACCEPTED = "accepted"
+    DROPPED = "dropped"
+
+
+class Lane(models.Model):
+    workshop = models.ForeignKey(Workshop, on_delete=models.CASCADE, related_name="lanes")
+    title = models.CharField(max_length=80)
+    position = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Item(models.Model):
+    workshop = models.ForeignKey(Workshop, on_delete=models.CASCADE, related_name="items")
+    lane = models.ForeignKey(Lane, on_delete=models.PROTECT, related_name="items")
+    position = models.PositiveIntegerField()
+    title = models.CharField(max_length=200)
+    notes = models.TextField(blank=True, max_length=4000)
+    due = models.DateField(null=True, blank=True)
+    criterion = models.PositiveSmallIntegerField(null=True, blank=True)
+    status = models.CharField(max_length=10, choices=ItemStatus.choices, default=ItemStatus.PROPOSED)
+    author = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="authored_items")
+    # Bumped by content edits only, so that a move never makes an edit conflict.
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["lane__position", "position", "id"]
+        indexes = [models.Index(fields=["workshop", "lane", "position"])]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Vote(models.Model):
+    """The dots one member put on one item."""
+
+    workshop = models.ForeignKey(Workshop, on_delete=models.CASCADE, related_name="+")
+    item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="votes")
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="votes")
+    dots = models.PositiveSmallIntegerField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["item", "member"], name="one_vote_row_per_item_member")]
+
+    def __str__(self) -> str:
+        return f"{self.dots} on {self.item_id} by {self.member_id}"
+
+
+class Ownership(models.Model):
+    """A member who owns an item; `id` order is claim order."""
+
+    workshop = models.ForeignKey(Workshop, on_delete=models.CASCADE, related_name="+")
+    item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="ownerships")
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="ownerships")
+    claimed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [models.UniqueConstraint(fields=["item", "member"], name="one_ownership_per_item_member")]
+
+    def __str__(self) -> str:
+        return f"{self.member_id} owns {self.item_id}"
+
+
+class ConfidenceCheck(models.Model):
+    """A fist-of-five round; the newest one of a workshop is the one shown."""
+
+    workshop = models.ForeignKey(Workshop, on_delete=models.CASCADE, related_name="confidence_checks")
+    opened_at = models.DateTimeField(auto_now_add=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    histogram = models.JSONField(null=True, blank=True)
+    mean = models.FloatField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"confidence check {self.pk} of {self.workshop_id}"
+
+
+class ConfidenceAnswer(models.Model):
+    confidence = models.ForeignKey(ConfidenceCheck, on_delete=models.CASCADE, related_name="answers")
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="+")
+    score = models.PositiveSmallIntegerField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["confidence", "member"], name="one_answer_per_check_member")]
+
+    def __str__(self) -> str:
+        return f"{self.score} from {self.member_id}"
+
+
+class Event(models.Model):
+    """The workshop's log: one row per change, numbered by a gapless seq."""
+
+    workshop = models.ForeignKey(Workshop, on_delete=models.CASCADE, related_name="events")
+    seq = models.PositiveBigIntegerField()
+    name = models.CharField(max_length=40)
+    actor = models.ForeignKey(Member, null=True, on_delete=models.SET_NULL, related_name="+")
+    ref = models.CharField(max_length=64, null=True, blank=True)
+    data = models.JSONField()
+    # Extra fields only one member may see (which item they voted on), merged
+    # into the event for that member's own sockets: {"member": id, "data": {...}}.
+    private = models.JSONField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["seq"]
+        constraints = [models.UniqueConstraint(fields=["workshop", "seq"], name="gapless_seq_per_workshop")]
+
+    def __str__(self) -> str:
+        return f"{self.workshop_id}#{self.seq} {self.name}"
+
+
+class OpReceipt(models.Model):
+    """That a member's op with this ref was committed, and the seq it was acked with."""
+
+    workshop = models.ForeignKey(Workshop, on_delete=models.CASCADE, related_name="+")
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="+")
+    ref = models.CharField(max_length=64)
+    seq = models.PositiveBigIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["workshop", "member", "ref"], name="one_receipt_per_ref")]
+
+    def __str__(self) -> str:
+        return f"{self.member_id}:{self.ref} -> {self.seq}"
+
+
+class PlanVersion(models.Model):
+    """An agreed plan, frozen as it stood; never changed after it is written."""
+
+    workshop = models.ForeignKey(Workshop, on_delete=models.CASCADE, related_name="plan_versions")
+    number = models.PositiveIntegerField()
+    agreed_at = models.DateTimeField()
+    agreed_by = models.ForeignKey(Member, null=True, on_delete=models.SET_NULL, related_name="+")
+    content = models.JSONField()
+
+    class Meta:
+        ordering = ["number"]
+        constraints = [models.UniqueConstraint(fields=["workshop", "number"], name="one_plan_version_number")]
+
+    def __str__(self) -> str:
+        return f"{self.workshop_id} v{self.number}"
+
+
+class Connection(models.Model):
+    """An open websocket, so that presence is shared by every process."""
+
+    workshop = models.ForeignKey(Workshop, on_delete=models.CASCADE, related_name="+")
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="connections")
+    channel_name = models.CharField(max_length=200, unique=True)
+    connected_at = models.DateTimeField(auto_now_add=True)
+    seen_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return self.channel_name

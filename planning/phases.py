@@ -1,0 +1,70 @@
+"""The phases a workshop walks through, and what each one allows (contract §2)."""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+from goals.models import Member, Phase
+from planning.board import tally_by_item
+from planning.changes import FACILITATING, Change, now, operation
+from planning.errors import UnownedItems, WrongPhase
+from planning.models import Item, ItemStatus, Ownership, PlanVersion
+from planning.plan import current_plan
+from planning.validation import choice
+
+EDITING_PHASES: Final = frozenset({Phase.GATHER, Phase.PLAN})
+VOTING_PHASES: Final = frozenset({Phase.VOTE})
+CLAIMING_PHASES: Final = frozenset({Phase.GATHER, Phase.VOTE, Phase.PLAN})
+CONFIDENCE_PHASES: Final = frozenset({Phase.PLAN})
+
+
+def require_plan_phase(change: Change, message: str) -> None:
+    change.require_phase({Phase.PLAN}, message)
+
+
+def _check_agreeable(change: Change) -> None:
+    accepted = list(
+        Item.objects.filter(workshop=change.workshop, status=ItemStatus.ACCEPTED)
+        .order_by("lane__position", "position")
+        .values_list("id", flat=True)
+    )
+    owned = set(Ownership.objects.filter(item_id__in=accepted).values_list("item_id", flat=True))
+    unowned = [item_id for item_id in accepted if item_id not in owned]
+    if not accepted:
+        raise UnownedItems("Accept at least one item before agreeing the plan.", items=[])
+    if unowned:
+        raise UnownedItems(items=unowned)
+
+
+@operation
+def phase_set(change: Change, *, phase: Any) -> None:
+    change.require_role(FACILITATING, "Only a facilitator moves the workshop between phases.")
+    phase = choice(phase, "phase", frozenset(Phase.values))
+    workshop = change.workshop
+    previous = workshop.phase
+    if phase == previous:
+        return
+    if previous == Phase.AGREED and phase != Phase.PLAN:
+        raise WrongPhase("An agreed plan can only be reopened into the plan phase.")
+    data: dict[str, Any] = {"phase": phase}
+    if phase == Phase.AGREED:
+        _check_agreeable(change)
+        workshop.plan_version += 1
+        workshop.agreed_at = now()
+        data |= {"plan_version": workshop.plan_version, "agreed_at": workshop.agreed_at.isoformat()}
+    workshop.phase = phase
+    workshop.save(update_fields=["phase", "plan_version", "agreed_at"])
+    Member.objects.filter(workshop=workshop, ready=True).update(ready=False)
+    change.emit("phase.changed", data)
+    if previous == Phase.VOTE:
+        tallies = tally_by_item(workshop)
+        item_ids = Item.objects.filter(workshop=workshop).values_list("id", flat=True)
+        change.emit("votes.revealed", {"votes": {str(item_id): tallies.get(item_id, 0) for item_id in item_ids}})
+    if phase == Phase.AGREED:
+        PlanVersion.objects.create(
+            workshop=workshop,
+            number=workshop.plan_version,
+            agreed_at=workshop.agreed_at,
+            agreed_by=change.member,
+            content=current_plan(workshop, agreed_by=change.member),
+        )

@@ -1,0 +1,99 @@
+"""The board as one viewer sees it: the contract's `snapshot` object.
+
+It runs a fixed number of queries whatever the size of the board, and reads
+under a share lock on the workshop row so that `seq` and the state agree
+(no op can commit between the queries).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django.db import connection, transaction
+from django.db.models import Count, Sum
+
+from goals.models import Member, Workshop
+from planning.board import owners_by_item, tallies_hidden, tally_by_item
+from planning.changes import now
+from planning.errors import NotFound
+from planning.models import ConfidenceAnswer, ConfidenceCheck, Connection, Item, Lane, Vote
+from planning.payloads import confidence_json, item_json, lane_json, member_json, workshop_json
+
+# A socket whose process has not touched its row for this long is gone
+# (a killed process cannot delete its rows); consumers refresh well within it.
+PRESENCE_TIMEOUT = timedelta(seconds=90)
+
+
+def confidence_state(workshop: Workshop) -> dict[str, Any]:
+    check = (
+        ConfidenceCheck.objects.filter(workshop=workshop)
+        .annotate(answer_count=Count("answers"))
+        .order_by("-id")
+        .first()
+    )
+    return confidence_json(check, check.answer_count if check else 0)
+
+
+def online_member_ids(workshop_id: str) -> list[int]:
+    return sorted(
+        set(
+            Connection.objects.filter(
+                workshop_id=workshop_id, seen_at__gte=now() - PRESENCE_TIMEOUT, member__removed_at__isnull=True
+            ).values_list("member_id", flat=True)
+        )
+    )
+
+
+def _read_workshop(workshop_id: str) -> Workshop:
+    """The workshop row under a share lock: ops (FOR UPDATE) wait, other readers do not."""
+    if connection.vendor == "postgresql":
+        rows = list(Workshop.objects.raw(f"SELECT * FROM {Workshop._meta.db_table} WHERE id = %s FOR SHARE", [workshop_id]))
+    else:
+        rows = list(Workshop.objects.filter(pk=workshop_id))
+    if not rows:
+        raise NotFound("There is no such workshop.")
+    return rows[0]
+
+
+def build_snapshot(workshop_id: str, member_id: int) -> dict[str, Any]:
+    with transaction.atomic():
+        workshop = _read_workshop(workshop_id)
+        members = list(Member.objects.present().filter(workshop=workshop).annotate(used=Sum("votes__dots")))
+        me = next((member for member in members if member.id == member_id), None)
+        if me is None:
+            raise NotFound("There is no such workshop.")
+        hidden = tallies_hidden(workshop)
+        tallies = {} if hidden else tally_by_item(workshop)
+        owners = owners_by_item(workshop)
+        lanes = list(Lane.objects.filter(workshop=workshop).order_by("position", "id"))
+        items = list(Item.objects.filter(workshop=workshop).order_by("lane__position", "lane_id", "position", "id"))
+        my_votes = {str(item_id): dots for item_id, dots in Vote.objects.filter(member_id=me.id).values_list("item_id", "dots")}
+        confidence = confidence_state(workshop)
+        my_score = (
+            ConfidenceAnswer.objects.filter(member_id=me.id, confidence__workshop=workshop, confidence__closed_at__isnull=True)
+            .values_list("score", flat=True)
+            .first()
+        )
+        online = online_member_ids(workshop.id)
+    used = me.used or 0
+    return {
+        "type": "snapshot",
+        "seq": workshop.seq,
+        "server_time": now().isoformat(),
+        "me": {
+            "member": me.id,
+            "role": me.role,
+            "votes": my_votes,
+            "votes_left": max(workshop.votes_per_member - used, 0),
+            "confidence": my_score,
+        },
+        "workshop": workshop_json(workshop, confidence=confidence),
+        "lanes": [lane_json(lane) for lane in lanes],
+        "items": [
+            item_json(item, owners=owners.get(item.id, []), votes=None if hidden else tallies.get(item.id, 0))
+            for item in items
+        ],
+        "members": [{**member_json(member), "used": member.used or 0} for member in members],
+        "online": online,
+    }

@@ -1,0 +1,30 @@
+"""The shared countdown: everyone sees the same end time, counted down locally."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from planning import limits
+from planning.changes import FACILITATING, Change, now, operation
+from planning.payloads import iso
+from planning.validation import integer
+
+
+@operation
+def timer_start(change: Change, *, seconds: Any) -> None:
+    change.require_role(FACILITATING, "Only a facilitator runs the timer.")
+    seconds = integer(seconds, "seconds", minimum=limits.TIMER_MIN_SECONDS, maximum=limits.TIMER_MAX_SECONDS)
+    change.workshop.timer_ends_at = now() + timedelta(seconds=seconds)
+    change.workshop.save(update_fields=["timer_ends_at"])
+    change.emit("timer.changed", {"timer": {"ends_at": iso(change.workshop.timer_ends_at)}})
+
+
+@operation
+def timer_stop(change: Change) -> None:
+    change.require_role(FACILITATING, "Only a facilitator runs the timer.")
+    if change.workshop.timer_ends_at is None:
+        return
+    change.workshop.timer_ends_at = None
+    change.workshop.save(update_fields=["timer_ends_at"])
+    change.emit("timer.changed", {"timer": None})

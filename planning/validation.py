@@ -1,0 +1,86 @@
+"""Type and range checks shared by every operation.
+
+A value of the wrong JSON type is `bad_request`; a value of the right type
+but out of range is `invalid` naming the field. Text is stripped first, so a
+title of spaces counts as empty.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, Final
+
+from planning.errors import BadRequest, Invalid
+
+
+class _Unset:
+    def __repr__(self) -> str:
+        return "UNSET"
+
+
+UNSET: Final = _Unset()
+
+
+def text(value: Any, field: str, *, min_length: int, max_length: int) -> str:
+    if not isinstance(value, str):
+        raise BadRequest(f"`{field}` must be a string.", field=field)
+    value = value.strip()
+    if "\x00" in value:
+        raise Invalid(field, f"`{field}` may not contain NUL characters.")
+    if not min_length <= len(value) <= max_length:
+        if min_length and not value:
+            raise Invalid(field, f"`{field}` may not be empty.")
+        raise Invalid(field, f"`{field}` must be {min_length}–{max_length} characters.")
+    return value
+
+
+def integer(value: Any, field: str, *, minimum: int | None = None, maximum: int | None = None) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise BadRequest(f"`{field}` must be an integer.", field=field)
+    if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
+        raise Invalid(field, f"`{field}` must be between {minimum} and {maximum}.")
+    return value
+
+
+def identifier(value: Any, field: str) -> int:
+    """An id from the snapshot; one that cannot exist is simply not found later."""
+    return integer(value, field)
+
+
+def boolean(value: Any, field: str) -> bool:
+    if not isinstance(value, bool):
+        raise BadRequest(f"`{field}` must be true or false.", field=field)
+    return value
+
+
+def optional_date(value: Any, field: str) -> date | None:
+    if value is None:
+        return None
+    if isinstance(value, date):
+        return value
+    if not isinstance(value, str):
+        raise BadRequest(f"`{field}` must be an ISO date string or null.", field=field)
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise Invalid(field, f"`{field}` must be a date like 2026-12-31.") from None
+
+
+def choice(value: Any, field: str, choices: set[str] | frozenset[str]) -> str:
+    if not isinstance(value, str):
+        raise BadRequest(f"`{field}` must be a string.", field=field)
+    if value not in choices:
+        raise Invalid(field, f"`{field}` must be one of {', '.join(sorted(choices))}.")
+    return value
+
+
+def criteria_list(value: Any, field: str = "success_criteria") -> list[str]:
+    """Success criteria: at most 20 non-empty lines of at most 200 characters."""
+    if not isinstance(value, list) or not all(isinstance(entry, str) for entry in value):
+        raise BadRequest(f"`{field}` must be a list of strings.", field=field)
+    cleaned = [entry.strip() for entry in value if entry.strip()]
+    if len(cleaned) > 20:
+        raise Invalid(field, "At most 20 success criteria.")
+    if any(len(entry) > 200 for entry in cleaned):
+        raise Invalid(field, "Each success criterion is at most 200 characters.")
+    return cleaned

@@ -1,0 +1,93 @@
+"""The storyboard page, the state API and the health check."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from goals.access import members_only
+from goals.invites import current_member_invite, invite_url
+from goals.models import Member
+from planning.changes import FACILITATING
+from planning.snapshot import build_snapshot
+
+logger = logging.getLogger(__name__)
+
+
+@require_GET
+@members_only()
+def board(request: HttpRequest, workshop_id: str) -> HttpResponse:
+    member: Member = request.member  # type: ignore[attr-defined]
+    snapshot = build_snapshot(workshop_id, member.id)
+    invite_link = ""
+    if member.role in FACILITATING:
+        invite = current_member_invite(member.workshop)
+        invite_link = invite_url(invite, request) if invite else ""
+    names = {entry["id"]: entry["name"] for entry in snapshot["members"]}
+    lanes = [
+        {
+            **lane,
+            "items": [
+                {**item, "owner_names": [names.get(owner, "?") for owner in item["owners"]]}
+                for item in snapshot["items"]
+                if item["lane"] == lane["id"]
+            ],
+        }
+        for lane in snapshot["lanes"]
+    ]
+    return render(
+        request,
+        "planning/board.html",
+        {"snapshot": snapshot, "lanes": lanes, "member": member, "invite_url": invite_link, "criteria": snapshot["workshop"]["success_criteria"]},
+    )
+
+
+@require_GET
+@never_cache
+@members_only()
+def state(request: HttpRequest, workshop_id: str) -> HttpResponse:
+    member: Member = request.member  # type: ignore[attr-defined]
+    return JsonResponse(build_snapshot(workshop_id, member.id), json_dumps_params={"ensure_ascii": False})
+
+
+def _database_ok() -> bool:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            return cursor.fetchone() == (1,)
+    except Exception:
+        logger.exception("health check: database")
+        return False
+
+
+async def _layer_roundtrip() -> bool:
+    layer = get_channel_layer()
+    channel = await layer.new_channel("healthz.")
+    token = uuid.uuid4().hex
+    await layer.send(channel, {"type": "healthz", "token": token})
+    message = await layer.receive(channel)
+    return message.get("token") == token
+
+
+def _channel_layer_ok() -> bool:
+    try:
+        return async_to_sync(_layer_roundtrip)()
+    except Exception:
+        logger.exception("health check: channel layer")
+        return False
+
+
+@require_GET
+@never_cache
+def healthz(request: HttpRequest) -> HttpResponse:
+    checks = {"database": _database_ok(), "channel_layer": _channel_layer_ok()}
+    ok = all(checks.values())
+    return JsonResponse({"ok": ok, **{name: "ok" if good else "down" for name, good in checks.items()}}, status=200 if ok else 503)

@@ -1,0 +1,19 @@
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from goals import views as goals_views
+from planning import views as planning_views
+
+urlpatterns = [
+    path("", goals_views.home, name="home"),
+    path("accounts/signup/", goals_views.signup, name="signup"),
+    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("workshops/new/", goals_views.workshop_new, name="workshop_new"),
+    path("w/<str:workshop_id>/", planning_views.board, name="board"),
+    path("join/<str:token>/", goals_views.join, name="join"),
+    path("api/w/<str:workshop_id>/state", planning_views.state, name="state"),
+    path("api/w/<str:workshop_id>/invites", goals_views.invites, name="invites"),
+    path("api/w/<str:workshop_id>/invites/<str:token>", goals_views.invite, name="invite"),
+    path("healthz", planning_views.healthz, name="healthz"),
+]
