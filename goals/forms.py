@@ -9,7 +9,9 @@ from planning import limits
 
 class WorkshopForm(forms.Form):
     title = forms.CharField(label="Goal", max_length=limits.TITLE_MAX, help_text="What the team will rally around.")
-    why = forms.CharField(label="Why it matters", max_length=limits.WHY_MAX, required=False, widget=forms.Textarea(attrs={"rows": 4}))
+    why = forms.CharField(
+        label="Why it matters", max_length=limits.WHY_MAX, required=False, widget=forms.Textarea(attrs={"rows": 4})
+    )
     success_criteria = forms.CharField(
         label="How success will be measured",
         required=False,

@@ -88,7 +88,9 @@ def invite_create(
     if max_uses is not None:
         max_uses = integer(max_uses, "max_uses", minimum=1, maximum=MAX_USES)
     nonce = secrets.token_hex(16)
-    invite = Invite(workshop=workshop, role=role, nonce=nonce, created_by=created_by, expires_at=expires_at, max_uses=max_uses)
+    invite = Invite(
+        workshop=workshop, role=role, nonce=nonce, created_by=created_by, expires_at=expires_at, max_uses=max_uses
+    )
     invite.token_hash = hash_token(token_for(invite))
     invite.save()
     return invite

@@ -35,7 +35,9 @@ def remember_in_session(session: SessionBase, member: Member) -> None:
     session[SESSION_KEY] = members
 
 
-def membership(workshop_id: str, *, user: AbstractBaseUser | AnonymousUser | None, session: SessionBase | None) -> Member | None:
+def membership(
+    workshop_id: str, *, user: AbstractBaseUser | AnonymousUser | None, session: SessionBase | None
+) -> Member | None:
     """The present member this visitor is in the workshop, or None."""
     queryset = Member.objects.present().select_related("workshop").filter(workshop_id=workshop_id)
     if user is not None and user.is_authenticated:

@@ -30,7 +30,9 @@ def home(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         query |= Q(user=request.user)
     if request.user.is_authenticated or guest_ids:
-        for member in Member.objects.present().filter(query).select_related("workshop").order_by("-workshop__created_at"):
+        for member in (
+            Member.objects.present().filter(query).select_related("workshop").order_by("-workshop__created_at")
+        ):
             (led if member.role == "leader" else joined).append(member)
     return render(request, "goals/home.html", {"led": led, "joined": joined})
 
@@ -61,7 +63,9 @@ def workshop_new(request: HttpRequest) -> HttpResponse:
 
 def _refused(request: HttpRequest, state: InviteState | None, workshop: Workshop | None = None) -> HttpResponse:
     status = 404 if state is None else 410
-    return render(request, "goals/join_refused.html", {"state": state and state.value, "workshop": workshop}, status=status)
+    return render(
+        request, "goals/join_refused.html", {"state": state and state.value, "workshop": workshop}, status=status
+    )
 
 
 @require_http_methods(["GET", "POST"])

@@ -70,4 +70,3 @@ def goal_edit(change: Change, *, title: Any = UNSET, why: Any = UNSET, success_c
     # Items that served a criterion which no longer exists serve none.
     Item.objects.filter(workshop=workshop, criterion__gte=len(workshop.success_criteria)).update(criterion=None)
     change.emit("goal.edited", {"workshop": workshop_json(workshop, confidence=confidence_state(workshop))})
-

@@ -44,7 +44,9 @@ def owners_of(item: Item) -> list[int]:
 
 def owners_by_item(workshop: Workshop) -> dict[int, list[int]]:
     owners: dict[int, list[int]] = defaultdict(list)
-    for item_id, member_id in Ownership.objects.filter(workshop=workshop).order_by("id").values_list("item_id", "member_id"):
+    for item_id, member_id in (
+        Ownership.objects.filter(workshop=workshop).order_by("id").values_list("item_id", "member_id")
+    ):
         owners[item_id].append(member_id)
     return owners
 
@@ -77,9 +79,7 @@ def renumber(lane_id: int, ordered_ids: list[int]) -> None:
     """Write positions 0..n-1 for the given order, touching only rows that moved."""
     current = dict(Item.objects.filter(lane_id=lane_id).values_list("id", "position"))
     changed = [
-        Item(id=item_id, position=index)
-        for index, item_id in enumerate(ordered_ids)
-        if current.get(item_id) != index
+        Item(id=item_id, position=index) for index, item_id in enumerate(ordered_ids) if current.get(item_id) != index
     ]
     if changed:
         Item.objects.bulk_update(changed, ["position"])

@@ -30,7 +30,14 @@ def event_frame(event: Any, *, for_member: int | None = None) -> dict[str, Any]:
     data = event.data
     if event.private and for_member is not None and event.private["member"] == for_member:
         data = {**data, **event.private["data"]}
-    return {"type": "event", "seq": event.seq, "name": event.name, "actor": event.actor_id, "ref": event.ref, "data": data}
+    return {
+        "type": "event",
+        "seq": event.seq,
+        "name": event.name,
+        "actor": event.actor_id,
+        "ref": event.ref,
+        "data": data,
+    }
 
 
 def publish(workshop_id: str, events: list[Any]) -> None:
@@ -45,7 +52,10 @@ def publish(workshop_id: str, events: list[Any]) -> None:
                 "seq": event.seq,
                 "text": encode(event_frame(event)),
                 "private": (
-                    {"member": event.private["member"], "text": encode(event_frame(event, for_member=event.private["member"]))}
+                    {
+                        "member": event.private["member"],
+                        "text": encode(event_frame(event, for_member=event.private["member"])),
+                    }
                     if event.private
                     else None
                 ),

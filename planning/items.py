@@ -10,8 +10,8 @@ from planning.board import get_item, get_lane, item_payload, lane_item_ids, renu
 from planning.changes import FACILITATING, PARTICIPATING, Change, operation
 from planning.errors import Conflict, Forbidden, Invalid, LimitReached
 from planning.models import Item, ItemStatus, Vote
-from planning.phases import EDITING_PHASES, require_plan_phase
 from planning.payloads import item_json
+from planning.phases import EDITING_PHASES, require_plan_phase
 from planning.validation import UNSET, choice, identifier, integer, optional_date, text
 
 
@@ -151,4 +151,3 @@ def item_status(change: Change, *, item: Any, status: Any) -> None:
     target.status = status
     target.save(update_fields=["status"])
     change.emit("item.status", {"item": target.id, "status": status})
-

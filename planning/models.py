@@ -113,7 +113,7 @@ class Event(models.Model):
     seq = models.PositiveBigIntegerField()
     name = models.CharField(max_length=40)
     actor = models.ForeignKey(Member, null=True, on_delete=models.SET_NULL, related_name="+")
-    ref = models.CharField(max_length=64, null=True, blank=True)
+    ref = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001 (null: not caused by an op)
     data = models.JSONField()
     # Extra fields only one member may see (which item they voted on), merged
     # into the event for that member's own sockets: {"member": id, "data": {...}}.

@@ -44,13 +44,10 @@ def current_plan(workshop: Workshop, *, agreed_by: Member | None = None) -> dict
         "agreed_at": iso(workshop.agreed_at) if agreed_by else None,
         "agreed_by": agreed_by.name if agreed_by else None,
         "lanes": [
-            {"title": lane.title, "items": [item_doc(item, lane) for item in items_by_lane[lane.id]]}
-            for lane in lanes
+            {"title": lane.title, "items": [item_doc(item, lane) for item in items_by_lane[lane.id]]} for lane in lanes
         ],
         "participants": [
-            {"name": member.name, "role": member.role}
-            for member in members.values()
-            if member.removed_at is None
+            {"name": member.name, "role": member.role} for member in members.values() if member.removed_at is None
         ],
         "confidence": {"histogram": check.histogram, "mean": check.mean} if check else None,
         "statuses": [status.value for status in ItemStatus],

@@ -45,10 +45,13 @@ def online_member_ids(workshop_id: str) -> list[int]:
     )
 
 
+_SELECT_FOR_SHARE = f"SELECT * FROM {Workshop._meta.db_table} WHERE id = %s FOR SHARE"  # noqa: S608 (no user input)
+
+
 def _read_workshop(workshop_id: str) -> Workshop:
     """The workshop row under a share lock: ops (FOR UPDATE) wait, other readers do not."""
     if connection.vendor == "postgresql":
-        rows = list(Workshop.objects.raw(f"SELECT * FROM {Workshop._meta.db_table} WHERE id = %s FOR SHARE", [workshop_id]))
+        rows = list(Workshop.objects.raw(_SELECT_FOR_SHARE, [workshop_id]))
     else:
         rows = list(Workshop.objects.filter(pk=workshop_id))
     if not rows:
@@ -68,10 +71,14 @@ def build_snapshot(workshop_id: str, member_id: int) -> dict[str, Any]:
         owners = owners_by_item(workshop)
         lanes = list(Lane.objects.filter(workshop=workshop).order_by("position", "id"))
         items = list(Item.objects.filter(workshop=workshop).order_by("lane__position", "lane_id", "position", "id"))
-        my_votes = {str(item_id): dots for item_id, dots in Vote.objects.filter(member_id=me.id).values_list("item_id", "dots")}
+        my_votes = {
+            str(item_id): dots for item_id, dots in Vote.objects.filter(member_id=me.id).values_list("item_id", "dots")
+        }
         confidence = confidence_state(workshop)
         my_score = (
-            ConfidenceAnswer.objects.filter(member_id=me.id, confidence__workshop=workshop, confidence__closed_at__isnull=True)
+            ConfidenceAnswer.objects.filter(
+                member_id=me.id, confidence__workshop=workshop, confidence__closed_at__isnull=True
+            )
             .values_list("score", flat=True)
             .first()
         )

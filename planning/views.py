@@ -46,7 +46,13 @@ def board(request: HttpRequest, workshop_id: str) -> HttpResponse:
     return render(
         request,
         "planning/board.html",
-        {"snapshot": snapshot, "lanes": lanes, "member": member, "invite_url": invite_link, "criteria": snapshot["workshop"]["success_criteria"]},
+        {
+            "snapshot": snapshot,
+            "lanes": lanes,
+            "member": member,
+            "invite_url": invite_link,
+            "criteria": snapshot["workshop"]["success_criteria"],
+        },
     )
 
 
@@ -90,4 +96,6 @@ def _channel_layer_ok() -> bool:
 def healthz(request: HttpRequest) -> HttpResponse:
     checks = {"database": _database_ok(), "channel_layer": _channel_layer_ok()}
     ok = all(checks.values())
-    return JsonResponse({"ok": ok, **{name: "ok" if good else "down" for name, good in checks.items()}}, status=200 if ok else 503)
+    return JsonResponse(
+        {"ok": ok, **{name: "ok" if good else "down" for name, good in checks.items()}}, status=200 if ok else 503
+    )

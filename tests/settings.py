@@ -9,4 +9,4 @@ import os
 os.environ.setdefault("SECRET_KEY", "tests-only-not-a-secret-" + "x" * 40)
 os.environ.setdefault("SECURE_COOKIES", "0")
 
-from workshop.settings import *  # noqa: E402, F403
+from workshop.settings import *  # noqa: F403
