@@ -14,27 +14,29 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 
 from goals.members import membership
-from goals.models import Member
 from planning.changes import FACILITATING
-
-
-def member_or_404(request: HttpRequest, workshop_id: str) -> Member:
-    member = membership(workshop_id, user=request.user, session=request.session)
-    if member is None:
-        raise Http404("No such workshop.")
-    return member
+from planning.errors import Forbidden, NotFound, error_response
 
 
 def members_only(
-    roles: frozenset[str] | None = None,
+    roles: frozenset[str] | None = None, *, api: bool = False
 ) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
-    """Resolve `request.member` for `workshop_id`; 404 for outsiders, 403 for other roles."""
+    """Resolve `request.member` for `workshop_id`; 404 for outsiders, 403 for other roles.
+
+    With `api`, the refusal is the contract's JSON error instead of a page.
+    """
 
     def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         @wraps(view)
         def wrapped(request: HttpRequest, workshop_id: str, *args: Any, **kwargs: Any) -> HttpResponse:
-            member = member_or_404(request, workshop_id)
+            member = membership(workshop_id, user=request.user, session=request.session)
+            if member is None:
+                if api:
+                    return error_response(NotFound("There is no such workshop."))
+                raise Http404("No such workshop.")
             if roles is not None and member.role not in roles:
+                if api:
+                    return error_response(Forbidden())
                 raise PermissionDenied("Your role does not allow this.")
             request.member = member  # type: ignore[attr-defined]
             return view(request, workshop_id, *args, **kwargs)
@@ -45,3 +47,5 @@ def members_only(
 
 
 facilitators_only = members_only(FACILITATING)
+api_members_only = members_only(api=True)
+api_facilitators_only = members_only(FACILITATING, api=True)

@@ -1,15 +1,19 @@
 """Who is in a workshop: joining, the ready signal, roles and removal.
 
-Guests have no account: the session maps workshop ids to their member ids.
-A logged-in user is a member through `Member.user`, on any device.
+Guests have no account: their session holds a random guest key, and a member
+row carries it (unique per workshop), so one session is one member however
+often, or however concurrently, it joins. A logged-in user is a member
+through `Member.user`, on any device.
 """
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.contrib.sessions.backends.base import SessionBase
+from django.db.models import Q, QuerySet
 
 from goals.invites import InviteState, find_invite, invite_state
 from goals.models import Member, Role
@@ -21,42 +25,40 @@ from planning.models import Ownership
 from planning.payloads import member_json
 from planning.validation import boolean, choice, identifier, text
 
-SESSION_KEY = "rallypoint_members"
+GUEST_KEY = "rallypoint_guest"
 ASSIGNABLE_ROLES = frozenset({Role.FACILITATOR, Role.MEMBER, Role.OBSERVER})
 
-
-def session_member_ids(session: SessionBase) -> dict[str, int]:
-    return dict(session.get(SESSION_KEY, {}))
+Visitor = AbstractBaseUser | AnonymousUser | None
 
 
-def remember_in_session(session: SessionBase, member: Member) -> None:
-    members = session_member_ids(session)
-    members[member.workshop_id] = member.id
-    session[SESSION_KEY] = members
+def guest_key(session: SessionBase | None, *, create: bool = False) -> str | None:
+    """The session's guest key; `create` makes one (128 random bits) if it has none."""
+    if session is None:
+        return None
+    key = session.get(GUEST_KEY)
+    if key is None and create:
+        key = session[GUEST_KEY] = secrets.token_urlsafe(16)
+    return key
 
 
-def membership(
-    workshop_id: str, *, user: AbstractBaseUser | AnonymousUser | None, session: SessionBase | None
-) -> Member | None:
-    """The present member this visitor is in the workshop, or None."""
-    queryset = Member.objects.present().select_related("workshop").filter(workshop_id=workshop_id)
-    if user is not None and user.is_authenticated:
-        member = queryset.filter(user=user).first()
-        if member is not None:
-            return member
-    if session is not None:
-        member_id = session_member_ids(session).get(workshop_id)
-        if member_id is not None:
-            return queryset.filter(pk=member_id).first()
-    return None
+def memberships(*, user: Visitor, session: SessionBase | None) -> QuerySet[Member]:
+    """Every membership of this visitor, present or removed: through their account or their session."""
+    query = Q(user=user) if user is not None and user.is_authenticated else Q(pk__in=[])
+    key = guest_key(session)
+    if key is not None:
+        query |= Q(guest_key=key)
+    return Member.objects.filter(query)
 
 
-def _former_member(workshop_id: str, user: Any, session: SessionBase | None) -> bool:
-    queryset = Member.objects.filter(workshop_id=workshop_id, removed_at__isnull=False)
-    if user is not None and user.is_authenticated and queryset.filter(user=user).exists():
-        return True
-    member_id = session_member_ids(session).get(workshop_id) if session is not None else None
-    return member_id is not None and queryset.filter(pk=member_id).exists()
+def membership(workshop_id: str, *, user: Visitor, session: SessionBase | None) -> Member | None:
+    """The present member this visitor is in the workshop, or None (an account wins over a guest)."""
+    found = memberships(user=user, session=session).present().select_related("workshop").filter(workshop_id=workshop_id)
+    return min(found, key=lambda member: member.user_id is None, default=None)
+
+
+def _former_member(workshop_id: str, user: Visitor, session: SessionBase | None) -> bool:
+    removed = memberships(user=user, session=session).filter(workshop_id=workshop_id, removed_at__isnull=False)
+    return removed.exists()
 
 
 class JoinRefused(Exception):
@@ -67,11 +69,11 @@ class JoinRefused(Exception):
         super().__init__(state.value if state else "unknown")
 
 
-def member_join(
-    *, token: str, name: Any, user: AbstractBaseUser | AnonymousUser | None, session: SessionBase | None
-) -> Member:
+def member_join(*, token: str, name: Any, user: Visitor, session: SessionBase | None) -> Member:
     """Join through an invite; the same session or account never becomes two members."""
     name = text(name, "display_name", min_length=1, max_length=limits.NAME_MAX)
+    account = user if user is not None and user.is_authenticated else None
+    key = None if account is not None else guest_key(session, create=True)
     joined: list[Member] = []
 
     def perform(change: Change) -> None:
@@ -90,10 +92,7 @@ def member_join(
         if Member.objects.present().filter(workshop=change.workshop).count() >= limits.MAX_MEMBERS:
             raise LimitReached(f"A workshop holds at most {limits.MAX_MEMBERS} members.")
         member = Member.objects.create(
-            workshop=change.workshop,
-            user=user if user is not None and user.is_authenticated else None,
-            name=name,
-            role=invite.role,
+            workshop=change.workshop, user=account, guest_key=key, name=name, role=invite.role
         )
         invite.uses += 1
         invite.save(update_fields=["uses"])
@@ -105,10 +104,7 @@ def member_join(
     if invite is None:
         raise JoinRefused(None)
     run(invite.workshop_id, None, None, perform)
-    member = joined[0]
-    if session is not None and member.user_id is None:
-        remember_in_session(session, member)
-    return member
+    return joined[0]
 
 
 @operation

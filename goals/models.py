@@ -56,8 +56,9 @@ class MemberQuerySet(models.QuerySet["Member"]):
 
 class Member(models.Model):
     workshop = models.ForeignKey(Workshop, on_delete=models.CASCADE, related_name="members")
-    # Null for guests, whose membership lives in their session.
+    # A member is either a user or a guest, whose session holds `guest_key`.
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE)
+    guest_key = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001 (null: not a guest)
     name = models.CharField(max_length=40)
     role = models.CharField(max_length=12, choices=Role.choices)
     ready = models.BooleanField(default=False)
@@ -70,6 +71,7 @@ class Member(models.Model):
         ordering = ["id"]
         constraints = [
             models.UniqueConstraint(fields=["workshop", "user"], name="one_membership_per_user"),
+            models.UniqueConstraint(fields=["workshop", "guest_key"], name="one_membership_per_guest"),
         ]
 
     def __str__(self) -> str:

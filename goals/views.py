@@ -7,33 +7,27 @@ import json
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import UserCreationForm
-from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
 
-from goals.access import facilitators_only
+from goals.access import api_facilitators_only
 from goals.forms import JoinForm, WorkshopForm
 from goals.invites import InviteState, find_invite, invite_create, invite_json, invite_revoke, invite_state
-from goals.members import JoinRefused, member_join, membership, session_member_ids
-from goals.models import Invite, Member, Workshop
+from goals.members import JoinRefused, member_join, membership, memberships
+from goals.models import Invite, Member, Role, Workshop
 from goals.workshops import workshop_create
-from planning.errors import BadRequest, DomainError, Invalid, error_response
+from planning.errors import BadRequest, DomainError, Invalid, NotFound, error_response
 
 
 def home(request: HttpRequest) -> HttpResponse:
     led: list[Member] = []
     joined: list[Member] = []
-    guest_ids = list(session_member_ids(request.session).values())
-    query = Q(pk__in=guest_ids)
-    if request.user.is_authenticated:
-        query |= Q(user=request.user)
-    if request.user.is_authenticated or guest_ids:
-        for member in (
-            Member.objects.present().filter(query).select_related("workshop").order_by("-workshop__created_at")
-        ):
-            (led if member.role == "leader" else joined).append(member)
+    mine = memberships(user=request.user, session=request.session).present().select_related("workshop")
+    for member in mine.order_by("-workshop__created_at"):
+        (led if member.role == Role.LEADER else joined).append(member)
     return render(request, "goals/home.html", {"led": led, "joined": joined})
 
 
@@ -43,7 +37,10 @@ def signup(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         user = form.save()
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-        return redirect(request.GET.get("next") or "home")
+        target = request.POST.get("next") or request.GET.get("next")
+        if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()):
+            return redirect(target)
+        return redirect("home")
     return render(request, "registration/signup.html", {"form": form})
 
 
@@ -95,7 +92,7 @@ def join(request: HttpRequest, token: str) -> HttpResponse:
     return render(request, "goals/join.html", {"form": form, "workshop": workshop, "invite": invite}, status=status)
 
 
-@facilitators_only
+@api_facilitators_only
 @require_http_methods(["GET", "POST"])
 def invites(request: HttpRequest, workshop_id: str) -> HttpResponse:
     member: Member = request.member  # type: ignore[attr-defined]
@@ -126,10 +123,10 @@ def invites(request: HttpRequest, workshop_id: str) -> HttpResponse:
     return response
 
 
-@facilitators_only
+@api_facilitators_only
 @require_http_methods(["DELETE"])
 def invite(request: HttpRequest, workshop_id: str, token: str) -> HttpResponse:
     member: Member = request.member  # type: ignore[attr-defined]
     if not invite_revoke(workshop=member.workshop, token=token):
-        return JsonResponse({"code": "not_found", "message": "There is no such invite.", "detail": {}}, status=404)
+        return error_response(NotFound("There is no such invite."))
     return HttpResponse(status=204)

@@ -13,7 +13,7 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from goals.access import members_only
+from goals.access import api_members_only, members_only
 from goals.invites import current_member_invite, invite_url
 from goals.models import Member
 from planning.changes import FACILITATING
@@ -58,7 +58,7 @@ def board(request: HttpRequest, workshop_id: str) -> HttpResponse:
 
 @require_GET
 @never_cache
-@members_only()
+@api_members_only
 def state(request: HttpRequest, workshop_id: str) -> HttpResponse:
     member: Member = request.member  # type: ignore[attr-defined]
     return JsonResponse(build_snapshot(workshop_id, member.id), json_dumps_params={"ensure_ascii": False})

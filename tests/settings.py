@@ -10,3 +10,7 @@ os.environ.setdefault("SECRET_KEY", "tests-only-not-a-secret-" + "x" * 40)
 os.environ.setdefault("SECURE_COOKIES", "0")
 
 from workshop.settings import *  # noqa: F403
+
+# Tests serve static files from the source folders; nothing is collected.
+STATIC_ROOT = None
+WHITENOISE_USE_FINDERS = True
