@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils.crypto import constant_time_compare, salted_hmac
 
 from goals.models import Invite, Member, Role, Workshop
-from planning.changes import now
+from planning import clock
 from planning.validation import choice, integer
 
 _SALT = "rallypoint.invite"
@@ -49,7 +49,7 @@ class InviteState(Enum):
 
 
 def invite_state(invite: Invite, at: datetime | None = None) -> InviteState:
-    at = at or now()
+    at = at or clock.now()
     if invite.revoked_at is not None:
         return InviteState.REVOKED
     if invite.expires_at is not None and invite.expires_at <= at:
@@ -84,7 +84,7 @@ def invite_create(
     expires_at = None
     if expires_in_hours is not None:
         hours = integer(expires_in_hours, "expires_in_hours", minimum=1, maximum=MAX_EXPIRY_HOURS)
-        expires_at = now() + timedelta(hours=hours)
+        expires_at = clock.now() + timedelta(hours=hours)
     if max_uses is not None:
         max_uses = integer(max_uses, "max_uses", minimum=1, maximum=MAX_USES)
     nonce = secrets.token_hex(16)
@@ -103,14 +103,14 @@ def invite_revoke(*, workshop: Workshop, token: str) -> bool:
         if invite is None or invite.workshop_id != workshop.id:
             return False
         if invite.revoked_at is None:
-            invite.revoked_at = now()
+            invite.revoked_at = clock.now()
             invite.save(update_fields=["revoked_at"])
     return True
 
 
 def current_member_invite(workshop: Workshop) -> Invite | None:
     """The newest member invite that still admits people."""
-    at = now()
+    at = clock.now()
     for invite in Invite.objects.filter(workshop=workshop, role=Role.MEMBER, revoked_at__isnull=True):
         if invite_state(invite, at) is InviteState.VALID:
             return invite

@@ -17,9 +17,9 @@ from django.db.models import Q, QuerySet
 
 from goals.invites import InviteState, find_invite, invite_state
 from goals.models import Member, Role
-from planning import limits
+from planning import clock, limits
 from planning.board import get_member
-from planning.changes import FACILITATING, PARTICIPATING, Change, now, operation, run
+from planning.changes import FACILITATING, PARTICIPATING, Change, operation, run
 from planning.errors import Forbidden, Invalid, LimitReached
 from planning.models import Ownership
 from planning.payloads import member_json
@@ -119,6 +119,15 @@ def member_ready(change: Change, *, ready: Any) -> None:
     change.emit("member.ready", {"member": member.id, "ready": ready})
 
 
+def _release_claims(change: Change, member: Member) -> None:
+    """Someone who has left, or only watches, cannot own part of the plan."""
+    owned = list(Ownership.objects.filter(member=member).order_by("item_id").values_list("item_id", flat=True))
+    Ownership.objects.filter(member=member).delete()
+    for item_id in owned:
+        owners = list(Ownership.objects.filter(item_id=item_id).order_by("id").values_list("member_id", flat=True))
+        change.emit("item.owners", {"item": item_id, "owners": owners})
+
+
 @operation
 def member_role(change: Change, *, member: Any, role: Any) -> None:
     change.require_role({Role.LEADER}, "Only the leader changes roles.")
@@ -128,12 +137,11 @@ def member_role(change: Change, *, member: Any, role: Any) -> None:
         raise Invalid("member", "The leader's role does not change.")
     if target.role == role:
         return
-    target.role = role
-    fields = ["role"]
-    if role == Role.OBSERVER and target.ready:
+    if role == Role.OBSERVER:
+        _release_claims(change, target)
         target.ready = False
-        fields.append("ready")
-    target.save(update_fields=fields)
+    target.role = role
+    target.save(update_fields=["role", "ready"])
     change.emit("member.changed", {"member": member_json(target)})
 
 
@@ -145,13 +153,8 @@ def member_remove(change: Change, *, member: Any) -> None:
         raise Forbidden("The leader cannot be removed, and nobody removes themselves.")
     if target.role == Role.FACILITATOR and change.member.role != Role.LEADER:
         raise Forbidden("Only the leader removes a facilitator.")
-    # Someone who has left cannot own part of the plan: their claims are released.
-    owned = list(Ownership.objects.filter(member=target).order_by("item_id").values_list("item_id", flat=True))
-    Ownership.objects.filter(member=target).delete()
-    for item_id in owned:
-        owners = list(Ownership.objects.filter(item_id=item_id).order_by("id").values_list("member_id", flat=True))
-        change.emit("item.owners", {"item": item_id, "owners": owners})
-    target.removed_at = now()
+    _release_claims(change, target)
+    target.removed_at = clock.now()
     target.ready = False
     target.save(update_fields=["removed_at", "ready"])
     change.emit("member.removed", {"member": target.id})

@@ -12,14 +12,12 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any, Concatenate, ParamSpec
 
 from django.db import transaction
-from django.utils import timezone
 
 from goals.models import Member, Phase, Role, Workshop
-from planning import broadcast
+from planning import broadcast, clock
 from planning.errors import Forbidden, NotFound, WrongPhase
 from planning.models import Event, OpReceipt
 
@@ -27,11 +25,6 @@ P = ParamSpec("P")
 
 FACILITATING = frozenset({Role.LEADER, Role.FACILITATOR})
 PARTICIPATING = frozenset({Role.LEADER, Role.FACILITATOR, Role.MEMBER})
-
-
-def now() -> datetime:
-    """The clock every operation reads; tests replace it to control time."""
-    return timezone.now()
 
 
 @dataclass(frozen=True)
@@ -72,7 +65,7 @@ class Change:
         self.pending.append((name, data, private))
 
     def commit(self) -> Outcome:
-        created_at = now()
+        created_at = clock.now()
         seq = self.workshop.seq
         events = []
         for name, data, private in self.pending:

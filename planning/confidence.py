@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from planning.changes import FACILITATING, PARTICIPATING, Change, now, operation
+from planning import clock
+from planning.changes import FACILITATING, PARTICIPATING, Change, operation
 from planning.errors import WrongPhase
 from planning.models import ConfidenceAnswer, ConfidenceCheck
 from planning.payloads import confidence_json
@@ -53,6 +54,6 @@ def confidence_close(change: Change) -> None:
     scores = list(ConfidenceAnswer.objects.filter(confidence=check).values_list("score", flat=True))
     check.histogram = [scores.count(score) for score in range(6)]
     check.mean = round(sum(scores) / len(scores), 2) if scores else None
-    check.closed_at = now()
+    check.closed_at = clock.now()
     check.save(update_fields=["histogram", "mean", "closed_at"])
     _emit(change, check)

@@ -126,17 +126,17 @@ def item_delete(change: Change, *, item: Any) -> None:
     target = get_item(change.workshop, identifier(item, "item"))
     _may_change_content(change, target)
     voters = list(Vote.objects.filter(item=target).select_related("member").order_by("member_id"))
-    lane_id = target.lane_id
+    item_id, lane = target.id, target.lane
     target.delete()
-    renumber(lane_id, lane_item_ids(target.lane))
-    change.emit("item.deleted", {"item": target.id})
+    renumber(lane.id, lane_item_ids(lane))
+    change.emit("item.deleted", {"item": item_id})
     # The dots on a deleted item go back to the people who gave them.
     for vote in voters:
         if vote.member.removed_at is None:
             change.emit(
                 "vote.changed",
                 {"member": vote.member_id, "used": votes_used(vote.member)},
-                private={"member": vote.member_id, "data": {"item": target.id, "dots": 0}},
+                private={"member": vote.member_id, "data": {"item": item_id, "dots": 0}},
             )
 
 

@@ -80,6 +80,7 @@ def lane_delete(change: Change, *, lane: Any) -> None:
     lanes = [other for other in _ordered(change) if other.id != target.id]
     if not lanes:
         raise Invalid("lane", "A workshop keeps at least one lane.")
+    lane_id = target.id
     target.delete()
     _renumber(lanes)
-    change.emit("lane.deleted", {"lane": target.id})
+    change.emit("lane.deleted", {"lane": lane_id})

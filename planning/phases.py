@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any, Final
 
 from goals.models import Member, Phase
+from planning import clock
 from planning.board import tally_by_item
-from planning.changes import FACILITATING, Change, now, operation
+from planning.changes import FACILITATING, Change, operation
 from planning.errors import UnownedItems, WrongPhase
 from planning.models import Item, ItemStatus, Ownership, PlanVersion
 from planning.plan import current_plan
@@ -50,7 +51,7 @@ def phase_set(change: Change, *, phase: Any) -> None:
     if phase == Phase.AGREED:
         _check_agreeable(change)
         workshop.plan_version += 1
-        workshop.agreed_at = now()
+        workshop.agreed_at = clock.now()
         data |= {"plan_version": workshop.plan_version, "agreed_at": workshop.agreed_at.isoformat()}
     workshop.phase = phase
     workshop.save(update_fields=["phase", "plan_version", "agreed_at"])

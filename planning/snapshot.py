@@ -14,8 +14,8 @@ from django.db import connection, transaction
 from django.db.models import Count, Sum
 
 from goals.models import Member, Workshop
+from planning import clock
 from planning.board import owners_by_item, tallies_hidden, tally_by_item
-from planning.changes import now
 from planning.errors import NotFound
 from planning.models import ConfidenceAnswer, ConfidenceCheck, Connection, Item, Lane, Vote
 from planning.payloads import confidence_json, item_json, lane_json, member_json, workshop_json
@@ -39,7 +39,7 @@ def online_member_ids(workshop_id: str) -> list[int]:
     return sorted(
         set(
             Connection.objects.filter(
-                workshop_id=workshop_id, seen_at__gte=now() - PRESENCE_TIMEOUT, member__removed_at__isnull=True
+                workshop_id=workshop_id, seen_at__gte=clock.now() - PRESENCE_TIMEOUT, member__removed_at__isnull=True
             ).values_list("member_id", flat=True)
         )
     )
@@ -87,7 +87,7 @@ def build_snapshot(workshop_id: str, member_id: int) -> dict[str, Any]:
     return {
         "type": "snapshot",
         "seq": workshop.seq,
-        "server_time": now().isoformat(),
+        "server_time": clock.now().isoformat(),
         "me": {
             "member": me.id,
             "role": me.role,

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from planning import limits
-from planning.changes import FACILITATING, Change, now, operation
+from planning import clock, limits
+from planning.changes import FACILITATING, Change, operation
 from planning.payloads import iso
 from planning.validation import integer
 
@@ -15,7 +15,7 @@ from planning.validation import integer
 def timer_start(change: Change, *, seconds: Any) -> None:
     change.require_role(FACILITATING, "Only a facilitator runs the timer.")
     seconds = integer(seconds, "seconds", minimum=limits.TIMER_MIN_SECONDS, maximum=limits.TIMER_MAX_SECONDS)
-    change.workshop.timer_ends_at = now() + timedelta(seconds=seconds)
+    change.workshop.timer_ends_at = clock.now() + timedelta(seconds=seconds)
     change.workshop.save(update_fields=["timer_ends_at"])
     change.emit("timer.changed", {"timer": {"ends_at": iso(change.workshop.timer_ends_at)}})
 

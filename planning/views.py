@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import uuid
 
@@ -11,6 +12,7 @@ from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_GET
 
 from goals.access import api_members_only, members_only
@@ -23,6 +25,7 @@ logger = logging.getLogger(__name__)
 
 
 @require_GET
+@ensure_csrf_cookie
 @members_only()
 def board(request: HttpRequest, workshop_id: str) -> HttpResponse:
     member: Member = request.member  # type: ignore[attr-defined]
@@ -74,12 +77,17 @@ def _database_ok() -> bool:
         return False
 
 
+# A channel layer that has not echoed a message in this long is down for
+# users too: the load balancer should stop sending them here.
+LAYER_TIMEOUT_SECONDS = 2.0
+
+
 async def _layer_roundtrip() -> bool:
     layer = get_channel_layer()
     channel = await layer.new_channel("healthz.")
     token = uuid.uuid4().hex
     await layer.send(channel, {"type": "healthz", "token": token})
-    message = await layer.receive(channel)
+    message = await asyncio.wait_for(layer.receive(channel), timeout=LAYER_TIMEOUT_SECONDS)
     return message.get("token") == token
 
 

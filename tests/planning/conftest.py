@@ -1,0 +1,66 @@
+"""Fixtures of the planning tests."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+
+from goals.models import Role
+from goals.workshops import workshop_create
+from planning.changes import Change
+from tests.planning.helpers import json_round_trip, lanes_of
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """Leaders have accounts; hashing their passwords properly would take most of the run."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def events_are_plain_json(monkeypatch):
+    """Zulip's rule: every event is round-tripped through JSON as it is emitted,
+    so that a payload a socket could not carry fails in the operation that made it."""
+    emit = Change.emit
+
+    def checked_emit(self, name, data, *, private=None):
+        json_round_trip(data)
+        if private is not None:
+            json_round_trip(private)
+        emit(self, name, data, private=private)
+
+    monkeypatch.setattr(Change, "emit", checked_emit)
+
+
+@pytest.fixture
+def target(join):
+    """A second plain member, the one others assign, promote and remove."""
+    return join(Role.MEMBER, "Tess")
+
+
+@pytest.fixture
+def room(workshop, leader, facilitator, member, observer, target):
+    """Everyone at once, with the default lanes Now, Next, Later."""
+    return SimpleNamespace(
+        workshop=workshop,
+        leader=leader,
+        facilitator=facilitator,
+        member=member,
+        observer=observer,
+        target=target,
+        lanes=lanes_of(workshop),
+        by_role={
+            Role.LEADER: leader,
+            Role.FACILITATOR: facilitator,
+            Role.MEMBER: member,
+            Role.OBSERVER: observer,
+        },
+    )
+
+
+@pytest.fixture
+def other_workshop(django_user_model):
+    """A second workshop, whose items, lanes and members are `not_found` from the first."""
+    user = django_user_model.objects.create_user(username="another-leader", password="a-long-password-2")
+    return workshop_create(user=user, title="Another goal", success_criteria=["One", "Two", "Three"])
