@@ -1,5 +1,7 @@
-"""Websocket routes; the live consumer is added with the websocket protocol."""
+from django.urls import re_path
 
-from django.urls import URLPattern
+from planning.consumers import WorkshopConsumer
 
-websocket_urlpatterns: list[URLPattern] = []
+websocket_urlpatterns = [
+    re_path(r"^ws/w/(?P<workshop_id>[A-Za-z0-9_-]{8,32})/$", WorkshopConsumer.as_asgi()),
+]

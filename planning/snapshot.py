@@ -7,7 +7,6 @@ under a share lock on the workshop row so that `seq` and the state agree
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from django.db import connection, transaction
@@ -16,13 +15,11 @@ from django.db.models import Count, Sum
 from goals.models import Member, Workshop
 from planning import clock
 from planning.board import owners_by_item, tallies_hidden, tally_by_item
+from planning.broadcast import event_frame
 from planning.errors import NotFound
-from planning.models import ConfidenceAnswer, ConfidenceCheck, Connection, Item, Lane, Vote
+from planning.models import ConfidenceAnswer, ConfidenceCheck, Event, Item, Lane, Vote
 from planning.payloads import confidence_json, item_json, lane_json, member_json, workshop_json
-
-# A socket whose process has not touched its row for this long is gone
-# (a killed process cannot delete its rows); consumers refresh well within it.
-PRESENCE_TIMEOUT = timedelta(seconds=90)
+from planning.presence import online_member_ids
 
 
 def confidence_state(workshop: Workshop) -> dict[str, Any]:
@@ -33,16 +30,6 @@ def confidence_state(workshop: Workshop) -> dict[str, Any]:
         .first()
     )
     return confidence_json(check, check.answer_count if check else 0)
-
-
-def online_member_ids(workshop_id: str) -> list[int]:
-    return sorted(
-        set(
-            Connection.objects.filter(
-                workshop_id=workshop_id, seen_at__gte=clock.now() - PRESENCE_TIMEOUT, member__removed_at__isnull=True
-            ).values_list("member_id", flat=True)
-        )
-    )
 
 
 _SELECT_FOR_SHARE = f"SELECT * FROM {Workshop._meta.db_table} WHERE id = %s FOR SHARE"  # noqa: S608 (no user input)
@@ -104,3 +91,28 @@ def build_snapshot(workshop_id: str, member_id: int) -> dict[str, Any]:
         "members": [{**member_json(member), "used": member.used or 0} for member in members],
         "online": online,
     }
+
+
+# Past this many missed events a fresh snapshot is the quicker way back.
+REPLAY_LIMIT = 500
+
+
+def catch_up(workshop_id: str, member_id: int, since: int | None) -> tuple[dict[str, Any], int]:
+    """What a (re)connecting socket is sent first, and the seq it brings the client to.
+
+    A `replay` of the events after `since` when every one of them is still in
+    the log, otherwise a `snapshot`.
+    """
+    if since is not None:
+        with transaction.atomic():
+            workshop = _read_workshop(workshop_id)
+            if not Member.objects.present().filter(pk=member_id, workshop=workshop).exists():
+                raise NotFound("There is no such workshop.")
+            missed = workshop.seq - since
+            if 0 <= missed <= REPLAY_LIMIT:
+                events = list(Event.objects.filter(workshop=workshop, seq__gt=since).order_by("seq"))
+                if len(events) == missed:
+                    frames = [event_frame(event, for_member=member_id) for event in events]
+                    return {"type": "replay", "events": frames}, workshop.seq
+    snapshot = build_snapshot(workshop_id, member_id)
+    return snapshot, snapshot["seq"]

@@ -1,0 +1,156 @@
+"""The workshop's websocket: it authenticates, subscribes and relays, and adds no rules.
+
+Every op goes to `planning.protocol.dispatch`, the same domain path the HTTP
+views and tests use. Events reach the socket through the workshop's channel
+group already encoded (once for everyone, see planning.broadcast).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from typing import Any, Final
+from urllib.parse import parse_qs
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+
+from goals.members import membership
+from planning.broadcast import encode, workshop_group
+from planning.errors import BadRequest, DomainError, RateLimited
+from planning.presence import HEARTBEAT_SECONDS, presence_beat, presence_enter, presence_leave
+from planning.protocol import dispatch, frame_ref
+from planning.ratelimit import TokenBucket
+from planning.snapshot import catch_up
+
+logger = logging.getLogger(__name__)
+
+MAX_FRAME_BYTES: Final = 16 * 1024
+
+CLOSE_TOO_BIG: Final = 1009
+CLOSE_SERVER_ERROR: Final = 1011
+CLOSE_REMOVED: Final = 4403
+CLOSE_NOT_A_MEMBER: Final = 4404
+CLOSE_FLOODING: Final = 4429
+
+
+def _since(query_string: bytes) -> int | None:
+    values = parse_qs(query_string.decode("latin-1")).get("since", [])
+    if len(values) == 1 and values[0].isdigit():
+        return int(values[0])
+    return None
+
+
+def _oversized(text: str) -> bool:
+    return len(text) > MAX_FRAME_BYTES or (len(text) * 4 > MAX_FRAME_BYTES and len(text.encode()) > MAX_FRAME_BYTES)
+
+
+class WorkshopConsumer(AsyncWebsocketConsumer):
+    workshop_id: str
+    member_id: int | None = None
+    group: str
+    caught_up_to: int = 0
+    heartbeat: asyncio.Task[None] | None = None
+
+    async def connect(self) -> None:
+        self.workshop_id = self.scope["url_route"]["kwargs"]["workshop_id"]
+        member = await database_sync_to_async(membership)(
+            self.workshop_id, user=self.scope.get("user"), session=self.scope.get("session")
+        )
+        if member is None:
+            await self.close(code=CLOSE_NOT_A_MEMBER)
+            return
+        self.member_id = member.id
+        self.bucket = TokenBucket()
+        self.group = workshop_group(self.workshop_id)
+        # Subscribe first, read second: no event can fall between the two.
+        await self.channel_layer.group_add(self.group, self.channel_name)
+        await self.accept()
+        first, self.caught_up_to = await database_sync_to_async(catch_up)(
+            self.workshop_id, member.id, _since(self.scope.get("query_string", b""))
+        )
+        await self.send(text_data=encode(first))
+        online = await database_sync_to_async(presence_enter)(
+            workshop_id=self.workshop_id, member_id=member.id, channel_name=self.channel_name
+        )
+        await self._announce(online)
+        self.heartbeat = asyncio.create_task(self._beat())
+
+    async def disconnect(self, code: int) -> None:
+        if self.member_id is None:
+            return
+        if self.heartbeat is not None:
+            self.heartbeat.cancel()
+        await self.channel_layer.group_discard(self.group, self.channel_name)
+        with contextlib.suppress(Exception):
+            online = await database_sync_to_async(presence_leave)(
+                workshop_id=self.workshop_id, channel_name=self.channel_name
+            )
+            await self._announce(online)
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        if self.member_id is None:
+            return
+        if text_data is None:
+            await self._refuse(None, BadRequest("Send ops as JSON text frames."))
+            return
+        if _oversized(text_data):
+            await self.close(code=CLOSE_TOO_BIG)
+            return
+        try:
+            frame: Any = json.loads(text_data)
+        except ValueError:
+            await self._refuse(None, BadRequest("That frame is not JSON."))
+            return
+        ref = frame_ref(frame)
+        if not self.bucket.take():
+            if self.bucket.flooding:
+                await self.close(code=CLOSE_FLOODING)
+            else:
+                await self._refuse(ref, RateLimited())
+            return
+        try:
+            ref, outcome = await database_sync_to_async(dispatch)(
+                workshop_id=self.workshop_id, actor_id=self.member_id, frame=frame
+            )
+        except DomainError as error:
+            await self._refuse(ref, error)
+            return
+        except Exception:
+            # Not a refusal: the op was not applied and not acked. Closing makes the
+            # client reconnect and resend it with the same ref.
+            logger.exception("op %r failed in workshop %s", ref, self.workshop_id)
+            await self.close(code=CLOSE_SERVER_ERROR)
+            return
+        await self.send(text_data=encode({"type": "ack", "ref": ref, "seq": outcome.seq}))
+
+    async def workshop_events(self, message: dict[str, Any]) -> None:
+        """Committed events from the group, already encoded."""
+        for frame in message["frames"]:
+            if frame["seq"] <= self.caught_up_to:
+                continue  # already in the snapshot or replay this socket was sent
+            private = frame["private"]
+            mine = private is not None and private["member"] == self.member_id
+            await self.send(text_data=private["text"] if mine else frame["text"])
+            if frame["removed"] == self.member_id:
+                await self.close(code=CLOSE_REMOVED)
+                return
+
+    async def workshop_presence(self, message: dict[str, Any]) -> None:
+        await self.send(text_data=message["text"])
+
+    async def _announce(self, online: list[int]) -> None:
+        await self.channel_layer.group_send(
+            self.group, {"type": "workshop.presence", "text": encode({"type": "presence", "online": online})}
+        )
+
+    async def _refuse(self, ref: str | None, error: DomainError) -> None:
+        await self.send(text_data=encode({"type": "error", "ref": ref, **error.as_dict()}))
+
+    async def _beat(self) -> None:
+        while True:
+            await asyncio.sleep(HEARTBEAT_SECONDS)
+            with contextlib.suppress(Exception):
+                await database_sync_to_async(presence_beat)(channel_name=self.channel_name)
