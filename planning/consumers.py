@@ -150,7 +150,13 @@ class WorkshopConsumer(AsyncWebsocketConsumer):
         await self.send(text_data=encode({"type": "error", "ref": ref, **error.as_dict()}))
 
     async def _beat(self) -> None:
+        """Keep this socket's presence row fresh and its group membership from expiring.
+
+        Channel layers drop group members after `group_expiry` (a day); a socket
+        dropped silently would get no events and see no gap, so it re-joins.
+        """
         while True:
             await asyncio.sleep(HEARTBEAT_SECONDS)
             with contextlib.suppress(Exception):
+                await self.channel_layer.group_add(self.group, self.channel_name)
                 await database_sync_to_async(presence_beat)(channel_name=self.channel_name)

@@ -62,31 +62,24 @@ TEMPLATES = [
     },
 ]
 
-# SQLite takes its write lock at BEGIN (IMMEDIATE) so that two writers never
-# deadlock upgrading a read lock; WAL lets readers go on while one writes.
-SQLITE = {
-    "ENGINE": "django.db.backends.sqlite3",
-    "NAME": BASE_DIR / "db.sqlite3",
-    "OPTIONS": {
+DATABASES = {"default": env.db_url("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["OPTIONS"] = {
+        # The write lock is taken at BEGIN (IMMEDIATE), so two writers never
+        # deadlock upgrading a read lock; WAL lets readers go on while one writes.
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-    },
-    # A file, not memory, so that tests with threads share one database.
-    "TEST": {"NAME": BASE_DIR / "test-rallypoint.sqlite3"},
-}
-
-if env.str("DATABASE_URL", default=""):
-    DATABASES = {"default": env.db_url("DATABASE_URL")}
-    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
-            "min_size": env.int("DB_POOL_MIN", default=2),
-            "max_size": env.int("DB_POOL_MAX", default=20),
-            # Ops wait at most this long for a connection before failing loudly.
-            "timeout": 10,
-        }
-else:
-    DATABASES = {"default": SQLITE}
+    }
+    # A file, not memory, so that test threads and a test server share one database.
+    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "test-rallypoint.sqlite3")}
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": env.int("DB_POOL_MIN", default=2),
+        "max_size": env.int("DB_POOL_MAX", default=20),
+        # Ops wait at most this long for a connection before failing loudly.
+        "timeout": 10,
+    }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
