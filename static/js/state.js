@@ -223,15 +223,3 @@ const HANDLERS = {
   "member.changed": memberChanged,
   "member.removed": memberRemoved,
 };
-
-export const KNOWN_EVENTS = Object.freeze(Object.keys(HANDLERS));
-
-// Selectors: read-only views of a state that the UI needs in several places.
-
-export function itemsInLane(state, laneId) {
-  return state.items.filter((item) => item.lane === laneId);
-}
-
-export function memberById(state, memberId) {
-  return state.members.find((member) => member.id === memberId) || null;
-}

@@ -1,0 +1,123 @@
+// Moving items: HTML5 drag and drop with a drop indicator, and the same from the keyboard
+// (Alt + arrow keys on a focused item). Both end in one item.move {item, lane, index}, where index
+// counts the destination lane's items without the moving one (as the server does).
+
+import { h } from "./dom.js";
+
+export function setupMoving(root, { canMove, onMove, onDragChange }) {
+  const indicator = h("li", { class: "drop-indicator", "aria-hidden": "true" });
+  let dragging = null; // {id, from: lane id}
+
+  function clear() {
+    indicator.remove();
+    for (const lane of root.querySelectorAll(".lane.drop-target")) lane.classList.remove("drop-target");
+  }
+
+  function finish() {
+    clear();
+    if (!dragging) return;
+    const node = root.querySelector(`.item[data-item-id="${dragging.id}"]`);
+    if (node) node.classList.remove("dragging");
+    dragging = null;
+    onDragChange(false);
+  }
+
+  // Where in `list` a drop at clientY lands: before the first item whose middle is below it.
+  function dropIndex(list, clientY) {
+    const items = [...list.querySelectorAll(":scope > .item")].filter((node) => Number(node.dataset.itemId) !== dragging.id);
+    let index = items.length;
+    for (let i = 0; i < items.length; i += 1) {
+      const box = items[i].getBoundingClientRect();
+      if (clientY < box.top + box.height / 2) {
+        index = i;
+        break;
+      }
+    }
+    return { index, before: items[index] || null };
+  }
+
+  root.addEventListener("dragstart", (event) => {
+    const node = event.target.closest && event.target.closest(".item[draggable=true]");
+    if (!node || !canMove()) return;
+    dragging = { id: Number(node.dataset.itemId), from: Number(node.dataset.lane) };
+    event.dataTransfer.effectAllowed = "move";
+    event.dataTransfer.setData("text/plain", node.querySelector(".item-title")?.textContent || "");
+    // Let the browser take its drag image first, then dim the original.
+    requestAnimationFrame(() => node.classList.add("dragging"));
+    onDragChange(true);
+  });
+
+  root.addEventListener("dragover", (event) => {
+    if (!dragging) return;
+    const lane = event.target.closest && event.target.closest(".lane[data-lane-id]");
+    if (!lane) {
+      clear();
+      return;
+    }
+    event.preventDefault();
+    event.dataTransfer.dropEffect = "move";
+    const list = lane.querySelector(".items");
+    const { before } = dropIndex(list, event.clientY);
+    for (const other of root.querySelectorAll(".lane.drop-target")) if (other !== lane) other.classList.remove("drop-target");
+    lane.classList.add("drop-target");
+    const empty = list.querySelector(":scope > .empty");
+    if (before) {
+      if (indicator.nextSibling !== before) list.insertBefore(indicator, before);
+    } else if (indicator.parentNode !== list || indicator.nextSibling) {
+      list.append(indicator);
+    }
+    if (empty) empty.hidden = true;
+  });
+
+  root.addEventListener("dragleave", (event) => {
+    if (!dragging) return;
+    // Leaving the board altogether (not just moving between children).
+    if (!event.relatedTarget || !root.contains(event.relatedTarget)) clear();
+  });
+
+  root.addEventListener("drop", (event) => {
+    if (!dragging) return;
+    const lane = event.target.closest && event.target.closest(".lane[data-lane-id]");
+    if (!lane) return;
+    event.preventDefault();
+    const { index } = dropIndex(lane.querySelector(".items"), event.clientY);
+    const move = { item: dragging.id, lane: Number(lane.dataset.laneId), index };
+    finish();
+    for (const empty of root.querySelectorAll(".items > .empty")) empty.hidden = false;
+    onMove(move, { keyboard: false });
+  });
+
+  root.addEventListener("dragend", () => {
+    for (const empty of root.querySelectorAll(".items > .empty")) empty.hidden = false;
+    finish();
+  });
+
+  root.addEventListener("keydown", (event) => {
+    if (!event.altKey || event.ctrlKey || event.metaKey || event.shiftKey) return;
+    const directions = { ArrowUp: [0, -1], ArrowDown: [0, 1], ArrowLeft: [-1, 0], ArrowRight: [1, 0] };
+    const direction = directions[event.key];
+    if (!direction) return;
+    const node = event.target.closest && event.target.closest(".item[data-item-id]");
+    if (!node || node.classList.contains("editing") || !canMove()) return;
+    if (/^(INPUT|TEXTAREA|SELECT)$/.test(event.target.tagName)) return;
+    event.preventDefault();
+    const lanes = [...root.querySelectorAll(".lane[data-lane-id]")];
+    const laneNode = node.closest(".lane[data-lane-id]");
+    const laneIndex = lanes.indexOf(laneNode);
+    const siblings = [...laneNode.querySelectorAll(".items > .item")];
+    const index = siblings.indexOf(node);
+    const [dx, dy] = direction;
+    if (dx) {
+      const target = lanes[laneIndex + dx];
+      if (!target) return;
+      const count = target.querySelectorAll(".items > .item").length;
+      onMove({ item: Number(node.dataset.itemId), lane: Number(target.dataset.laneId), index: Math.min(index, count) }, { keyboard: true });
+    } else {
+      const next = index + dy;
+      if (next < 0 || next >= siblings.length) return;
+      onMove({ item: Number(node.dataset.itemId), lane: Number(laneNode.dataset.laneId), index: next }, { keyboard: true });
+    }
+  });
+
+  return { isDragging: () => Boolean(dragging) };
+}
