@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import re
 from typing import Any, Final
 from urllib.parse import parse_qs
 
@@ -19,7 +20,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 
 from goals.members import membership
 from planning.broadcast import encode, workshop_group
-from planning.errors import BadRequest, DomainError, RateLimited
+from planning.errors import BadRequest, DomainError, NotFound, RateLimited
 from planning.presence import HEARTBEAT_SECONDS, presence_beat, presence_enter, presence_leave
 from planning.protocol import dispatch, frame_ref
 from planning.ratelimit import TokenBucket
@@ -36,14 +37,21 @@ CLOSE_NOT_A_MEMBER: Final = 4404
 CLOSE_FLOODING: Final = 4429
 
 
+SINCE = re.compile(r"[0-9]{1,18}")
+
+
 def _since(query_string: bytes) -> int | None:
+    """`?since=N` with N a plain decimal seq; anything else asks for a snapshot."""
     values = parse_qs(query_string.decode("latin-1")).get("since", [])
-    if len(values) == 1 and values[0].isdigit():
+    if len(values) == 1 and SINCE.fullmatch(values[0]):
         return int(values[0])
     return None
 
 
-def _oversized(text: str) -> bool:
+def _oversized(text: str | None, data: bytes | None) -> bool:
+    if data is not None:
+        return len(data) > MAX_FRAME_BYTES
+    assert text is not None
     return len(text) > MAX_FRAME_BYTES or (len(text) * 4 > MAX_FRAME_BYTES and len(text.encode()) > MAX_FRAME_BYTES)
 
 
@@ -68,9 +76,16 @@ class WorkshopConsumer(AsyncWebsocketConsumer):
         # Subscribe first, read second: no event can fall between the two.
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.accept()
-        first, self.caught_up_to = await database_sync_to_async(catch_up)(
-            self.workshop_id, member.id, _since(self.scope.get("query_string", b""))
-        )
+        try:
+            first, self.caught_up_to = await database_sync_to_async(catch_up)(
+                self.workshop_id, member.id, _since(self.scope.get("query_string", b""))
+            )
+        except NotFound:
+            # Removed between the membership check and the read: no longer a member, nothing sent.
+            await self.channel_layer.group_discard(self.group, self.channel_name)
+            self.member_id = None
+            await self.close(code=CLOSE_NOT_A_MEMBER)
+            return
         await self.send(text_data=encode(first))
         online = await database_sync_to_async(presence_enter)(
             workshop_id=self.workshop_id, member_id=member.id, channel_name=self.channel_name
@@ -93,11 +108,11 @@ class WorkshopConsumer(AsyncWebsocketConsumer):
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         if self.member_id is None:
             return
+        if _oversized(text_data, bytes_data):
+            await self.close(code=CLOSE_TOO_BIG)
+            return
         if text_data is None:
             await self._refuse(None, BadRequest("Send ops as JSON text frames."))
-            return
-        if _oversized(text_data):
-            await self.close(code=CLOSE_TOO_BIG)
             return
         try:
             frame: Any = json.loads(text_data)
