@@ -1,0 +1,59 @@
+"""The plan as CSV: one row per item, stable column names, safe to open in a spreadsheet."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from planning.exports.document import PlanDocument
+
+COLUMNS = [
+    "plan_version",
+    "status",
+    "lane",
+    "position",
+    "title",
+    "owners",
+    "due",
+    "votes",
+    "criterion",
+    "criterion_text",
+    "notes",
+    "author",
+]
+
+# A cell a spreadsheet would run as a formula (CSV injection) is prefixed with an apostrophe.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _safe(value: str) -> str:
+    return f"'{value}" if value.startswith(_FORMULA_START) else value
+
+
+def render_csv(plan: PlanDocument) -> str:
+    """UTF-8 text with a byte order mark, so that spreadsheets detect the encoding."""
+    out = io.StringIO()
+    out.write("\ufeff")
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(COLUMNS)
+    positions: dict[int, int] = {}
+    for item in plan.all_items:
+        position = positions[item.lane_index] = positions.get(item.lane_index, -1) + 1
+        criterion_text = plan.criteria[item.criterion].text if item.criterion is not None else ""
+        writer.writerow(
+            [
+                plan.version if plan.version is not None else "draft",
+                item.status,
+                _safe(item.lane),
+                position,
+                _safe(item.title),
+                _safe("; ".join(item.owners)),
+                item.due or "",
+                item.votes,
+                item.criterion + 1 if item.criterion is not None else "",
+                _safe(criterion_text),
+                _safe(item.notes),
+                _safe(item.author),
+            ]
+        )
+    return out.getvalue()

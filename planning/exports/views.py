@@ -1,0 +1,82 @@
+"""`/w/<id>/export/plan.{pdf,md,csv}` and the list of agreed versions, for facilitators."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.urls import reverse
+from django.utils.text import slugify
+from django.views.decorators.http import require_GET
+
+from goals.access import api_facilitators_only, facilitators_only
+from goals.models import Member
+from planning.exports.as_csv import render_csv
+from planning.exports.as_markdown import render_markdown
+from planning.exports.as_pdf import render_pdf
+from planning.exports.document import plan_document
+from planning.models import PlanVersion
+from planning.plan import current_plan
+
+FORMATS = {
+    "pdf": ("application/pdf", render_pdf),
+    "md": ("text/markdown; charset=utf-8", render_markdown),
+    "csv": ("text/csv; charset=utf-8", render_csv),
+}
+VERSION = re.compile(r"[1-9][0-9]{0,8}")
+
+
+def plan_content(member: Member, version: str | None) -> dict[str, Any]:
+    """Agreed version N, else the latest agreed one, else the board now as a draft."""
+    versions = PlanVersion.objects.filter(workshop_id=member.workshop_id)
+    if version is not None:
+        found = versions.filter(number=int(version)).first() if VERSION.fullmatch(version) else None
+        if found is None:
+            raise Http404("No such plan version.")
+        return found.content
+    latest = versions.order_by("-number").first()
+    if latest is not None:
+        return latest.content
+    with transaction.atomic():
+        return current_plan(member.workshop)
+
+
+@require_GET
+@facilitators_only
+def export_plan(request: HttpRequest, workshop_id: str, extension: str) -> HttpResponse:
+    if extension not in FORMATS:
+        raise Http404("No such format.")
+    member: Member = request.member  # type: ignore[attr-defined]
+    plan = plan_document(plan_content(member, request.GET.get("version")))
+    content_type, render = FORMATS[extension]
+    response = HttpResponse(render(plan), content_type=content_type)
+    label = f"v{plan.version}" if plan.version is not None else "draft"
+    filename = f"{slugify(plan.title)[:60] or 'plan'}-plan-{label}.{extension}"
+    disposition = "inline" if extension == "pdf" else "attachment"
+    response["Content-Disposition"] = f'{disposition}; filename="{filename}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_GET
+@api_facilitators_only
+def plan_versions(request: HttpRequest, workshop_id: str) -> HttpResponse:
+    """The agreed versions, newest first, with their export links."""
+    versions = PlanVersion.objects.filter(workshop_id=workshop_id).order_by("-number")
+    listed = []
+    for version in versions.only("number", "agreed_at", "content"):
+        links = {
+            extension: f"{reverse('export_plan', args=[workshop_id, extension])}?version={version.number}"
+            for extension in FORMATS
+        }
+        listed.append(
+            {
+                "number": version.number,
+                "agreed_at": version.agreed_at.isoformat(),
+                "agreed_by": version.content.get("agreed_by"),
+                "exports": links,
+            }
+        )
+    return JsonResponse(listed, safe=False)
