@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from goals.models import Member, Workshop
-from planning.board import owners_by_item, tally_by_item
+from planning.board import owners_by_item, tallies_hidden, tally_by_item
 from planning.models import ConfidenceCheck, Item, ItemStatus, Lane
 from planning.payloads import iso
 
@@ -14,7 +14,8 @@ def current_plan(workshop: Workshop, *, agreed_by: Member | None = None) -> dict
     """The board as a self-contained plan, with names resolved, so it never changes later."""
     members = {member.id: member for member in Member.objects.filter(workshop=workshop)}
     owners = owners_by_item(workshop)
-    tallies = tally_by_item(workshop)
+    # While voting, tallies are hidden from everyone, in a draft export too.
+    tallies = None if tallies_hidden(workshop) else tally_by_item(workshop)
     lanes = list(Lane.objects.filter(workshop=workshop).order_by("position", "id"))
     items_by_lane: dict[int, list[Item]] = {lane.id: [] for lane in lanes}
     for item in Item.objects.filter(workshop=workshop).order_by("position", "id"):
@@ -31,7 +32,7 @@ def current_plan(workshop: Workshop, *, agreed_by: Member | None = None) -> dict
             "status": item.status,
             "author": members[item.author_id].name,
             "owners": [members[member_id].name for member_id in owners.get(item.id, [])],
-            "votes": tallies.get(item.id, 0),
+            "votes": None if tallies is None else tallies.get(item.id, 0),
         }
 
     check = ConfidenceCheck.objects.filter(workshop=workshop, closed_at__isnull=False).order_by("-id").first()

@@ -138,4 +138,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    # fontTools logs every step of subsetting the PDF's font at INFO.
+    "loggers": {"fontTools": {"level": "WARNING"}},
 }

@@ -49,7 +49,7 @@ def render_csv(plan: PlanDocument) -> str:
                 _safe(item.title),
                 _safe("; ".join(item.owners)),
                 item.due or "",
-                item.votes,
+                "" if item.votes is None else item.votes,
                 item.criterion + 1 if item.criterion is not None else "",
                 _safe(criterion_text),
                 _safe(item.notes),

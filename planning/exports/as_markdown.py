@@ -39,7 +39,7 @@ def _items_table(items: list[PlanItem], *, with_lane: bool = False, with_status:
                 *([item.status] if with_status else []),
                 cell(", ".join(item.owners)) if item.owners else "—",
                 item.due or "—",
-                str(item.votes),
+                "hidden" if item.votes is None else str(item.votes),
                 cell(item.notes) if item.notes else "—",
             )
         )

@@ -100,7 +100,7 @@ class PlanPDF(FPDF):
                     "Status": item.status.capitalize(),
                     "Owners": ", ".join(item.owners) or "Nobody",
                     "Due": item.due or "",
-                    "Votes": str(item.votes),
+                    "Votes": "hidden" if item.votes is None else str(item.votes),
                     "Notes": item.notes,
                 }
                 table.row([values[name] for name in columns])

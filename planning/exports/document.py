@@ -24,7 +24,7 @@ class PlanItem:
     status: str
     owners: list[str]
     due: str | None
-    votes: int
+    votes: int | None  # None while voting: tallies are hidden
     notes: str
     author: str
     criterion: int | None

@@ -9,7 +9,8 @@ from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.urls import reverse
 from django.utils.text import slugify
-from django.views.decorators.http import require_GET
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_safe
 
 from goals.access import api_facilitators_only, facilitators_only
 from goals.models import Member
@@ -43,7 +44,7 @@ def plan_content(member: Member, version: str | None) -> dict[str, Any]:
         return current_plan(member.workshop)
 
 
-@require_GET
+@require_safe
 @facilitators_only
 def export_plan(request: HttpRequest, workshop_id: str, extension: str) -> HttpResponse:
     if extension not in FORMATS:
@@ -61,6 +62,7 @@ def export_plan(request: HttpRequest, workshop_id: str, extension: str) -> HttpR
 
 
 @require_GET
+@never_cache
 @api_facilitators_only
 def plan_versions(request: HttpRequest, workshop_id: str) -> HttpResponse:
     """The agreed versions, newest first, with their export links."""

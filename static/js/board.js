@@ -10,6 +10,7 @@ import { ConnectionBanner, Notices, confirmDialog } from "./dialogs.js";
 import { setupMoving } from "./dnd.js";
 import { captureFocus, restoreFocus } from "./dom.js";
 import { PHASE_LABELS, laneTitle, memberName, plural, quote } from "./format.js";
+import { ExportPanel } from "./exports.js";
 import { InvitePanel } from "./invites.js";
 import { BoardView } from "./render.js";
 import { rulesFor } from "./rules.js";
@@ -55,6 +56,7 @@ const banner = new ConnectionBanner(ensureElement("connection-status", () => {
   return element;
 }), { onRetry: () => connection.reconnectNow() });
 let invitePanel = null;
+let exportPanel = null;
 
 function ensureElement(id, create) {
   const found = document.getElementById(id);
@@ -172,6 +174,11 @@ function render() {
       notify: (text) => notices.show(text),
     });
   }
+  if (rules.facilitating && !exportPanel) {
+    exportPanel = new ExportPanel(view.exports, { workshopId });
+  }
+  // Fetches the agreed versions when first shown and after each agreement (plan_version moves on).
+  if (exportPanel) exportPanel.update(state, rules.facilitating);
   restoreFocus(focus, root);
   document.body.dataset.seq = String(state.seq);
 }

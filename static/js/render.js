@@ -16,6 +16,7 @@ import {
   quote,
 } from "./format.js";
 import { PHASES } from "./rules.js";
+import { downloadLink, exportUrl } from "./exports.js";
 
 const PHASE_MOVES = {
   gather: { primary: "vote", labels: { vote: "Start voting", plan: "Skip to planning", agreed: "Agree the plan" } },
@@ -42,6 +43,7 @@ export class BoardView {
     this.people = h("section", { class: "people", "aria-labelledby": "people-title" });
     this.facilitate = h("section", { class: "facilitate", "aria-labelledby": "facilitate-title", hidden: true });
     this.invites = h("div", { class: "invites" });
+    this.exports = h("div", { class: "tool export-tool" });
     this.side = h("aside", { class: "side", "aria-label": "People and tools" }, this.people, this.facilitate);
     const hint = h("p", { id: "move-hint", class: "sr-only", text: "Alt and the arrow keys move this item." });
     // While voting, the dots left and the timer stay in view at the bottom once the session bar
@@ -254,13 +256,12 @@ export class BoardView {
       );
     }
 
-    let hint = PHASE_HINTS[workshop.phase];
-    if (workshop.phase === "agreed" && workshop.agreed_at) {
-      hint = `Plan version ${workshop.plan_version} was agreed ${formatDateTime(workshop.agreed_at)}. Reopen it to change anything.`;
-    }
+    const observing = rules.role === "observer" && !ui.ended ? " You are watching as an observer." : null;
     const rows = [
       h("div", { class: "session-row" }, steps, status),
-      h("p", { class: "phase-hint" }, hint, rules.role === "observer" && !ui.ended ? " You are watching as an observer." : null),
+      workshop.phase === "agreed"
+        ? this.agreedBanner(workshop, rules, observing)
+        : h("p", { class: "phase-hint" }, PHASE_HINTS[workshop.phase], observing),
     ];
 
     if (rules.setPhase) {
@@ -276,14 +277,15 @@ export class BoardView {
           { class: "phase-controls", role: "group", "aria-label": "Move the workshop to another phase" },
           h("button", {
             type: "button",
-            class: "primary",
-            dataset: { action: "phase.set", phase: moves.primary, focus: `phase:${moves.primary}` },
+            // Once agreed, the PDF is what to do next; reopening is the deliberate exception.
+            class: workshop.phase === "agreed" ? null : "primary",
+            dataset: { action: "phase.set", phase: moves.primary, focus: `phase:${moves.primary}`, focusFallback: fallbackAfter(moves.primary) },
             text: moves.labels[moves.primary],
           }),
           others.map((target) =>
             h("button", {
               type: "button",
-              dataset: { action: "phase.set", phase: target, focus: `phase:${target}` },
+              dataset: { action: "phase.set", phase: target, focus: `phase:${target}`, focusFallback: fallbackAfter(target) },
               text: moves.labels[target],
             }),
           ),
@@ -300,6 +302,51 @@ export class BoardView {
     this.dock.hidden = !dock.length;
     this.root.classList.toggle("has-dock", dock.length > 0);
     replaceChildren(this.dock, dock);
+  }
+
+  // Once agreed: the plan version for everyone, and for facilitators the way to the PDF.
+  agreedBanner(workshop, rules, observing) {
+    const version = workshop.plan_version;
+    const workshopId = this.root.dataset.workshopId;
+    const when = workshop.agreed_at ? h("time", { datetime: workshop.agreed_at, text: formatDateTime(workshop.agreed_at) }) : null;
+    return h(
+      "div",
+      { class: "agreed-banner", dataset: { planVersion: version } },
+      h("span", { class: "agreed-icon", "aria-hidden": "true", text: "✓" }),
+      h(
+        "div",
+        { class: "agreed-text" },
+        h("p", { class: "agreed-title", text: `Plan version ${version} is agreed` }),
+        h(
+          "p",
+          { class: "agreed-detail" },
+          when ? ["Agreed ", when, ". "] : null,
+          rules.facilitating ? "Reopen it to change anything." : "A facilitator can reopen it to change anything.",
+          observing,
+        ),
+      ),
+      rules.facilitating
+        ? h(
+            "div",
+            { class: "agreed-actions" },
+            downloadLink(exportUrl(workshopId, "pdf", version), {
+              text: "Download the PDF",
+              label: `Plan version ${version} is agreed — download the PDF`,
+              focus: "agreed:pdf",
+              primary: true,
+              small: false,
+            }),
+            h(
+              "p",
+              { class: "agreed-more" },
+              "or as ",
+              h("a", { href: exportUrl(workshopId, "md", version), download: "", "aria-label": `Plan version ${version} as Markdown`, dataset: { focus: "agreed:md" }, text: "Markdown" }),
+              " or ",
+              h("a", { href: exportUrl(workshopId, "csv", version), download: "", "aria-label": `Plan version ${version} as CSV`, dataset: { focus: "agreed:csv" }, text: "CSV" }),
+            ),
+          )
+        : null,
+    );
   }
 
   // --- the confidence check ------------------------------------------------------------------------
@@ -698,6 +745,7 @@ export class BoardView {
       ),
       confidence,
       this.laneTool(ctx),
+      this.exports,
       this.invites,
     );
   }
@@ -719,6 +767,11 @@ function makeContext(state, ui, rules) {
       .map((member) => `${member.id}:${member.name}`)
       .join("|"),
   };
+}
+
+// Where focus goes when the phase button pressed is gone: after agreeing, to the PDF.
+function fallbackAfter(target) {
+  return target === "agreed" ? "agreed:pdf" : null;
 }
 
 function roleRank(role) {
