@@ -48,6 +48,16 @@ def _since(query_string: bytes) -> int | None:
     return None
 
 
+def _ref_of(text: str | None) -> str | None:
+    """The ref of a refused frame, if it is JSON enough to have one."""
+    if text is None:
+        return None
+    try:
+        return frame_ref(json.loads(text))
+    except ValueError:
+        return None
+
+
 def _oversized(text: str | None, data: bytes | None) -> bool:
     if data is not None:
         return len(data) > MAX_FRAME_BYTES
@@ -60,6 +70,7 @@ class WorkshopConsumer(AsyncWebsocketConsumer):
     member_id: int | None = None
     group: str
     caught_up_to: int = 0
+    closing: bool = False
     heartbeat: asyncio.Task[None] | None = None
 
     async def connect(self) -> None:
@@ -106,10 +117,18 @@ class WorkshopConsumer(AsyncWebsocketConsumer):
             await self._announce(online)
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
-        if self.member_id is None:
+        # Frames already in flight keep arriving while the socket closes: ignore them.
+        if self.member_id is None or self.closing:
             return
         if _oversized(text_data, bytes_data):
-            await self.close(code=CLOSE_TOO_BIG)
+            await self._close(CLOSE_TOO_BIG)
+            return
+        # Every frame counts against the rate limit, garbage included.
+        if not self.bucket.take():
+            if self.bucket.flooding:
+                await self._close(CLOSE_FLOODING)
+            else:
+                await self._refuse(_ref_of(text_data), RateLimited())
             return
         if text_data is None:
             await self._refuse(None, BadRequest("Send ops as JSON text frames."))
@@ -120,12 +139,6 @@ class WorkshopConsumer(AsyncWebsocketConsumer):
             await self._refuse(None, BadRequest("That frame is not JSON."))
             return
         ref = frame_ref(frame)
-        if not self.bucket.take():
-            if self.bucket.flooding:
-                await self.close(code=CLOSE_FLOODING)
-            else:
-                await self._refuse(ref, RateLimited())
-            return
         try:
             ref, outcome = await database_sync_to_async(dispatch)(
                 workshop_id=self.workshop_id, actor_id=self.member_id, frame=frame
@@ -137,7 +150,7 @@ class WorkshopConsumer(AsyncWebsocketConsumer):
             # Not a refusal: the op was not applied and not acked. Closing makes the
             # client reconnect and resend it with the same ref.
             logger.exception("op %r failed in workshop %s", ref, self.workshop_id)
-            await self.close(code=CLOSE_SERVER_ERROR)
+            await self._close(CLOSE_SERVER_ERROR)
             return
         await self.send(text_data=encode({"type": "ack", "ref": ref, "seq": outcome.seq}))
 
@@ -150,7 +163,7 @@ class WorkshopConsumer(AsyncWebsocketConsumer):
             mine = private is not None and private["member"] == self.member_id
             await self.send(text_data=private["text"] if mine else frame["text"])
             if frame["removed"] == self.member_id:
-                await self.close(code=CLOSE_REMOVED)
+                await self._close(CLOSE_REMOVED)
                 return
 
     async def workshop_presence(self, message: dict[str, Any]) -> None:
@@ -160,6 +173,10 @@ class WorkshopConsumer(AsyncWebsocketConsumer):
         await self.channel_layer.group_send(
             self.group, {"type": "workshop.presence", "text": encode({"type": "presence", "online": online})}
         )
+
+    async def _close(self, code: int) -> None:
+        self.closing = True
+        await self.close(code=code)
 
     async def _refuse(self, ref: str | None, error: DomainError) -> None:
         await self.send(text_data=encode({"type": "error", "ref": ref, **error.as_dict()}))
