@@ -6,9 +6,12 @@ import re
 
 from planning.exports.document import PlanDocument, PlanItem
 
-_INLINE = re.compile(r"([\\`*_\[\]<>|~])")
+# `&` too: "&amp;" or "&#60;" typed by a member would otherwise render as "&" or "<".
+_INLINE = re.compile(r"([\\`*_\[\]<>|~&])")
 _BLOCK_START = re.compile(r"^(\s*)([#=+-])", re.MULTILINE)
 _ORDERED = re.compile(r"^(\s*\d+)([.)])", re.MULTILINE)
+# A run of # at the end of an ATX heading is its optional closing sequence, and is dropped.
+_CLOSING_HASHES = re.compile(r"(?<!\\)#(?=[#\s]*$)")
 
 
 def escape(text: str) -> str:
@@ -20,7 +23,17 @@ def escape(text: str) -> str:
 
 def cell(text: str) -> str:
     """A table cell: escaped, on one line."""
-    return escape(" ".join(text.split())) or " "
+    return one_line(text) or " "
+
+
+def one_line(text: str) -> str:
+    """Escaped and on one line, for a heading or a list item."""
+    return escape(" ".join(text.split()))
+
+
+def heading(level: int, text: str) -> str:
+    """A heading on one line, with a # at its end kept as text."""
+    return "#" * level + " " + _CLOSING_HASHES.sub(r"\\#", one_line(text))
 
 
 def _row(*cells: str) -> str:
@@ -47,7 +60,7 @@ def _items_table(items: list[PlanItem], *, with_lane: bool = False, with_status:
 
 
 def render_markdown(plan: PlanDocument) -> str:
-    lines = [f"# {escape(plan.title)}", "", f"**{escape(plan.status_line)}**", ""]
+    lines = [heading(1, plan.title), "", f"**{escape(plan.status_line)}**", ""]
     if plan.why:
         lines += ["## Why it matters", "", escape(plan.why), ""]
     lines += ["## Success criteria", ""]
@@ -56,12 +69,14 @@ def render_markdown(plan: PlanDocument) -> str:
     for criterion in plan.criteria:
         lines.append(f"{criterion.number}\\. {escape(criterion.text)}")
         if criterion.served_by:
-            lines += [f"   - served by: {escape(item.title)}" for item in criterion.served_by]
+            lines += [f"   - served by: {one_line(item.title)}" for item in criterion.served_by]
         else:
             lines.append("   - **Not served by any accepted item.**")
-    lines += ["", "## The plan", ""]
+        # A blank line ends the list: the next criterion would otherwise continue its last item.
+        lines.append("")
+    lines += ["## The plan", ""]
     for lane in plan.lanes:
-        lines += [f"### {escape(lane.title)}", ""]
+        lines += [heading(3, lane.title), ""]
         lines += [*_items_table(lane.accepted), ""] if lane.accepted else ["No accepted items.", ""]
     lines += ["## Not taken", ""]
     if plan.not_taken:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import fontpkg_fira_sans
 from fpdf import FPDF, FontFace
-from fpdf.enums import TableBordersLayout, XPos, YPos
+from fpdf.enums import MethodReturnValue, TableBordersLayout, XPos, YPos
 
 from planning.exports.document import DRAFT_HEADING, PlanDocument, PlanItem
 
@@ -23,6 +23,13 @@ WARN = (154, 61, 0)
 RULE = (217, 214, 207)
 SHADE = (240, 238, 233)
 HEADINGS = FontFace(emphasis="BOLD", color=INK, fill_color=SHADE)
+CELL_LINE_HEIGHT = 4.6
+CELL_PADDING = 1.4
+# fpdf2 cannot split a table row across pages (it raises instead), and 4000 characters of notes
+# are taller than a page: a cell is cut at this many lines and printed in full after its table.
+CELL_MAX_LINES = 30
+CONTINUED = "… continued below the table"
+CONTINUED_LABELS = {"Item": "Title", "Lane": "Lane", "Owners": "Owners", "Notes": "Notes"}
 
 
 @cache
@@ -79,32 +86,62 @@ class PlanPDF(FPDF):
         self.set_text_color(*color)
         self.multi_cell(0, size * 0.5, text, align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
+    def fit_cell(self, text: str, width: float) -> tuple[str, bool]:
+        """`text` cut to CELL_MAX_LINES lines of a table column `width` wide (current font); whether it was cut."""
+        room = width - 2 * CELL_PADDING
+        # Two wrapped lines always hold more than one line's width: a cheap upper bound on the
+        # lines, so that only long text is broken into lines twice.
+        paragraphs = text.count("\n") + 1
+        if 2 * self.get_string_width(text) / (room - 2 * self.c_margin) + paragraphs <= CELL_MAX_LINES:
+            return text, False
+        lines = self.multi_cell(room, CELL_LINE_HEIGHT, text, dry_run=True, output=MethodReturnValue.LINES)
+        if len(lines) <= CELL_MAX_LINES:
+            return text, False
+        return "\n".join([*lines[: CELL_MAX_LINES - 1], CONTINUED]), True
+
     def items_table(self, items: list[PlanItem], *, columns: list[str]) -> None:
         widths = {"Item": 56, "Lane": 24, "Status": 20, "Owners": 36, "Due": 20, "Votes": 12, "Notes": 60}
+        scale = self.epw / sum(widths[name] for name in columns)
         self.set_font(FONT, "", 9)
         self.set_text_color(*INK)
+        rows = [columns]
+        overflow: list[tuple[PlanItem, str, str]] = []
+        for item in items:
+            values = {
+                "Item": item.title,
+                "Lane": item.lane,
+                "Status": item.status.capitalize(),
+                "Owners": ", ".join(item.owners) or "Nobody",
+                "Due": item.due or "",
+                "Votes": "hidden" if item.votes is None else str(item.votes),
+                "Notes": item.notes,
+            }
+            row = []
+            for name in columns:
+                text, cut = self.fit_cell(values[name], widths[name] * scale)
+                if cut:
+                    overflow.append((item, name, values[name]))
+                row.append(text)
+            rows.append(row)
         with self.table(
             col_widths=[widths[name] for name in columns],
             headings_style=HEADINGS,
             borders_layout=TableBordersLayout.HORIZONTAL_LINES,
-            line_height=4.6,
-            padding=1.4,
+            line_height=CELL_LINE_HEIGHT,
+            padding=CELL_PADDING,
             text_align="LEFT",
             repeat_headings=1,
         ) as table:
-            table.row(columns)
-            for item in items:
-                values = {
-                    "Item": item.title,
-                    "Lane": item.lane,
-                    "Status": item.status.capitalize(),
-                    "Owners": ", ".join(item.owners) or "Nobody",
-                    "Due": item.due or "",
-                    "Votes": "hidden" if item.votes is None else str(item.votes),
-                    "Notes": item.notes,
-                }
-                table.row([values[name] for name in columns])
+            for row in rows:
+                table.row(row)
         self.ln(2)
+        for item, name, text in overflow:
+            title = " ".join(item.title.split())
+            self.paragraph(
+                f"{CONTINUED_LABELS[name]} of “{title[:80]}{'…' if len(title) > 80 else ''}”", size=9, style="B"
+            )
+            self.paragraph(text, size=9)
+            self.ln(2)
 
     def histogram(self, counts: list[int], mean: float | None) -> None:
         if self.will_page_break(48):

@@ -11,6 +11,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -51,6 +52,15 @@ def _test_database_url() -> str:
     return f"postgres://{user}{password}@{host}:{port}/{database['NAME']}"
 
 
+@pytest.fixture(autouse=True)
+def _live_server_helper() -> None:
+    """Replaces pytest-django's helper of the same name, which expects its own `live_server` object.
+
+    Ours is a URL served by a separate process; the tests ask for `django_db(transaction=True)`
+    themselves, so that what they write is committed where Daphne can read it.
+    """
+
+
 @pytest.fixture(scope="session")
 def live_server(django_db_setup, django_db_blocker) -> Iterator[str]:
     """The app at http://localhost:<port>, served by Daphne on the test database."""
@@ -61,12 +71,15 @@ def live_server(django_db_setup, django_db_blocker) -> Iterator[str]:
         "DATABASE_URL": _test_database_url(),
         "ALLOWED_HOSTS": "localhost,127.0.0.1",
     }
+    # The server's log goes to a file, not a pipe: nobody reads a pipe while the tests run, and a
+    # full one (64 KiB of INFO lines and 404 warnings) would block Daphne mid-test.
+    log = tempfile.TemporaryFile()  # noqa: SIM115 (closed after the server stops)
     server = subprocess.Popen(  # noqa: S603 (our own interpreter and module)
         [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "workshop.asgi:application"],
         cwd=ROOT,
         env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     url = f"http://localhost:{port}"
     deadline = time.monotonic() + 30
@@ -78,7 +91,8 @@ def live_server(django_db_setup, django_db_blocker) -> Iterator[str]:
         except OSError:
             if server.poll() is not None or time.monotonic() > deadline:
                 server.kill()
-                raise RuntimeError(f"Daphne did not start: {server.stderr.read().decode()[-2000:]}") from None
+                server.wait()
+                raise RuntimeError(f"Daphne did not start: {_tail(log)}") from None
             time.sleep(0.1)
     yield url
     server.terminate()
@@ -86,15 +100,34 @@ def live_server(django_db_setup, django_db_blocker) -> Iterator[str]:
         server.wait(timeout=10)
     except subprocess.TimeoutExpired:
         server.kill()
+    log.close()
 
 
-@pytest.fixture(scope="session")
+def _tail(log, size: int = 2000) -> str:
+    log.seek(0, os.SEEK_END)
+    log.seek(max(0, log.tell() - size))
+    return log.read().decode(errors="replace")
+
+
+# Package scope, not session: while Playwright's sync API is running, the main thread has a running
+# event loop, which would break the async tests that run after these in the same session.
+@pytest.fixture(scope="package")
 def playwright() -> Iterator[Playwright]:
-    with sync_playwright() as playwright:
-        yield playwright
+    # That running loop also makes Django refuse ORM calls from the main thread (the tests' own
+    # database setup and checks) as "async unsafe"; nothing here shares a connection across threads.
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as playwright:
+            yield playwright
+    finally:
+        if previous is None:
+            del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser(playwright: Playwright) -> Iterator[Browser]:
     if not os.path.exists(CHROMIUM):
         pytest.fail(f"The browser tests need Chromium at {CHROMIUM}: apt-get install chromium")

@@ -1,0 +1,819 @@
+"""Plan exports (contract §6, the URLs and rights of §3): PDF, Markdown and CSV of a plan.
+
+Everything is fetched over HTTP by the leader's or a guest's browser (a test
+client with a real session); the board is arranged through the ops of
+`planning.protocol.dispatch`, as sockets would, except where the scale test
+needs bulk rows.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import itertools
+import logging
+import re
+import secrets
+from types import SimpleNamespace
+
+import pytest
+from django.test import Client
+from pypdf import PdfReader
+
+from goals.invites import current_member_invite, invite_create, token_for
+from goals.models import Member, Phase, Role
+from goals.workshops import workshop_create
+from planning.exports import as_csv
+from planning.models import Item, Ownership, PlanVersion, Vote
+from tests.goals.conftest import join_over_http, logged_in, make_user
+from tests.planning.helpers import add_item, lanes_of, send, set_phase
+
+FORMATS = ("pdf", "md", "csv")
+CONTENT_TYPES = {"pdf": "application/pdf", "md": "text/markdown", "csv": "text/csv"}
+DRAFT = "Draft — not yet agreed"
+BOM = b"\xef\xbb\xbf"
+# The CSV's header is an interface: spreadsheets and scripts pick columns by these names.
+COLUMNS = [
+    "plan_version",
+    "status",
+    "lane",
+    "position",
+    "title",
+    "owners",
+    "due",
+    "votes",
+    "criterion",
+    "criterion_text",
+    "notes",
+    "author",
+]
+A4_POINTS = (595.28, 841.89)
+
+_numbers = itertools.count(1)
+
+
+# Reading the exports
+
+
+def export_url(workshop, extension, version=None):
+    url = f"/w/{workshop.id}/export/plan.{extension}"
+    return url if version is None else f"{url}?version={version}"
+
+
+def fetch(client, workshop, extension, version=None):
+    """An export that must be served: 200 with the format's content type."""
+    response = client.get(export_url(workshop, extension, version))
+    assert response.status_code == 200, (extension, version, response.status_code)
+    assert response["Content-Type"].startswith(CONTENT_TYPES[extension])
+    return response.content
+
+
+def flat(text):
+    """Text with every run of whitespace made one space: how wrapped lines compare with what was typed."""
+    return " ".join(text.split())
+
+
+def dense(text):
+    """Text without any whitespace, for a word too long for one line, which the PDF breaks anywhere."""
+    return "".join(text.split())
+
+
+PAGE_FURNITURE = re.compile(rf"^({DRAFT.upper()}|({DRAFT}|Plan version \d+) Page \d+ of \d+)$", re.MULTILINE)
+
+
+class Pdf:
+    """A PDF export as pypdf reads it: pages, their text and the document info."""
+
+    def __init__(self, content: bytes) -> None:
+        assert content.startswith(b"%PDF-")
+        self.reader = PdfReader(io.BytesIO(content))
+        self.pages = [page.extract_text() for page in self.reader.pages]
+        # The text without each page's header and footer, which break a paragraph running over pages.
+        self.text = flat("\n".join(PAGE_FURNITURE.sub("", page) for page in self.pages))
+        self.metadata = self.reader.metadata
+
+    def __contains__(self, typed: str) -> bool:
+        return flat(typed) in self.text
+
+    def section(self, start: str, end: str | None = None) -> str:
+        """The extracted text from one heading up to the next one given."""
+        after = self.text.split(start, 1)[1]
+        return after.split(end, 1)[0] if end else after
+
+
+def read_csv(content: bytes):
+    """The rows of a CSV export as dicts, after checking the byte order mark and the header."""
+    assert content.startswith(BOM), "the CSV must start with a UTF-8 byte order mark"
+    text = content.decode("utf-8")[1:]
+    assert "\ufeff" not in text
+    rows = list(csv.reader(io.StringIO(text, newline="")))
+    assert rows[0] == COLUMNS == as_csv.COLUMNS
+    assert all(len(row) == len(COLUMNS) for row in rows), "every row has every column"
+    return [dict(zip(COLUMNS, row, strict=True)) for row in rows[1:]]
+
+
+def spreadsheet_safe(typed):
+    """What a CSV cell holds for typed text: the text, with an apostrophe before a formula."""
+    return f"'{typed}" if typed[:1] in ("=", "+", "-", "@", "\t", "\r") else typed
+
+
+# CommonMark: a backslash before ASCII punctuation stands for that character.
+_MARKDOWN_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
+
+
+def unescaped(markdown):
+    return _MARKDOWN_ESCAPE.sub(r"\1", markdown)
+
+
+def raw_marks(markdown_text):
+    """The characters of `markdown_text` that act as markup: not escaped by a backslash."""
+    marks = []
+    escaped = False
+    for char in markdown_text:
+        if escaped:
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif char in "*_`[]<>|~&":
+            marks.append(char)
+    return marks
+
+
+def markdown_line_of(markdown, typed):
+    """The one line of the Markdown whose text, unescaped, is `typed` (in a table cell, on one line)."""
+    for line in markdown.splitlines():
+        for part in re.split(r"(?<!\\)\|", line):
+            if unescaped(part.strip()) == flat(typed):
+                return part.strip()
+    raise AssertionError(f"{typed!r} does not read as typed anywhere in the Markdown")
+
+
+# People and the plan
+
+
+@pytest.fixture
+def browser(workshop, leader):
+    """A guest's browser that joined through the invite link; facilitators are promoted by the leader."""
+
+    def join(role=Role.MEMBER, name=None):
+        if role == Role.OBSERVER:
+            invite = invite_create(workshop=workshop, created_by=leader, role=Role.OBSERVER)
+        else:
+            invite = current_member_invite(workshop)
+        client = Client()
+        member = join_over_http(client, token_for(invite), name or f"Guest {next(_numbers)}")
+        if role == Role.FACILITATOR:
+            send(workshop, leader, "member.role", member=member.id, role=Role.FACILITATOR)
+            member.refresh_from_db()
+        assert member.role == role
+        return client, member
+
+    return join
+
+
+@pytest.fixture
+def team(workshop, leader, leader_user, browser):
+    """The leader's browser and the guests': Fay facilitates, Mia and Tess are members, Otto observes."""
+    people = {"leader": (logged_in(leader_user), leader)}
+    for key, role, name in [
+        ("facilitator", Role.FACILITATOR, "Fay"),
+        ("member", Role.MEMBER, "Mia"),
+        ("target", Role.MEMBER, "Tess"),
+        ("observer", Role.OBSERVER, "Otto"),
+    ]:
+        people[key] = browser(role, name)
+    return SimpleNamespace(
+        workshop=workshop,
+        lanes=lanes_of(workshop),
+        clients={key: client for key, (client, _) in people.items()},
+        **{key: member for key, (_, member) in people.items()},
+    )
+
+
+@pytest.fixture
+def outsiders(db):
+    """Someone anonymous, a guest and a leader of another workshop: none may learn that this one exists."""
+    other = workshop_create(user=make_user(), title="Another team's goal")
+    guest = Client()
+    join_over_http(guest, token_for(current_member_invite(other)), "Somebody else")
+    return {"anonymous": Client(), "guest elsewhere": guest, "leader elsewhere": logged_in(other.created_by)}
+
+
+def agree(team, actor=None):
+    outcome = send(team.workshop, actor or team.facilitator, "phase.set", phase="agreed")
+    assert outcome.events[0].data["phase"] == "agreed"
+    return PlanVersion.objects.get(workshop=team.workshop, number=outcome.events[0].data["plan_version"])
+
+
+def accept(team, item_id, *owners):
+    send(team.workshop, team.facilitator, "item.status", item=item_id, status="accepted")
+    for owner in owners:
+        send(team.workshop, owner, "item.claim", item=item_id)
+
+
+def vote(team, voter, item_id, dots=1):
+    phase = team.workshop.phase
+    set_phase(team.workshop, Phase.VOTE)
+    for _ in range(dots):
+        send(team.workshop, voter, "vote.cast", item=item_id)
+    set_phase(team.workshop, phase)
+
+
+@pytest.fixture
+def plan(team):
+    """A small plan: accepted items in Now and Next serving criterion 1, one proposed, one dropped;
+    criterion 2 ("Support tickets halved") served by nothing."""
+    workshop = team.workshop
+    now, nxt, later = team.lanes
+    set_phase(workshop, Phase.PLAN)
+    ids = SimpleNamespace(
+        email=add_item(
+            workshop,
+            team.member,
+            now,
+            "Write the welcome email",
+            notes="Three mails, one a day.",
+            due="2030-03-01",
+            criterion=0,
+        ),
+        tour=add_item(workshop, team.member, now, "Record a product tour", notes="Maybe later."),
+        metrics=add_item(workshop, team.target, nxt, "Measure activation weekly", due="2030-04-15", criterion=0),
+        rewrite=add_item(workshop, team.target, later, "Rewrite the signup form"),
+    )
+    vote(team, team.member, ids.email, dots=3)
+    vote(team, team.target, ids.email, dots=1)
+    vote(team, team.target, ids.metrics, dots=2)
+    accept(team, ids.email, team.member, team.target)
+    accept(team, ids.metrics, team.facilitator)
+    send(workshop, team.facilitator, "item.status", item=ids.rewrite, status="dropped")
+    team.ids = ids
+    return team
+
+
+def take_confidence(team, *scores):
+    send(team.workshop, team.facilitator, "confidence.open")
+    for person, score in zip([team.member, team.target, team.facilitator], scores, strict=False):
+        send(team.workshop, person, "confidence.answer", score=score)
+    send(team.workshop, team.facilitator, "confidence.close")
+
+
+# Who may export (contract §3)
+
+
+@pytest.mark.parametrize("who", ["leader", "facilitator"])
+def test_the_leader_and_facilitators_export_every_format(plan, who):
+    for label in ("draft", "v1"):
+        if label == "v1":
+            agree(plan)
+        for extension in FORMATS:
+            response = plan.clients[who].get(export_url(plan.workshop, extension))
+            assert response.status_code == 200
+            assert response["Content-Type"].startswith(CONTENT_TYPES[extension])
+            disposition = "inline" if extension == "pdf" else "attachment"
+            filename = f"ship-the-new-onboarding-by-march-plan-{label}.{extension}"
+            assert response["Content-Disposition"] == f'{disposition}; filename="{filename}"'
+            assert response["Cache-Control"] == "private, no-store"
+
+
+def test_members_and_observers_are_forbidden(plan):
+    for agreed in (False, True):
+        if agreed:
+            agree(plan)
+        for who in ("member", "target", "observer"):
+            for extension in FORMATS:
+                for version in (None, 1) if agreed else (None,):
+                    response = plan.clients[who].get(export_url(plan.workshop, extension, version))
+                    assert response.status_code == 403, (who, extension, version)
+
+
+def test_non_members_and_anonymous_visitors_get_404(plan, outsiders):
+    for agreed in (False, True):
+        if agreed:
+            agree(plan)
+        for name, client in outsiders.items():
+            for extension in FORMATS:
+                for version in (None, 1):
+                    response = client.get(export_url(plan.workshop, extension, version))
+                    assert response.status_code == 404, (name, extension, version)
+                    assert plan.workshop.title.encode() not in response.content
+
+
+def test_an_unknown_format_is_404(plan):
+    for extension in ("txt", "PDF", "html", "pdf.zip", "docx", "json", "md5"):
+        assert plan.clients["leader"].get(export_url(plan.workshop, extension)).status_code == 404, extension
+
+
+def test_a_version_that_does_not_exist_is_404(plan):
+    client = plan.clients["leader"]
+    for extension in FORMATS:
+        assert client.get(export_url(plan.workshop, extension, "1")).status_code == 404, "nothing agreed yet"
+    agree(plan)
+    for version in ("2", "abc", "0", "-1", "", "1.0", "1e0", "%201", "1%00", "99999999999999999999"):
+        for extension in FORMATS:
+            response = client.get(export_url(plan.workshop, extension, version))
+            assert response.status_code == 404, (extension, version)
+
+
+def test_exports_answer_get_and_head_only(plan):
+    client = plan.clients["leader"]
+    for extension in FORMATS:
+        assert client.head(export_url(plan.workshop, extension)).status_code == 200
+        assert client.post(export_url(plan.workshop, extension)).status_code == 405
+    assert client.post(f"/api/w/{plan.workshop.id}/plans").status_code == 405
+
+
+# Before the first agreement: the board as a draft
+
+
+def test_before_the_first_agreement_every_export_is_a_draft(plan):
+    client, workshop = plan.clients["facilitator"], plan.workshop
+
+    pdf = Pdf(fetch(client, workshop, "pdf"))
+    assert DRAFT in pdf
+    assert all(DRAFT.upper() in page and DRAFT in page for page in pdf.pages), "every page says it is a draft"
+    assert "Plan version" not in pdf.text
+    assert pdf.metadata.title == workshop.title
+
+    markdown = fetch(client, workshop, "md").decode()
+    assert markdown.startswith(f"# {workshop.title}\n")
+    assert f"**{DRAFT}**" in markdown
+
+    rows = read_csv(fetch(client, workshop, "csv"))
+    assert len(rows) == 4
+    assert {row["plan_version"] for row in rows} == {"draft"}
+
+
+def test_the_draft_shows_the_board_as_it_is_now(plan):
+    send(plan.workshop, plan.member, "item.edit", item=plan.ids.email, version=1, title="Write two welcome emails")
+    pdf = Pdf(fetch(plan.clients["leader"], plan.workshop, "pdf"))
+    assert "Write two welcome emails" in pdf
+    assert "Write the welcome email" not in pdf
+
+
+def test_a_draft_exported_while_voting_keeps_the_tallies_hidden(plan):
+    """Contract §2: while the phase is vote nobody, facilitators included, sees where the dots are."""
+    set_phase(plan.workshop, Phase.VOTE)
+    client = plan.clients["facilitator"]
+    rows = read_csv(fetch(client, plan.workshop, "csv"))
+    assert {row["votes"] for row in rows} == {""}, "the CSV shows tallies during the vote"
+    markdown = fetch(client, plan.workshop, "md").decode()
+    email_row = next(line for line in markdown.splitlines() if line.startswith("| Write the welcome email"))
+    assert "| 4 |" not in email_row, "the Markdown shows the welcome email's 4 dots during the vote"
+    pdf = Pdf(fetch(client, plan.workshop, "pdf"))
+    assert "2030-03-01 4" not in pdf.text, "the PDF shows the welcome email's 4 dots during the vote"
+
+    set_phase(plan.workshop, Phase.PLAN)  # leaving the vote reveals them
+    rows = read_csv(fetch(client, plan.workshop, "csv"))
+    assert [row["votes"] for row in rows] == ["4", "0", "2", "0"]
+
+
+# The agreed plan
+
+
+def test_the_agreed_pdf_holds_the_whole_plan(plan):
+    take_confidence(plan, 4, 3)
+    version = agree(plan)
+    pdf = Pdf(fetch(plan.clients["leader"], plan.workshop, "pdf"))
+
+    assert DRAFT not in pdf.text
+    assert plan.workshop.title in pdf
+    assert plan.workshop.why in pdf
+    agreed_at = f"{version.agreed_at:%d %B %Y, %H:%M} UTC"
+    assert f"Plan version 1, agreed on {agreed_at} by Fay" in pdf
+
+    criteria = pdf.section("Success criteria", "The plan, lane by lane")
+    first, second = criteria.split("2. Support tickets halved")
+    assert first.startswith(" 1. Activation above 60%")
+    assert "Write the welcome email" in first
+    assert "Measure activation weekly" in first
+    assert "Not served by any accepted item" not in first
+    assert "Not served by any accepted item" in second
+
+    lanes = pdf.section("The plan, lane by lane", "Not taken")
+    now, rest = lanes.split(" Next ", 1)
+    assert "Write the welcome email Mia, Tess 2030-03-01 4 Three mails, one a day." in now
+    assert "Measure activation weekly Fay 2030-04-15 2" in rest.split(" Later ")[0]
+    assert "No accepted items." in rest.split(" Later ")[1]
+    for not_taken in ("Record a product tour", "Rewrite the signup form"):
+        assert not_taken not in lanes
+
+    not_taken = pdf.section("Not taken", "Participants")
+    assert "Record a product tour Now Proposed 0 Maybe later." in not_taken
+    assert "Rewrite the signup form Later Dropped 0" in not_taken
+    assert not_taken.index("Record a product tour") < not_taken.index("Rewrite the signup form")
+
+    participants = pdf.section("Participants", "Confidence")
+    expected = [(plan.leader.name, "Leader"), ("Fay", "Facilitator"), ("Mia", "Member")]
+    expected += [("Tess", "Member"), ("Otto", "Observer")]
+    listed = " ".join(f"{name} {role}" for name, role in expected)
+    assert participants.strip().startswith(f"Name Role {listed}")
+
+    confidence = pdf.section("Confidence")
+    assert "Mean 3.50 of 5 from 2 answers." in confidence
+
+
+def test_a_plan_without_a_confidence_check_has_no_confidence_section(plan):
+    agree(plan)
+    client = plan.clients["leader"]
+    pdf = Pdf(fetch(client, plan.workshop, "pdf"))
+    assert "Confidence" not in pdf.text
+    assert "Mean" not in pdf.text
+    assert "## Confidence" not in fetch(client, plan.workshop, "md").decode()
+
+
+def test_a_check_still_open_when_agreeing_is_not_a_result(plan):
+    send(plan.workshop, plan.facilitator, "confidence.open")
+    send(plan.workshop, plan.member, "confidence.answer", score=5)
+    agree(plan)
+    assert "Confidence" not in Pdf(fetch(plan.clients["leader"], plan.workshop, "pdf")).text
+
+
+def test_the_pdf_is_a4_titled_with_the_goal_and_numbered(plan):
+    agree(plan)
+    pdf = Pdf(fetch(plan.clients["leader"], plan.workshop, "pdf"))
+    assert pdf.metadata.title == plan.workshop.title
+    for page in pdf.reader.pages:
+        box = page.mediabox
+        assert (float(box.left), float(box.bottom)) == (0, 0)
+        assert (float(box.width), float(box.height)) == pytest.approx(A4_POINTS, abs=0.5)
+    total = len(pdf.pages)
+    for number, page in enumerate(pdf.pages, start=1):
+        assert f"Page {number} of {total}" in page
+        assert "Plan version 1" in page
+
+
+def test_the_agreed_markdown_holds_the_whole_plan(plan):
+    take_confidence(plan, 5, 2, 2)
+    version = agree(plan)
+    markdown = fetch(plan.clients["leader"], plan.workshop, "md").decode()
+
+    assert markdown.startswith("# Ship the new onboarding by March\n")
+    assert f"**Plan version 1, agreed on {version.agreed_at:%d %B %Y, %H:%M} UTC by Fay**" in markdown
+    assert "New customers churn in week one." in markdown
+    assert "   - served by: Write the welcome email\n   - served by: Measure activation weekly\n" in markdown
+    assert "2\\. Support tickets halved\n   - **Not served by any accepted item.**" in markdown
+    assert "| Write the welcome email | Mia, Tess | 2030-03-01 | 4 | Three mails, one a day. |" in markdown
+    assert "| Measure activation weekly | Fay | 2030-04-15 | 2 | — |" in markdown
+    assert "| Record a product tour | Now | proposed | — | — | 0 | Maybe later. |" in markdown
+    assert "| Rewrite the signup form | Later | dropped | — | — | 0 | — |" in markdown
+    assert f"- {plan.leader.name} (leader)\n- Fay (facilitator)\n- Mia (member)\n" in markdown
+    assert "Mean: 3.00 of 5 from 3 answers." in markdown
+
+
+def test_each_success_criterion_starts_its_own_block_in_the_markdown(plan):
+    """A line after a list item is a lazy continuation of it (CommonMark 5.2): without a blank
+    line, "2. Support tickets halved" would render inside criterion 1's last "served by" bullet."""
+    agree(plan)
+    lines = fetch(plan.clients["leader"], plan.workshop, "md").decode().splitlines()
+    numbered = [index for index, line in enumerate(lines) if re.match(r"\d+\\\. ", line)]
+    assert len(numbered) == 2
+    for index in numbered:
+        assert lines[index - 1] == "", f"no blank line before {lines[index]!r}"
+
+
+def test_the_agreed_csv_has_one_row_per_item_in_board_order(plan):
+    agree(plan)
+    rows = read_csv(fetch(plan.clients["leader"], plan.workshop, "csv"))
+    assert [
+        (row["plan_version"], row["status"], row["lane"], row["position"], row["title"], row["owners"]) for row in rows
+    ] == [
+        ("1", "accepted", "Now", "0", "Write the welcome email", "Mia; Tess"),
+        ("1", "proposed", "Now", "1", "Record a product tour", ""),
+        ("1", "accepted", "Next", "0", "Measure activation weekly", "Fay"),
+        ("1", "dropped", "Later", "0", "Rewrite the signup form", ""),
+    ]
+    email = rows[0]
+    assert (email["due"], email["votes"], email["criterion"], email["criterion_text"]) == (
+        "2030-03-01",
+        "4",
+        "1",
+        "Activation above 60%",
+    )
+    assert (email["notes"], email["author"]) == ("Three mails, one a day.", "Mia")
+    assert (rows[1]["due"], rows[1]["criterion"], rows[1]["criterion_text"]) == ("", "", "")
+
+
+# Versions
+
+
+def test_each_agreement_is_a_version_that_never_changes(plan):
+    client, workshop = plan.clients["leader"], plan.workshop
+    agree(plan)
+    v1_markdown = fetch(client, workshop, "md")
+    v1_csv = fetch(client, workshop, "csv", 1)
+
+    send(workshop, plan.leader, "phase.set", phase="plan")
+    send(workshop, plan.member, "item.edit", item=plan.ids.email, version=1, title="Write two welcome emails")
+    added = add_item(workshop, plan.target, plan.lanes[2], "Interview five churned customers", criterion=1)
+    accept(plan, added, plan.target)
+    accept(plan, plan.ids.tour, plan.member)
+    send(workshop, plan.target, "item.claim", item=plan.ids.metrics)
+    # While reopened, the export is still the agreed version 1.
+    assert fetch(client, workshop, "md") == v1_markdown
+    v2 = agree(plan, plan.leader)
+
+    latest = Pdf(fetch(client, workshop, "pdf"))
+    assert "Plan version 2" in latest
+    assert f"by {plan.leader.name}" in latest
+    assert "Write two welcome emails" in latest
+    assert "Interview five churned customers" in latest
+    assert "Write the welcome email" not in latest.text
+    assert "Not served by any accepted item" not in latest.text
+    assert all("Plan version 2" in page for page in latest.pages)
+
+    first = Pdf(fetch(client, workshop, "pdf", 1))
+    assert "Plan version 1, agreed on" in first
+    assert "by Fay" in first
+    assert "Write the welcome email" in first
+    assert "Write two welcome emails" not in first
+    assert "Interview five churned customers" not in first
+    assert "Record a product tour Now Proposed" in first
+    assert "Plan version 2" not in first.text
+    assert all("Plan version 1" in page for page in first.pages)
+
+    assert fetch(client, workshop, "md", 1) == v1_markdown, "version 1 changed after version 2 was agreed"
+    assert fetch(client, workshop, "csv", 1) == v1_csv
+    assert fetch(client, workshop, "md", 2) == fetch(client, workshop, "md")
+    rows = read_csv(fetch(client, workshop, "csv"))
+    assert {row["plan_version"] for row in rows} == {"2"}
+    assert [row["owners"] for row in rows if row["title"] == "Measure activation weekly"] == ["Fay; Tess"]
+    assert v2.number == 2
+
+
+def test_the_versions_are_listed_newest_first_with_working_links(plan):
+    client, workshop = plan.clients["facilitator"], plan.workshop
+    assert client.get(f"/api/w/{workshop.id}/plans").json() == []
+    first = agree(plan)
+    send(workshop, plan.facilitator, "phase.set", phase="plan")
+    second = agree(plan, plan.leader)
+
+    response = client.get(f"/api/w/{workshop.id}/plans")
+    assert response.status_code == 200
+    listed = response.json()
+    assert [entry["number"] for entry in listed] == [2, 1]
+    assert [entry["agreed_at"] for entry in listed] == [second.agreed_at.isoformat(), first.agreed_at.isoformat()]
+    assert [entry["agreed_by"] for entry in listed] == [plan.leader.name, "Fay"]
+    for entry in listed:
+        assert set(entry["exports"]) == set(FORMATS)
+        for extension, link in entry["exports"].items():
+            assert link == f"/w/{workshop.id}/export/plan.{extension}?version={entry['number']}"
+            response = client.get(link)
+            assert response.status_code == 200
+            assert f"-plan-v{entry['number']}.{extension}" in response["Content-Disposition"]
+        assert f"Plan version {entry['number']}" in Pdf(client.get(entry["exports"]["pdf"]).content).pages[0]
+
+
+def test_only_facilitators_list_the_versions(plan, outsiders):
+    agree(plan)
+    url = f"/api/w/{plan.workshop.id}/plans"
+    assert plan.clients["leader"].get(url).status_code == 200
+    for who in ("member", "observer"):
+        response = plan.clients[who].get(url)
+        assert (response.status_code, response.json()["code"]) == (403, "forbidden")
+    for name, client in outsiders.items():
+        response = client.get(url)
+        assert response.status_code == 404, name
+        assert plan.workshop.title not in response.content.decode()
+
+
+# Hostile and non-Latin text
+
+NAMES = ["Zoë Müller", "Αλέξης", "Катя", "<b>Bold</b> & co", "=1+2", "-Dash"]
+NON_LATIN = ["Zoë Müller", "Αλέξης", "Катя", "Señor Niño ñandú", "Ελληνικά γράμματα", "Кириллица ёлка"]
+HOSTILE_TITLES = [
+    "Señor Niño ñandú <script>alert(1)</script>",
+    "Ελληνικά γράμματα",
+    "Кириллица ёлка",
+    "<b>bold</b> **bold** _em_ `code` ~~gone~~ [link](http://x) | pipes |",
+    "# heading at line start",
+    "1. list at line start",
+    '=HYPERLINK("http://x")',
+    "+1",
+    "-1",
+    "@SUM(A1)",
+    "AT&T &amp; &lt;b&gt; &#60;i&#62; \\*not emphasis\\*",
+    "X" * 200,
+]
+NOTES = 'He said "yes, please", then\nno.\n# not a heading\n1. not a list\n- not a bullet\n> not a quote, \\ <i>'
+LONG_NOTES = ("Катя, Zoë and Αλέξης agree; " * 200)[:4000].strip()
+
+
+@pytest.fixture
+def hostile(team, browser):
+    """A plan typed by people with hard names, full of markup, formulas and long text."""
+    workshop = team.workshop
+    people = [browser(Role.MEMBER, name)[1] for name in NAMES]
+    send(
+        workshop,
+        team.leader,
+        "goal.edit",
+        title="# Retro <script>x</script> #",
+        why="# heading\n1. list\n- bullet\n+ plus\n===\n> quote **bold** [x](y)",
+        success_criteria=["Zoë's **criterion** | one", "=SUM(1;2)"],
+    )
+    send(team.workshop, team.facilitator, "lane.rename", lane=team.lanes[1].id, title="@Next | <i>lane</i>")
+    set_phase(workshop, Phase.PLAN)
+    ids = []
+    for index, title in enumerate(HOSTILE_TITLES):
+        lane = team.lanes[index % 3]
+        notes = LONG_NOTES if title.startswith("XX") else NOTES if index % 2 else ""
+        ids.append(add_item(workshop, people[index % len(people)], lane, title, notes=notes, criterion=index % 2))
+    for index, item_id in enumerate(ids):
+        if index % 3 != 2:
+            accept(team, item_id, people[index % len(people)], people[(index + 1) % len(people)])
+    team.people = people
+    team.item_ids = ids
+    workshop.refresh_from_db()
+    return team
+
+
+@pytest.mark.parametrize("agreed", [False, True])
+def test_hostile_and_non_latin_text_reads_as_typed_in_the_pdf(hostile, agreed, caplog):
+    if agreed:
+        agree(hostile)
+    with caplog.at_level(logging.WARNING, logger="fpdf"):
+        pdf = Pdf(fetch(hostile.clients["leader"], hostile.workshop, "pdf"))
+    missing = [record.getMessage() for record in caplog.records if "missing" in record.getMessage()]
+    assert missing == [], "a glyph of Latin, Greek or Cyrillic text is missing from the font"
+
+    assert pdf.metadata.title == "# Retro <script>x</script> #"
+    for typed in [*NAMES, *NON_LATIN, *HOSTILE_TITLES[:-1], "@Next | <i>lane</i>", "Zoë's **criterion** | one"]:
+        assert typed in pdf, typed
+    assert dense("X" * 200) in dense(pdf.text)
+    assert NOTES in pdf
+    assert flat(LONG_NOTES) in pdf, "4000 characters of notes are printed in full"
+    for number, page in enumerate(pdf.pages, start=1):
+        assert f"Page {number} of {len(pdf.pages)}" in page
+
+
+@pytest.mark.parametrize("agreed", [False, True])
+def test_hostile_text_is_escaped_in_the_markdown(hostile, agreed):
+    if agreed:
+        agree(hostile)
+    markdown = fetch(hostile.clients["leader"], hostile.workshop, "md").decode()
+
+    assert "<script>" not in markdown
+    assert "<b>" not in markdown
+    assert re.search(r"(?<!\\)<", markdown) is None, "raw HTML is possible"
+    assert markdown.startswith("# \\# Retro \\<script\\>x\\</script\\>")
+
+    lane = next(line for line in markdown.splitlines() if line.startswith("### @"))
+    assert (unescaped(lane), raw_marks(lane[4:])) == ("### @Next | <i>lane</i>", [])
+    for typed in [*HOSTILE_TITLES, NOTES, LONG_NOTES]:
+        escaped = markdown_line_of(markdown, typed)
+        assert raw_marks(escaped) == [], f"{typed!r} has markup in {escaped!r}"
+    participants = markdown.split("## Participants\n\n", 1)[1].split("\n\n", 1)[0].splitlines()
+    members = [line.removeprefix("- ").removesuffix(" (member)") for line in participants if line.endswith("(member)")]
+    assert [unescaped(name) for name in members] == sorted(["Mia", "Tess", *NAMES], key=str.casefold)
+    assert all(raw_marks(name) == [] for name in members), members
+    assert "- \\<b\\>Bold\\</b\\> \\& co (member)" in participants
+
+    # Block marks at the start of a line of the why are escaped, so it stays one paragraph of text.
+    why = markdown.split("## Why it matters\n\n", 1)[1].split("\n\n", 1)[0]
+    assert why.splitlines() == [
+        "\\# heading",
+        "1\\. list",
+        "\\- bullet",
+        "\\+ plus",
+        "\\===",
+        "\\> quote \\*\\*bold\\*\\* \\[x\\](y)",
+    ]
+    assert unescaped(why) == "# heading\n1. list\n- bullet\n+ plus\n===\n> quote **bold** [x](y)"
+    assert "1\\. Zoë's \\*\\*criterion\\*\\* \\| one" in markdown
+    assert "2\\. \\=SUM(1;2)" in markdown
+
+
+def test_typed_entities_are_not_decoded_by_the_markdown(hostile):
+    """ "&amp;" typed by a member reads "&amp;", not "&"; "&#60;i&#62;" is not a tag."""
+    markdown = fetch(hostile.clients["leader"], hostile.workshop, "md").decode()
+    assert re.search(r"(?<!\\)&(#\d+|#x[0-9a-f]+|[a-z]+);", markdown, re.IGNORECASE) is None, "an entity is decoded"
+    assert "\\<b\\>Bold\\</b\\> \\& co" in markdown
+
+
+@pytest.mark.parametrize("title", ["# Retro <script>x</script> #", "Retro #", "Retro ###", "###"])
+def test_a_heading_keeps_a_trailing_hash(team, title):
+    """A run of # at the end of an ATX heading is its closing sequence, which Markdown drops."""
+    send(team.workshop, team.leader, "goal.edit", title=title)
+    send(team.workshop, team.facilitator, "lane.rename", lane=team.lanes[0].id, title=title)
+    markdown = fetch(team.clients["leader"], team.workshop, "md").decode()
+    lines = markdown.splitlines()
+    for heading in (lines[0], next(line for line in lines if line.startswith("### "))):
+        assert not re.search(r"(^#+|\s)(?<!\\)#+\s*$", heading), f"the closing # of {heading!r} would be dropped"
+        assert unescaped(heading.split(" ", 1)[1]) == title
+
+
+@pytest.mark.parametrize("agreed", [False, True])
+def test_hostile_text_round_trips_through_the_csv(hostile, agreed):
+    if agreed:
+        agree(hostile)
+    rows = read_csv(fetch(hostile.clients["leader"], hostile.workshop, "csv"))
+    assert len(rows) == len(HOSTILE_TITLES)
+
+    by_title = {row["title"]: row for row in rows}
+    assert set(by_title) == {spreadsheet_safe(title) for title in HOSTILE_TITLES}
+    for index, title in enumerate(HOSTILE_TITLES):
+        row = by_title[spreadsheet_safe(title)]
+        author = hostile.people[index % len(hostile.people)].name
+        assert row["author"] == spreadsheet_safe(author)
+        assert row["lane"] == spreadsheet_safe(["Now", "@Next | <i>lane</i>", "Later"][index % 3])
+        assert row["criterion_text"] == spreadsheet_safe(["Zoë's **criterion** | one", "=SUM(1;2)"][index % 2])
+        notes = LONG_NOTES if title.startswith("XX") else NOTES if index % 2 else ""
+        assert row["notes"] == notes
+        if index % 3 != 2:
+            owners = [author, hostile.people[(index + 1) % len(hostile.people)].name]
+            assert row["owners"] == spreadsheet_safe("; ".join(owners))
+            assert row["status"] == "accepted"
+        else:
+            assert (row["owners"], row["status"]) == ("", "proposed")
+    assert by_title['\'=HYPERLINK("http://x")']["plan_version"] == ("1" if agreed else "draft")
+    for row in rows:
+        for column in ("title", "lane", "owners", "notes", "criterion_text", "author"):
+            assert not row[column].startswith(("=", "+", "-", "@")), (column, row[column])
+
+
+def test_text_outside_latin_greek_and_cyrillic_does_not_break_the_pdf(team):
+    set_phase(team.workshop, Phase.PLAN)
+    add_item(team.workshop, team.member, title="Launch 🚀 中文 العربية עברית", notes="✓ done ☃")
+    pdf = Pdf(fetch(team.clients["leader"], team.workshop, "pdf"))
+    assert "Launch" in pdf
+
+
+@pytest.mark.parametrize(
+    "notes",
+    [
+        pytest.param(LONG_NOTES, id="4000 characters of words"),
+        pytest.param("line\n" * 799 + "end", id="800 lines"),
+        pytest.param("N" * 4000, id="one word of 4000 characters"),
+    ],
+)
+def test_the_longest_notes_are_printed_in_full(plan, notes):
+    """A table row cannot be split across pages; notes taller than a page must still print."""
+    send(plan.workshop, plan.member, "item.edit", item=plan.ids.email, version=1, notes=notes)
+    send(plan.workshop, plan.target, "item.edit", item=plan.ids.rewrite, version=1, notes=notes)
+    for version in (None, 1):
+        if version:
+            agree(plan)
+        pdf = Pdf(fetch(plan.clients["leader"], plan.workshop, "pdf", version))
+        assert len(pdf.pages) > 1
+        assert dense(pdf.text).count(dense(notes)) >= 2
+        assert "Participants Name Role" in pdf.text
+
+
+# Scale
+
+
+def test_a_plan_of_500_items_and_60_members_exports_in_every_format(team):
+    workshop = team.workshop
+    guests = Member.objects.bulk_create(
+        Member(workshop=workshop, name=f"Member {number:02}", role=Role.MEMBER, guest_key=secrets.token_urlsafe(16))
+        for number in range(60 - Member.objects.filter(workshop=workshop).count())
+    )
+    people = list(Member.objects.filter(workshop=workshop).exclude(role=Role.OBSERVER))
+    items = Item.objects.bulk_create(
+        Item(
+            workshop=workshop,
+            lane=team.lanes[number % 3],
+            position=number // 3,
+            author=people[number % len(people)],
+            title=f"Item {number:03} " + "with a title of a few words " * (number % 4),
+            notes="Some notes that wrap over a line or two in the table. " * (number % 3),
+            criterion=number % 3 if number % 3 < 2 else None,
+            status=["accepted", "proposed", "accepted", "dropped"][number % 4],
+            due=f"2030-{number % 12 + 1:02}-{number % 28 + 1:02}" if number % 5 else None,
+        )
+        for number in range(500)
+    )
+    accepted = [item for item in items if item.status == "accepted"]
+    Ownership.objects.bulk_create(
+        Ownership(workshop=workshop, item=item, member=people[(index + k) % len(people)])
+        for index, item in enumerate(accepted)
+        for k in range(1 + index % 3)
+    )
+    Vote.objects.bulk_create(
+        Vote(workshop=workshop, item=items[(index * 7 + k) % 500], member=member, dots=1 + k % 2)
+        for index, member in enumerate(people)
+        for k in range(3)
+    )
+    assert len(guests) > 50
+    set_phase(workshop, Phase.PLAN)
+    agree(team)
+
+    client = team.clients["leader"]
+    rows = read_csv(fetch(client, workshop, "csv"))
+    assert len(rows) == 500
+    assert {row["plan_version"] for row in rows} == {"1"}
+    assert sum(int(row["votes"]) for row in rows) == sum(
+        Vote.objects.filter(workshop=workshop).values_list("dots", flat=True)
+    )
+
+    markdown = fetch(client, workshop, "md").decode()
+    assert len(re.findall(r"^\| Item \d{3} ", markdown, re.MULTILINE)) == 500
+    assert markdown.count("\n- Member ") == len(guests)
+
+    pdf = Pdf(fetch(client, workshop, "pdf"))
+    assert len(pdf.pages) > 1
+    for number, page in enumerate(pdf.pages, start=1):
+        assert f"Page {number} of {len(pdf.pages)}" in page
+        assert "Plan version 1" in page
+    assert all(f"Item {number:03}" in pdf.text for number in range(500))
+    assert all(f"Member {number:02}" in pdf.text for number in range(len(guests)))
