@@ -89,7 +89,10 @@ if REDIS_URL:
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
             "CONFIG": {
-                "hosts": [REDIS_URL],
+                # redis-py 8 reads with a 5 s socket timeout by default, which races the
+                # layer's own 5 s blocking pop and tears idle sockets down (channels_redis
+                # #422). Three pops' worth still notices a Redis that has gone away.
+                "hosts": [{"address": REDIS_URL, "socket_timeout": 15}],
                 # A slow socket may fall this many events behind before the
                 # layer drops for it; the client sees the gap in seq and resyncs.
                 "capacity": 1000,

@@ -1,0 +1,93 @@
+"""Real Daphne processes on the test database, for tests that need the whole ASGI stack.
+
+Each process gets the test settings with DATABASE_URL pointed at this test
+session's database (and the same REDIS_URL), so what a test commits is what
+the servers read.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO
+
+from django.conf import settings
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def served_database_url() -> str:
+    database = settings.DATABASES["default"]
+    if database["ENGINE"] == "django.db.backends.sqlite3":
+        return f"sqlite:///{database['NAME']}"
+    user = database.get("USER") or ""
+    password = f":{database['PASSWORD']}" if database.get("PASSWORD") else ""
+    host = database.get("HOST") or "127.0.0.1"
+    port = database.get("PORT") or 5432
+    return f"postgres://{user}{password}@{host}:{port}/{database['NAME']}"
+
+
+def _tail(log: IO[bytes], size: int = 2000) -> str:
+    log.seek(0, os.SEEK_END)
+    log.seek(max(0, log.tell() - size))
+    return log.read().decode(errors="replace")
+
+
+@contextlib.contextmanager
+def daphne() -> Iterator[str]:
+    """One Daphne process serving the app; yields its base URL http://localhost:<port>."""
+    port = free_port()
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "tests.settings",
+        "DATABASE_URL": served_database_url(),
+        "ALLOWED_HOSTS": "localhost,127.0.0.1",
+    }
+    # The log goes to a file, not a pipe: nobody reads a pipe while the tests run, and a full
+    # one (64 KiB of access lines) would block Daphne mid-test.
+    with tempfile.TemporaryFile() as log:
+        server = subprocess.Popen(  # noqa: S603 (our own interpreter and module)
+            [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "workshop.asgi:application"],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        url = f"http://localhost:{port}"
+        try:
+            _wait_until_healthy(server, url, log)
+            yield url
+        finally:
+            server.terminate()
+            try:
+                server.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait()
+
+
+def _wait_until_healthy(server: subprocess.Popen[bytes], url: str, log: IO[bytes]) -> None:
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            with urllib.request.urlopen(f"{url}/healthz", timeout=2) as response:  # noqa: S310 (localhost)
+                if response.status == 200:
+                    return
+        except OSError:
+            if server.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"Daphne did not start: {_tail(log)}") from None
+            time.sleep(0.1)
