@@ -24,11 +24,15 @@ from planning.errors import BadRequest, DomainError, NotFound, RateLimited
 from planning.presence import HEARTBEAT_SECONDS, presence_beat, presence_enter, presence_leave
 from planning.protocol import dispatch, frame_ref
 from planning.ratelimit import TokenBucket
-from planning.snapshot import catch_up
+from planning.snapshot import catch_up, logged_frames
 
 logger = logging.getLogger(__name__)
 
 MAX_FRAME_BYTES: Final = 16 * 1024
+
+# How long an event that came ahead of a missing one waits before the gap is read from
+# the log: long enough for a neighbour published by another process, short for a person.
+REORDER_WAIT_SECONDS: Final = 0.5
 
 CLOSE_TOO_BIG: Final = 1009
 CLOSE_SERVER_ERROR: Final = 1011
@@ -69,7 +73,10 @@ class WorkshopConsumer(AsyncWebsocketConsumer):
     workshop_id: str
     member_id: int | None = None
     group: str
+    # The last seq this socket has been sent; later events that came early wait in `early`.
     caught_up_to: int = 0
+    early: dict[int, tuple[str, bool]]
+    gap_filler: asyncio.Task[None] | None = None
     closing: bool = False
     heartbeat: asyncio.Task[None] | None = None
 
@@ -83,6 +90,7 @@ class WorkshopConsumer(AsyncWebsocketConsumer):
             return
         self.member_id = member.id
         self.bucket = TokenBucket()
+        self.early = {}
         self.group = workshop_group(self.workshop_id)
         # Subscribe first, read second: no event can fall between the two.
         await self.channel_layer.group_add(self.group, self.channel_name)
@@ -107,8 +115,9 @@ class WorkshopConsumer(AsyncWebsocketConsumer):
     async def disconnect(self, code: int) -> None:
         if self.member_id is None:
             return
-        if self.heartbeat is not None:
-            self.heartbeat.cancel()
+        for task in (self.heartbeat, self.gap_filler):
+            if task is not None:
+                task.cancel()
         await self.channel_layer.group_discard(self.group, self.channel_name)
         with contextlib.suppress(Exception):
             online = await database_sync_to_async(presence_leave)(
@@ -155,16 +164,46 @@ class WorkshopConsumer(AsyncWebsocketConsumer):
         await self.send(text_data=encode({"type": "ack", "ref": ref, "seq": outcome.seq}))
 
     async def workshop_events(self, message: dict[str, Any]) -> None:
-        """Committed events from the group, already encoded."""
+        """Committed events from the group, already encoded, passed on strictly in seq order.
+
+        Each process publishes after its own commit, so two neighbouring events committed
+        through different processes can arrive swapped, and a full channel drops messages.
+        An event ahead of one still missing waits for it; after REORDER_WAIT the missing
+        ones are read from the event log, which is the truth the channel layer only reports.
+        """
         for frame in message["frames"]:
-            if frame["seq"] <= self.caught_up_to:
-                continue  # already in the snapshot or replay this socket was sent
+            seq = frame["seq"]
+            if seq <= self.caught_up_to or seq in self.early:
+                continue  # already sent (in the snapshot, the replay or live), or already waiting
             private = frame["private"]
             mine = private is not None and private["member"] == self.member_id
-            await self.send(text_data=private["text"] if mine else frame["text"])
-            if frame["removed"] == self.member_id:
+            self.early[seq] = (private["text"] if mine else frame["text"], frame["removed"] == self.member_id)
+        await self._deliver()
+
+    async def _deliver(self) -> None:
+        while self.caught_up_to + 1 in self.early and not self.closing:
+            self.caught_up_to += 1
+            text, removes_me = self.early.pop(self.caught_up_to)
+            await self.send(text_data=text)
+            if removes_me:
                 await self._close(CLOSE_REMOVED)
                 return
+        if self.early and self.gap_filler is None and not self.closing:
+            self.gap_filler = asyncio.create_task(self._fill_gap())
+
+    async def _fill_gap(self) -> None:
+        try:
+            await asyncio.sleep(REORDER_WAIT_SECONDS)
+            missing_upto = min(self.early, default=0) - 1
+            if missing_upto > self.caught_up_to and not self.closing:
+                logged = await database_sync_to_async(logged_frames)(
+                    self.workshop_id, self.member_id, after=self.caught_up_to, upto=missing_upto
+                )
+                for seq, text, removes_me in logged:
+                    self.early.setdefault(seq, (text, removes_me))
+        finally:
+            self.gap_filler = None
+        await self._deliver()
 
     async def workshop_presence(self, message: dict[str, Any]) -> None:
         await self.send(text_data=message["text"])

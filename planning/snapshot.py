@@ -15,7 +15,7 @@ from django.db.models import Count, Sum
 from goals.models import Member, Workshop
 from planning import clock
 from planning.board import owners_by_item, tallies_hidden, tally_by_item
-from planning.broadcast import event_frame
+from planning.broadcast import encode, event_frame
 from planning.errors import NotFound
 from planning.models import ConfidenceAnswer, ConfidenceCheck, Event, Item, Lane, Vote
 from planning.payloads import confidence_json, item_json, lane_json, member_json, workshop_json
@@ -116,3 +116,16 @@ def catch_up(workshop_id: str, member_id: int, since: int | None) -> tuple[dict[
                     return {"type": "replay", "events": frames}, workshop.seq
     snapshot = build_snapshot(workshop_id, member_id)
     return snapshot, snapshot["seq"]
+
+
+def logged_frames(workshop_id: str, member_id: int, *, after: int, upto: int) -> list[tuple[int, str, bool]]:
+    """Events after..upto from the log as this member's sockets are sent them: (seq, text, removes them)."""
+    events = Event.objects.filter(workshop_id=workshop_id, seq__gt=after, seq__lte=upto).order_by("seq")
+    return [
+        (
+            event.seq,
+            encode(event_frame(event, for_member=member_id)),
+            event.name == "member.removed" and event.data["member"] == member_id,
+        )
+        for event in events
+    ]

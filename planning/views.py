@@ -84,7 +84,9 @@ LAYER_TIMEOUT_SECONDS = 2.0
 
 async def _layer_roundtrip() -> bool:
     layer = get_channel_layer()
-    channel = await layer.new_channel("healthz.")
+    # The default prefix: channels_redis polls only its process's own channels, and while
+    # consumers are receiving, a channel with another prefix is never read.
+    channel = await layer.new_channel()
     token = uuid.uuid4().hex
     await layer.send(channel, {"type": "healthz", "token": token})
     message = await asyncio.wait_for(layer.receive(channel), timeout=LAYER_TIMEOUT_SECONDS)

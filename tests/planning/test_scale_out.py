@@ -9,6 +9,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import urllib.error
+import urllib.request
 from typing import Any
 
 import pytest
@@ -160,3 +162,25 @@ async def test_an_idle_socket_stays_open_and_working(workshop, join):
             assert {"type": "ack", "ref": "after-idle", "seq": frames[-1]["seq"]} in frames
         finally:
             await client.socket.close()
+
+
+async def test_healthz_is_ok_on_a_process_with_open_sockets(workshop, join):
+    member = await sync_to_async(join)(name="Connected")
+    client = Client(member, "", await sync_to_async(session_cookie)(member))
+    with daphne() as url:
+        client.url = url
+        await client.open(workshop.id)
+        assert client.socket is not None
+        try:
+            status, body = await asyncio.to_thread(_get, f"{url}/healthz")
+        finally:
+            await client.socket.close()
+    assert (status, body["channel_layer"]) == (200, "ok")
+
+
+def _get(url: str) -> tuple[int, dict[str, Any]]:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:  # noqa: S310 (localhost)
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read())
