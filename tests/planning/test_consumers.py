@@ -31,6 +31,7 @@ from planning.ratelimit import BURST, FLOOD_AFTER_REFUSALS, OPS_PER_SECOND, Toke
 from planning.snapshot import build_snapshot
 from tests.planning import replay
 from tests.planning.helpers import add_item, board_state, frames_since, json_round_trip, send, set_phase
+from tests.planning.shapes import ERROR_KEYS, EVENT_KEYS, ITEM_KEYS, ME_KEYS, MEMBER_KEYS, SNAPSHOT_KEYS, WORKSHOP_KEYS
 from tests.planning.ws import Closed, Ws, quiet
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -38,37 +39,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 MAX_FRAME = consumers.MAX_FRAME_BYTES
 assert MAX_FRAME == 16 * 1024
 
-SNAPSHOT_KEYS = {"type", "seq", "server_time", "me", "workshop", "lanes", "items", "members", "online"}
-WORKSHOP_KEYS = {
-    "id",
-    "title",
-    "why",
-    "success_criteria",
-    "phase",
-    "votes_per_member",
-    "timer",
-    "confidence",
-    "plan_version",
-    "agreed_at",
-}
-ITEM_KEYS = {
-    "id",
-    "lane",
-    "position",
-    "title",
-    "notes",
-    "due",
-    "criterion",
-    "status",
-    "author",
-    "owners",
-    "votes",
-    "version",
-}
-ME_KEYS = {"member", "role", "votes", "votes_left"} | {"confidence"}  # decisions.md: me.confidence
-MEMBER_KEYS = {"id", "name", "role", "ready"} | {"used"}  # decisions.md: members carry `used`
-EVENT_KEYS = {"type", "seq", "name", "actor", "ref", "data"}
-ERROR_KEYS = {"type", "ref", "code", "message", "detail"}
+
 VOLATILE = ("server_time", "online")  # not board state: the server's clock, and presence
 
 

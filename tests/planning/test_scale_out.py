@@ -11,6 +11,7 @@ import contextlib
 import json
 import urllib.error
 import urllib.request
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -146,35 +147,33 @@ async def _listen_for(socket: ClientConnection, seconds: float) -> list[dict[str
     return heard
 
 
-async def test_an_idle_socket_stays_open_and_working(workshop, join):
-    member = await sync_to_async(join)(name="Quiet")
-    client = Client(member, "", await sync_to_async(session_cookie)(member))
+@contextlib.asynccontextmanager
+async def one_member_connected(workshop: Any, join: Any, name: str) -> AsyncIterator[tuple[str, ClientConnection]]:
+    """A Daphne process and one member's open socket to it (past its snapshot)."""
+    member = await sync_to_async(join)(name=name)
     with daphne() as url:
-        client.url = url
+        client = Client(member, url, await sync_to_async(session_cookie)(member))
         await client.open(workshop.id)
         assert client.socket is not None
         try:
-            heard = await _listen_for(client.socket, IDLE_SECONDS)  # raises if the socket closes
-            assert [frame["type"] for frame in heard] in ([], ["presence"])
-            await client.socket.send(json.dumps({"op": "member.ready", "ref": "after-idle", "ready": True}))
-            async with asyncio.timeout(TIMEOUT):
-                frames = [json.loads(await client.socket.recv()) for _ in range(2)]
-            assert {"type": "ack", "ref": "after-idle", "seq": frames[-1]["seq"]} in frames
+            yield url, client.socket
         finally:
             await client.socket.close()
+
+
+async def test_an_idle_socket_stays_open_and_working(workshop, join):
+    async with one_member_connected(workshop, join, "Quiet") as (_, socket):
+        heard = await _listen_for(socket, IDLE_SECONDS)  # raises if the socket closes
+        assert [frame["type"] for frame in heard] in ([], ["presence"])
+        await socket.send(json.dumps({"op": "member.ready", "ref": "after-idle", "ready": True}))
+        async with asyncio.timeout(TIMEOUT):
+            frames = [json.loads(await socket.recv()) for _ in range(2)]
+    assert {"type": "ack", "ref": "after-idle", "seq": frames[-1]["seq"]} in frames
 
 
 async def test_healthz_is_ok_on_a_process_with_open_sockets(workshop, join):
-    member = await sync_to_async(join)(name="Connected")
-    client = Client(member, "", await sync_to_async(session_cookie)(member))
-    with daphne() as url:
-        client.url = url
-        await client.open(workshop.id)
-        assert client.socket is not None
-        try:
-            status, body = await asyncio.to_thread(_get, f"{url}/healthz")
-        finally:
-            await client.socket.close()
+    async with one_member_connected(workshop, join, "Connected") as (url, _):
+        status, body = await asyncio.to_thread(_get, f"{url}/healthz")
     assert (status, body["channel_layer"]) == (200, "ok")
 
 

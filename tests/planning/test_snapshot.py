@@ -12,40 +12,15 @@ from planning.errors import NotFound
 from planning.models import Item, Ownership, Vote
 from planning.snapshot import build_snapshot
 from tests.planning.helpers import add_item, json_round_trip, send, set_phase
-
-SNAPSHOT_KEYS = {"type", "seq", "server_time", "me", "workshop", "lanes", "items", "members", "online"}
-# The contract's `me`, plus `confidence`: the viewer's own score in the open check (docs/decisions.md).
-ME_KEYS = {"member", "role", "votes", "votes_left", "confidence"}
-WORKSHOP_KEYS = {
-    "id",
-    "title",
-    "why",
-    "success_criteria",
-    "phase",
-    "votes_per_member",
-    "timer",
-    "confidence",
-    "plan_version",
-    "agreed_at",
-}
-CONFIDENCE_KEYS = {"open", "answers", "result"}
-LANE_KEYS = {"id", "title"}
-ITEM_KEYS = {
-    "id",
-    "lane",
-    "position",
-    "title",
-    "notes",
-    "due",
-    "criterion",
-    "status",
-    "author",
-    "owners",
-    "votes",
-    "version",
-}
-# The contract's member, plus `used`: everyone sees how many dots each member has used (§2, docs/decisions.md).
-MEMBER_KEYS = {"id", "name", "role", "ready", "used"}
+from tests.planning.shapes import (
+    CONFIDENCE_KEYS,
+    ITEM_KEYS,
+    LANE_KEYS,
+    ME_KEYS,
+    MEMBER_KEYS,
+    SNAPSHOT_KEYS,
+    WORKSHOP_KEYS,
+)
 
 # What build_snapshot costs, whatever the size of the board: the workshop row, members with their
 # dots used, tallies, owners, lanes, items, my votes, the confidence check, my answer, who is online

@@ -1,0 +1,37 @@
+"""The contract's object shapes (§4), with the two extensions in docs/decisions.md."""
+
+SNAPSHOT_KEYS = {"type", "seq", "server_time", "me", "workshop", "lanes", "items", "members", "online"}
+# The contract's `me`, plus `confidence`: the viewer's own score in the open check (docs/decisions.md).
+ME_KEYS = {"member", "role", "votes", "votes_left", "confidence"}  # me.confidence: decisions.md
+WORKSHOP_KEYS = {
+    "id",
+    "title",
+    "why",
+    "success_criteria",
+    "phase",
+    "votes_per_member",
+    "timer",
+    "confidence",
+    "plan_version",
+    "agreed_at",
+}
+CONFIDENCE_KEYS = {"open", "answers", "result"}
+LANE_KEYS = {"id", "title"}
+ITEM_KEYS = {
+    "id",
+    "lane",
+    "position",
+    "title",
+    "notes",
+    "due",
+    "criterion",
+    "status",
+    "author",
+    "owners",
+    "votes",
+    "version",
+}
+# The contract's member, plus `used`: everyone sees how many dots each member has used (§2, docs/decisions.md).
+MEMBER_KEYS = {"id", "name", "role", "ready", "used"}  # `used`: decisions.md
+EVENT_KEYS = {"type", "seq", "name", "actor", "ref", "data"}
+ERROR_KEYS = {"type", "ref", "code", "message", "detail"}
