@@ -15,6 +15,7 @@ import re
 from typing import Any, Final
 from urllib.parse import parse_qs
 
+from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
@@ -79,6 +80,15 @@ class WorkshopConsumer(AsyncWebsocketConsumer):
     gap_filler: asyncio.Task[None] | None = None
     closing: bool = False
     heartbeat: asyncio.Task[None] | None = None
+
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        """Channels' dispatch closes stale database connections before every message, a hop to
+        the one database thread per socket per event. Every database call here goes through
+        `database_sync_to_async`, which does that itself, so the hop is skipped."""
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
 
     async def connect(self) -> None:
         self.workshop_id = self.scope["url_route"]["kwargs"]["workshop_id"]
