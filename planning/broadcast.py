@@ -40,12 +40,9 @@ def event_frame(event: Any, *, for_member: int | None = None) -> dict[str, Any]:
     }
 
 
-def publish(workshop_id: str, events: list[Any]) -> None:
-    """Send committed events to the workshop's group; called from on_commit only."""
-    layer = get_channel_layer()
-    if layer is None or not events:
-        return
-    message = {
+def group_message(events: list[Any]) -> dict[str, Any]:
+    """The channel-layer message for committed events: each encoded once, for everyone."""
+    return {
         "type": "workshop.events",
         "frames": [
             {
@@ -64,6 +61,14 @@ def publish(workshop_id: str, events: list[Any]) -> None:
             for event in events
         ],
     }
+
+
+def publish(workshop_id: str, events: list[Any]) -> None:
+    """Send committed events to the workshop's group; called from on_commit only."""
+    layer = get_channel_layer()
+    if layer is None or not events:
+        return
+    message = group_message(events)
     try:
         async_to_sync(layer.group_send)(workshop_group(workshop_id), message)
     except Exception:

@@ -1262,23 +1262,17 @@ async def test_a_dropped_message_is_read_from_the_log_and_sent_in_order(room, co
 async def test_events_published_out_of_order_are_sent_in_seq_order(room, connect, monkeypatch):
     viewer, facilitator = await connect_all(connect, room.workshop, room.member, room.facilitator)
     start = viewer.frames[0]["seq"]
-    layer = get_channel_layer()
-    real_group_send = layer.group_send
-    held: list[tuple[str, dict]] = []
-
-    async def swapping_group_send(group, message):
-        """Another process's publish of the earlier event landing after ours."""
-        if message["type"] == "workshop.events" and message["frames"][0]["seq"] == start + 1:
-            held.append((group, message))
-            return
-        await real_group_send(group, message)
-        if held:
-            await real_group_send(*held.pop())
-
-    monkeypatch.setattr(layer, "group_send", swapping_group_send)
+    committed: list[list] = []
+    # Hold what is committed instead of publishing it, then publish it swapped: what happens when
+    # another process's publish of the earlier event lands after ours.
+    monkeypatch.setattr(broadcast, "publish", lambda workshop_id, events: committed.append(events))
     for title in ("first", "second"):
         ref = await facilitator.send("item.add", lane=room.lanes[0].id, title=title)
         assert (await facilitator.reply(ref))["type"] == "ack"
+    assert [[event.seq for event in events] for events in committed] == [[start + 1], [start + 2]]
+    layer = get_channel_layer()
+    for events in reversed(committed):
+        await layer.group_send(broadcast.workshop_group(room.workshop.id), broadcast.group_message(events))
     await viewer.caught_up(start + 2)
     assert [e["seq"] for e in viewer.events()] == [start + 1, start + 2]
     assert viewer.gaps == []
