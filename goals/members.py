@@ -18,7 +18,7 @@ from django.db.models import Q, QuerySet
 from goals.invites import InviteState, find_invite, invite_state
 from goals.models import Member, Role
 from planning import clock, limits
-from planning.board import get_member
+from planning.board import get_member, owners_of
 from planning.changes import FACILITATING, PARTICIPATING, Change, operation, run
 from planning.errors import Forbidden, Invalid, LimitReached
 from planning.models import Ownership
@@ -124,8 +124,7 @@ def _release_claims(change: Change, member: Member) -> None:
     owned = list(Ownership.objects.filter(member=member).order_by("item_id").values_list("item_id", flat=True))
     Ownership.objects.filter(member=member).delete()
     for item_id in owned:
-        owners = list(Ownership.objects.filter(item_id=item_id).order_by("id").values_list("member_id", flat=True))
-        change.emit("item.owners", {"item": item_id, "owners": owners})
+        change.emit("item.owners", {"item": item_id, "owners": owners_of(item_id)})
 
 
 @operation

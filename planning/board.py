@@ -38,8 +38,9 @@ def get_member(workshop: Workshop, member_id: int) -> Member:
     return member
 
 
-def owners_of(item: Item) -> list[int]:
-    return list(Ownership.objects.filter(item=item).order_by("id").values_list("member_id", flat=True))
+def owners_of(item_id: int) -> list[int]:
+    """The item's owners in claim order."""
+    return list(Ownership.objects.filter(item_id=item_id).order_by("id").values_list("member_id", flat=True))
 
 
 def owners_by_item(workshop: Workshop) -> dict[int, list[int]]:
@@ -60,7 +61,7 @@ def item_payload(item: Item, workshop: Workshop) -> dict[str, Any]:
     votes = None
     if not tallies_hidden(workshop):
         votes = Vote.objects.filter(item=item).aggregate(n=Sum("dots"))["n"] or 0
-    return item_json(item, owners=owners_of(item), votes=votes)
+    return item_json(item, owners=owners_of(item.id), votes=votes)
 
 
 def votes_used(member: Member) -> int:

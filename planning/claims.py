@@ -22,7 +22,7 @@ def _set_owner(change: Change, item: Item, member: Member, *, owns: bool) -> Non
             return
     elif not Ownership.objects.filter(item=item, member=member).delete()[0]:
         return
-    change.emit("item.owners", {"item": item.id, "owners": owners_of(item)})
+    change.emit("item.owners", {"item": item.id, "owners": owners_of(item.id)})
 
 
 def _claim(change: Change, item: Any, *, owns: bool) -> None:

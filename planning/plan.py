@@ -6,7 +6,7 @@ from typing import Any
 
 from goals.models import Member, Workshop
 from planning.board import owners_by_item, tallies_hidden, tally_by_item
-from planning.models import ConfidenceCheck, Item, ItemStatus, Lane
+from planning.models import ConfidenceCheck, Item, Lane
 from planning.payloads import iso
 
 
@@ -51,5 +51,4 @@ def current_plan(workshop: Workshop, *, agreed_by: Member | None = None) -> dict
             {"name": member.name, "role": member.role} for member in members.values() if member.removed_at is None
         ],
         "confidence": {"histogram": check.histogram, "mean": check.mean} if check else None,
-        "statuses": [status.value for status in ItemStatus],
     }

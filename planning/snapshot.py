@@ -14,10 +14,10 @@ from django.db.models import Count, Sum
 
 from goals.models import Member, Workshop
 from planning import clock
-from planning.board import owners_by_item, tallies_hidden, tally_by_item
+from planning.board import my_votes, owners_by_item, tallies_hidden, tally_by_item
 from planning.broadcast import encode, event_frame
 from planning.errors import NotFound
-from planning.models import ConfidenceAnswer, ConfidenceCheck, Event, Item, Lane, Vote
+from planning.models import ConfidenceAnswer, ConfidenceCheck, Event, Item, Lane
 from planning.payloads import confidence_json, item_json, lane_json, member_json, workshop_json
 from planning.presence import online_member_ids
 
@@ -58,9 +58,7 @@ def build_snapshot(workshop_id: str, member_id: int) -> dict[str, Any]:
         owners = owners_by_item(workshop)
         lanes = list(Lane.objects.filter(workshop=workshop).order_by("position", "id"))
         items = list(Item.objects.filter(workshop=workshop).order_by("lane__position", "lane_id", "position", "id"))
-        my_votes = {
-            str(item_id): dots for item_id, dots in Vote.objects.filter(member_id=me.id).values_list("item_id", "dots")
-        }
+        votes = my_votes(me)
         confidence = confidence_state(workshop)
         my_score = (
             ConfidenceAnswer.objects.filter(
@@ -78,7 +76,7 @@ def build_snapshot(workshop_id: str, member_id: int) -> dict[str, Any]:
         "me": {
             "member": me.id,
             "role": me.role,
-            "votes": my_votes,
+            "votes": votes,
             "votes_left": max(workshop.votes_per_member - used, 0),
             "confidence": my_score,
         },
