@@ -1453,7 +1453,7 @@ def main() -> None:
                 },
                 "setup": {
                     "database": "PostgreSQL 127.0.0.1:5432 (throwaway database)",
-                    "channel_layer": f"channels_redis RedisChannelLayer on {REDIS_URL}",
+                    "channel_layer": f"channels_redis {os.environ.get('CHANNEL_LAYER', 'pubsub')} layer on {REDIS_URL}",
                     "client_processes": args.clients,
                     "mix": "first half gather: item.add 35%, item.move 40%, claim/unclaim 25%;"
                     f" each room's leader switches it to vote (rooms staggered over {SWITCH_SPREAD} s);"

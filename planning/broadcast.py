@@ -7,8 +7,10 @@ once, for that voter's own sockets.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
+import threading
 from typing import Any
 
 from asgiref.sync import async_to_sync
@@ -63,14 +65,63 @@ def group_message(events: list[Any]) -> dict[str, Any]:
     }
 
 
+class Publisher:
+    """Sends from the event loop, so the thread that committed does not wait on the layer.
+
+    Under Daphne every database call of a process runs in one thread; waiting there
+    for Redis on each commit made the whole process wait. Messages keep their order:
+    one queue, one task, sent one after another.
+    """
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self.loop_thread = threading.get_ident()
+        self.queue: asyncio.Queue[tuple[str, dict[str, Any]]] = asyncio.Queue()
+        self.task = loop.create_task(self.run())
+
+    def submit(self, group: str, message: dict[str, Any]) -> None:
+        self.loop.call_soon_threadsafe(self.queue.put_nowait, (group, message))
+
+    def serves_this_thread(self) -> bool:
+        """Submitting makes sense from a worker thread of a loop that is still running."""
+        return self.loop.is_running() and not self.task.done() and threading.get_ident() != self.loop_thread
+
+    async def run(self) -> None:
+        while True:
+            group, message = await self.queue.get()
+            try:
+                await get_channel_layer().group_send(group, message)
+            except Exception:
+                _log_lost(group, message)
+
+
+_publisher: Publisher | None = None
+
+
+def start_publisher() -> None:
+    """Called by every consumer on connect; one publisher per running event loop."""
+    global _publisher
+    loop = asyncio.get_running_loop()
+    if _publisher is None or _publisher.loop is not loop or _publisher.task.done():
+        _publisher = Publisher(loop)
+
+
+def _log_lost(group: str, message: dict[str, Any]) -> None:
+    # The change is committed; sockets that miss it notice the seq gap and read it from the log.
+    logger.exception("could not publish events %s to %s", [f["seq"] for f in message["frames"]], group)
+
+
 def publish(workshop_id: str, events: list[Any]) -> None:
     """Send committed events to the workshop's group; called from on_commit only."""
     layer = get_channel_layer()
     if layer is None or not events:
         return
-    message = group_message(events)
+    group, message = workshop_group(workshop_id), group_message(events)
+    publisher = _publisher
+    if publisher is not None and publisher.serves_this_thread():
+        publisher.submit(group, message)
+        return
     try:
-        async_to_sync(layer.group_send)(workshop_group(workshop_id), message)
+        async_to_sync(layer.group_send)(group, message)
     except Exception:
-        # The change is committed; clients that miss it see the seq gap and resync.
-        logger.exception("could not publish events %s of %s", [e.seq for e in events], workshop_id)
+        _log_lost(group, message)

@@ -12,15 +12,18 @@ import contextlib
 import json
 import logging
 import re
-from typing import Any, Final
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Final, ParamSpec, TypeVar
 from urllib.parse import parse_qs
 
 from channels.consumer import get_handler_name
-from channels.db import database_sync_to_async
+from channels.db import DatabaseSyncToAsync
 from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
 
 from goals.members import membership
-from planning.broadcast import encode, workshop_group
+from planning.broadcast import encode, start_publisher, workshop_group
 from planning.errors import BadRequest, DomainError, NotFound, RateLimited
 from planning.presence import HEARTBEAT_SECONDS, presence_beat, presence_enter, presence_leave
 from planning.protocol import dispatch, frame_ref
@@ -28,6 +31,21 @@ from planning.ratelimit import TokenBucket
 from planning.snapshot import catch_up, logged_frames
 
 logger = logging.getLogger(__name__)
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+# Channels runs the database calls of every consumer of a process on one shared thread,
+# so each op waited behind every other socket's round trips. They run on a pool instead:
+# a workshop's changes are still ordered by its row lock, and a socket awaits each call
+# before it reads its next frame, so its own ops keep their order.
+_database_threads = ThreadPoolExecutor(max_workers=settings.DATABASE_THREADS, thread_name_prefix="database")
+
+
+def in_database_thread(fn: Callable[P, R]) -> Callable[P, Any]:
+    """`database_sync_to_async`, on the pool: connections are closed (back to the pool) after each call."""
+    return DatabaseSyncToAsync(fn, thread_sensitive=False, executor=_database_threads)
+
 
 MAX_FRAME_BYTES: Final = 16 * 1024
 
@@ -84,15 +102,16 @@ class WorkshopConsumer(AsyncWebsocketConsumer):
     async def dispatch(self, message: dict[str, Any]) -> None:
         """Channels' dispatch closes stale database connections before every message, a hop to
         the one database thread per socket per event. Every database call here goes through
-        `database_sync_to_async`, which does that itself, so the hop is skipped."""
+        `in_database_thread`, which does that itself, so the hop is skipped."""
         handler = getattr(self, get_handler_name(message), None)
         if handler is None:
             raise ValueError(f"No handler for message type {message['type']}")
         await handler(message)
 
     async def connect(self) -> None:
+        start_publisher()
         self.workshop_id = self.scope["url_route"]["kwargs"]["workshop_id"]
-        member = await database_sync_to_async(membership)(
+        member = await in_database_thread(membership)(
             self.workshop_id, user=self.scope.get("user"), session=self.scope.get("session")
         )
         if member is None:
@@ -106,7 +125,7 @@ class WorkshopConsumer(AsyncWebsocketConsumer):
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.accept()
         try:
-            first, self.caught_up_to = await database_sync_to_async(catch_up)(
+            first, self.caught_up_to = await in_database_thread(catch_up)(
                 self.workshop_id, member.id, _since(self.scope.get("query_string", b""))
             )
         except NotFound:
@@ -116,7 +135,7 @@ class WorkshopConsumer(AsyncWebsocketConsumer):
             await self.close(code=CLOSE_NOT_A_MEMBER)
             return
         await self.send(text_data=encode(first))
-        online = await database_sync_to_async(presence_enter)(
+        online = await in_database_thread(presence_enter)(
             workshop_id=self.workshop_id, member_id=member.id, channel_name=self.channel_name
         )
         await self._announce(online)
@@ -130,7 +149,7 @@ class WorkshopConsumer(AsyncWebsocketConsumer):
                 task.cancel()
         await self.channel_layer.group_discard(self.group, self.channel_name)
         with contextlib.suppress(Exception):
-            online = await database_sync_to_async(presence_leave)(
+            online = await in_database_thread(presence_leave)(
                 workshop_id=self.workshop_id, channel_name=self.channel_name
             )
             await self._announce(online)
@@ -159,7 +178,7 @@ class WorkshopConsumer(AsyncWebsocketConsumer):
             return
         ref = frame_ref(frame)
         try:
-            ref, outcome = await database_sync_to_async(dispatch)(
+            ref, outcome = await in_database_thread(dispatch)(
                 workshop_id=self.workshop_id, actor_id=self.member_id, frame=frame
             )
         except DomainError as error:
@@ -201,13 +220,16 @@ class WorkshopConsumer(AsyncWebsocketConsumer):
         if self.early and self.gap_filler is None and not self.closing:
             self.gap_filler = asyncio.create_task(self._fill_gap())
 
-    async def _fill_gap(self) -> None:
+    async def _fill_gap(self, upto: int | None = None) -> None:
+        """Read from the log what the group did not bring: the events before the first early
+        one after REORDER_WAIT, or (from the heartbeat) everything up to the workshop's seq."""
         try:
-            await asyncio.sleep(REORDER_WAIT_SECONDS)
-            missing_upto = min(self.early, default=0) - 1
-            if missing_upto > self.caught_up_to and not self.closing:
-                logged = await database_sync_to_async(logged_frames)(
-                    self.workshop_id, self.member_id, after=self.caught_up_to, upto=missing_upto
+            if upto is None:
+                await asyncio.sleep(REORDER_WAIT_SECONDS)
+                upto = min(self.early, default=0) - 1
+            if upto > self.caught_up_to and not self.closing:
+                logged = await in_database_thread(logged_frames)(
+                    self.workshop_id, self.member_id, after=self.caught_up_to, upto=upto
                 )
                 for seq, text, removes_me in logged:
                     self.early.setdefault(seq, (text, removes_me))
@@ -231,13 +253,19 @@ class WorkshopConsumer(AsyncWebsocketConsumer):
         await self.send(text_data=encode({"type": "error", "ref": ref, **error.as_dict()}))
 
     async def _beat(self) -> None:
-        """Keep this socket's presence row fresh and its group membership from expiring.
+        """Keep this socket's presence row fresh, its group membership alive and its seq whole.
 
-        Channel layers drop group members after `group_expiry` (a day); a socket
-        dropped silently would get no events and see no gap, so it re-joins.
+        Channel layers drop group members after `group_expiry` and drop messages when a
+        channel is full or a process dies between commit and publish; a socket that missed
+        the workshop's last event would see no gap. So it re-joins, and compares its seq
+        with the workshop's, reading what it missed from the log.
         """
         while True:
             await asyncio.sleep(HEARTBEAT_SECONDS)
             with contextlib.suppress(Exception):
                 await self.channel_layer.group_add(self.group, self.channel_name)
-                await database_sync_to_async(presence_beat)(channel_name=self.channel_name)
+                seq = await in_database_thread(presence_beat)(
+                    workshop_id=self.workshop_id, channel_name=self.channel_name
+                )
+                if seq > self.caught_up_to and self.gap_filler is None and not self.closing:
+                    self.gap_filler = asyncio.create_task(self._fill_gap(upto=seq))

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Final
 
+from goals.models import Workshop
 from planning import clock
 from planning.models import Connection
 
@@ -38,5 +39,7 @@ def presence_leave(*, workshop_id: str, channel_name: str) -> list[int]:
     return online_member_ids(workshop_id)
 
 
-def presence_beat(*, channel_name: str) -> None:
+def presence_beat(*, workshop_id: str, channel_name: str) -> int:
+    """Refresh the socket's row; the workshop's seq tells the socket whether it missed an event."""
     Connection.objects.filter(channel_name=channel_name).update(seen_at=clock.now())
+    return Workshop.objects.filter(pk=workshop_id).values_list("seq", flat=True).get()

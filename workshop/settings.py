@@ -81,10 +81,25 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         "timeout": 10,
     }
 
+# Threads per process that run the websocket's database calls (planning.consumers); each
+# holds a connection only while it runs a call, so keep DB_POOL_MAX above this.
+DATABASE_THREADS = env.int("DATABASE_THREADS", default=8)
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL", default="")
-if REDIS_URL:
+# "pubsub" or "core": see docs/performance.md for the measurements behind the default.
+CHANNEL_LAYER = env.str("CHANNEL_LAYER", default="pubsub")
+if REDIS_URL and CHANNEL_LAYER == "pubsub":
+    CHANNEL_LAYERS = {
+        "default": {
+            # One PUBLISH per event, decoded once per process and handed to every local
+            # socket of the workshop; the core layer pushes and pops a copy per socket.
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": 15}]},
+        }
+    }
+elif REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
@@ -94,7 +109,7 @@ if REDIS_URL:
                 # #422). Three pops' worth still notices a Redis that has gone away.
                 "hosts": [{"address": REDIS_URL, "socket_timeout": 15}],
                 # A slow socket may fall this many events behind before the
-                # layer drops for it; the client sees the gap in seq and resyncs.
+                # layer drops for it; the socket notices the gap and reads the log.
                 "capacity": 1000,
                 "expiry": 60,
                 "group_expiry": 86400,

@@ -1278,6 +1278,31 @@ async def test_events_published_out_of_order_are_sent_in_seq_order(room, connect
     assert viewer.gaps == []
 
 
+async def test_a_dropped_last_message_is_filled_by_the_heartbeat(room, connect, monkeypatch):
+    monkeypatch.setattr(consumers, "HEARTBEAT_SECONDS", 0.2)
+    viewer, facilitator = await connect_all(connect, room.workshop, room.member, room.facilitator)
+    old = viewer.frames[0]
+    start = old["seq"]
+    layer = get_channel_layer()
+    real_group_send = layer.group_send
+
+    async def lossy_group_send(group, message):
+        if message["type"] == "workshop.events" and message["frames"][0]["seq"] == start + 1:
+            return  # as if the publishing process died between its commit and its publish
+        await real_group_send(group, message)
+
+    monkeypatch.setattr(layer, "group_send", lossy_group_send)
+    ref = await facilitator.send("item.add", lane=room.lanes[0].id, title="the only one")
+    assert (await facilitator.reply(ref))["type"] == "ack"
+    await viewer.caught_up(start + 1)
+    assert [e["seq"] for e in viewer.events()] == [start + 1]
+    assert viewer.events()[0]["data"]["item"]["title"] == "the only one"
+    assert viewer.gaps == []
+    assert reduce(state_of(old), viewer.events(), room.member.id) == await run(
+        fresh_state, room.workshop.id, room.member.id
+    )
+
+
 async def test_a_dropped_last_message_is_filled_by_reconnecting_with_since(room, connect, monkeypatch):
     viewer, facilitator = await connect_all(connect, room.workshop, room.member, room.facilitator)
     old = viewer.frames[0]
