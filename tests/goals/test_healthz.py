@@ -111,3 +111,26 @@ def test_a_channel_layer_that_never_answers_is_503_in_bounded_time(client):
     assert answered_in_time, f"/healthz gave no answer within {PROBE_TIMEOUT_SECONDS} s"
     assert result["response"].status_code == 503
     assert result["response"].json()["ok"] is False
+
+
+def test_a_database_that_never_answers_is_503_in_bounded_time(client):
+    """A lost database makes a query wait for the pool; the probe must not wait with it."""
+    released = threading.Event()
+    result = {}
+
+    def wedged():
+        released.wait(timeout=60)
+        return True
+
+    def probe():
+        result["response"] = client.get("/healthz")
+
+    with mock.patch("planning.views._database_ok", side_effect=wedged):
+        thread = threading.Thread(target=probe, daemon=True)
+        thread.start()
+        thread.join(timeout=PROBE_TIMEOUT_SECONDS)
+        answered_in_time = not thread.is_alive()
+        released.set()
+    assert answered_in_time, f"/healthz gave no answer within {PROBE_TIMEOUT_SECONDS} s"
+    assert result["response"].status_code == 503
+    assert result["response"].json() == {"ok": False, "database": "down", "channel_layer": "ok"}
