@@ -216,6 +216,9 @@ class Infra:
             "DJANGO_SETTINGS_MODULE": "workshop.settings",
             "SECRET_KEY": "fanout-benchmark-" + secrets.token_hex(24),
             "DEBUG": "0",
+            # Plain HTTP on 127.0.0.1, and hundreds of guests joining from that one address.
+            "HTTPS": "0",
+            "JOIN_RATE_LIMIT": "0",
             "ALLOWED_HOSTS": "localhost,127.0.0.1",
             "LOG_LEVEL": "WARNING",
             "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{self.database}",

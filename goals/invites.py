@@ -1,9 +1,15 @@
 """Invite links.
 
 A token is derived from a random 128-bit nonce with an HMAC keyed by
-SECRET_KEY, and only its SHA-256 is looked up. The database alone reveals no
-working link, yet facilitators can be shown the link again (the storyboard's
-`data-invite-url`, the invite list) because the server can re-derive it.
+SECRET_KEY (43 hex digits, 172 bits), and only its SHA-256 is looked up. The
+database alone reveals no working link, yet facilitators can be shown the link
+again (the storyboard's `data-invite-url`, the invite list) because the server
+can re-derive it.
+
+Lookups compare SHA-256 digests by equality in SQL, so how long one takes
+depends on the digest of what was sent, which tells nothing about any stored
+token; the raw token is compared only once a row is found, in constant time.
+Changing SECRET_KEY breaks every link. Guessing is slowed by goals.throttle.
 """
 
 from __future__ import annotations

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import UserCreationForm
@@ -13,10 +15,11 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
 
+from goals import throttle
 from goals.access import api_facilitators_only
 from goals.forms import JoinForm, WorkshopForm
 from goals.invites import InviteState, find_invite, invite_create, invite_json, invite_revoke, invite_state
-from goals.members import JoinRefused, member_join, membership, memberships
+from goals.members import JoinRefused, guest_key, member_join, membership, memberships
 from goals.models import Invite, Member, Role, Workshop
 from goals.workshops import workshop_create
 from planning.errors import BadRequest, DomainError, Invalid, NotFound, error_response
@@ -65,10 +68,24 @@ def _refused(request: HttpRequest, state: InviteState | None, workshop: Workshop
     )
 
 
+def _throttled(request: HttpRequest) -> HttpResponse:
+    wait = throttle.seconds_left()
+    response = render(request, "goals/throttled.html", {"seconds": wait}, status=429)
+    response["Retry-After"] = str(wait)
+    return response
+
+
 @require_http_methods(["GET", "POST"])
 def join(request: HttpRequest, token: str) -> HttpResponse:
+    client = throttle.client_address(request)
+    # A client over its budget of unknown links learns nothing more this minute, not even
+    # whether a link it tries now is real.
+    if throttle.exceeded(throttle.GUESSES, client) or not throttle.count(throttle.JOINS, client):
+        return _throttled(request)
     invite = find_invite(token)
     if invite is None:
+        if not throttle.count(throttle.GUESSES, client):
+            return _throttled(request)
         return _refused(request, None)
     workshop = invite.workshop
     existing = membership(workshop.id, user=request.user, session=request.session)
@@ -77,6 +94,10 @@ def join(request: HttpRequest, token: str) -> HttpResponse:
     state = invite_state(invite)
     if existing is None and state is not InviteState.VALID:
         return _refused(request, state, workshop)
+    if not request.user.is_authenticated:
+        # The guest key goes into the session with the page, so that a form posted twice at once
+        # (a double click) carries one key and makes one member.
+        guest_key(request.session, create=True)
     initial = {"display_name": request.user.get_username()} if request.user.is_authenticated else {}
     form = JoinForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -90,6 +111,21 @@ def join(request: HttpRequest, token: str) -> HttpResponse:
             return redirect("board", workshop.id)
     status = 400 if form.errors else 200
     return render(request, "goals/join.html", {"form": form, "workshop": workshop, "invite": invite}, status=status)
+
+
+def login_locked_out(
+    request: HttpRequest, response: HttpResponse | None, credentials: dict[str, Any] | None
+) -> HttpResponse:
+    """django-axes' answer (AXES_LOCKOUT_CALLABLE) to a login refused after too many failures."""
+    wait = settings.AXES_COOLOFF_TIME
+    page = render(
+        request,
+        "registration/locked_out.html",
+        {"minutes": round(wait.total_seconds() / 60), "failures": settings.AXES_FAILURE_LIMIT},
+        status=429,
+    )
+    page["Retry-After"] = str(int(wait.total_seconds()))
+    return page
 
 
 @api_facilitators_only

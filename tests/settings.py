@@ -1,13 +1,18 @@
-"""The real settings, with the one value a test run may not be given: a throwaway SECRET_KEY.
+"""The real settings, with what a test run may not be given or cannot use.
 
-DATABASE_URL and REDIS_URL still come from the environment, so the same suite
-runs on the embedded default and on PostgreSQL + Redis.
+A throwaway SECRET_KEY; plain HTTP (the test servers listen on 127.0.0.1 without TLS); and
+no join throttle, since every test client comes from one address (tests/goals/test_throttle.py
+sets the limits it checks). DATABASE_URL and REDIS_URL still come from the environment, so the
+same suite runs on the embedded default and on PostgreSQL + Redis. Set in os.environ, so that
+the Daphne processes the tests start get the same.
 """
 
 import os
 
 os.environ.setdefault("SECRET_KEY", "tests-only-not-a-secret-" + "x" * 40)
-os.environ.setdefault("SECURE_COOKIES", "0")
+os.environ.setdefault("HTTPS", "0")
+os.environ.setdefault("JOIN_RATE_LIMIT", "0")
+os.environ.setdefault("JOIN_GUESS_LIMIT", "0")
 
 from workshop.settings import *  # noqa: F403
 

@@ -4,9 +4,11 @@ Embedded means SQLite and the in-memory channel layer in one Daphne process.
 `DATABASE_URL` (PostgreSQL) and `REDIS_URL` switch to the scale-out setup.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -29,12 +31,15 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "channels",
+    "axes",
+    "csp",
     "goals",
     "planning",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -42,6 +47,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a login refused for too many failures into the 429 page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "workshop.urls"
@@ -131,6 +138,46 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+# django-axes refuses a login before the password is checked once an account, or a client address,
+# has failed 5 times with no 15-minute pause; the refusal lasts until 15 minutes after the last
+# failure (attempts while refused do not extend it). Attempts are rows in the database, so every
+# process counts them together.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+# Only failures are kept; no log of every successful login's address and browser.
+AXES_DISABLE_ACCESS_LOG = True
+AXES_CLIENT_IP_CALLABLE = "goals.throttle.client_address"
+AXES_LOCKOUT_CALLABLE = "goals.views.login_locked_out"
+AXES_VERBOSE = False
+
+# Requests to /join/<token>/ per client address and minute (goals.throttle): all of them, and
+# apart from that the unknown tokens among them, which is what guessing links looks like. 60 lets
+# an office behind one address open the link and join, about 30 people a minute; 10 unknown
+# links a minute is more than anyone mistypes. 0 turns a limit off (the benchmarks' 500 guests).
+JOIN_RATE_LIMIT = env.int("JOIN_RATE_LIMIT", default=60)
+JOIN_GUESS_LIMIT = env.int("JOIN_GUESS_LIMIT", default=10)
+
+# The throttles count in the cache: with REDIS_URL in Redis, shared by every process; without,
+# in each process's memory, which is right for the one process of the embedded setup.
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "rallypoint",
+            # A join waits at most this long for Redis; goals.throttle then lets it through.
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
@@ -139,8 +186,37 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 # Guests hold their membership only in the session: keep it for a month.
 SESSION_COOKIE_AGE = 60 * 60 * 24 * 30
-SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=not DEBUG)
+# Served over HTTPS only (nginx in front, deploy/): secure cookies, HSTS, and a redirect of any
+# plain-HTTP request. On unless DEBUG; the tests and benchmarks, which serve plain HTTP on
+# 127.0.0.1, turn it off with HTTPS=0. Daphne's --proxy-headers tells Django the scheme.
+HTTPS = env.bool("HTTPS", default=not DEBUG)
+SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=HTTPS)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SECURE_SSL_REDIRECT = HTTPS
+# docs/deploy.md probes each instance over plain HTTP on its own socket.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+# A year, as nginx also says for the files it serves itself.
+SECURE_HSTS_SECONDS = 60 * 60 * 24 * 365 if HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+# Preloading binds the whole registrable domain, not just this site: the operator's call.
+SECURE_HSTS_PRELOAD = env.bool("HSTS_PRELOAD", default=False)
+SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
+
+# Scripts only from our own static files: no inline script, no eval, no inline style attributes.
+# 'self' in connect-src covers the same-origin websocket (ws: and wss:).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 
 LANGUAGE_CODE = "en"
 TIME_ZONE = "UTC"

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 import threading
+from typing import Any
 
 import pytest
-from asgiref.sync import async_to_sync
+from asgiref.sync import async_to_sync, sync_to_async
 from channels.layers import get_channel_layer
 from django.db import connection
 
@@ -203,14 +204,23 @@ def test_published_frames_are_the_contracts_event_frames(room, django_capture_on
     item_id = add_item(room.workshop, room.member)
     set_phase(room.workshop, Phase.VOTE)
     layer = get_channel_layer()
-    channel = async_to_sync(layer.new_channel)()
-    async_to_sync(layer.group_add)(broadcast.workshop_group(room.workshop.id), channel)
-    try:
+    group = broadcast.workshop_group(room.workshop.id)
+
+    def cast() -> Any:
         with django_capture_on_commit_callbacks(execute=True):
-            outcome = send(room.workshop, room.target, "vote.cast", ref="dot", item=item_id)
-        message = async_to_sync(layer.receive)(channel)
-    finally:
-        async_to_sync(layer.group_discard)(broadcast.workshop_group(room.workshop.id), channel)
+            return send(room.workshop, room.target, "vote.cast", ref="dot", item=item_id)
+
+    async def listen() -> tuple[Any, dict]:
+        # One event loop throughout: the pub/sub layer keeps its channels per loop.
+        channel = await layer.new_channel()
+        await layer.group_add(group, channel)
+        try:
+            outcome = await sync_to_async(cast)()
+            return outcome, await layer.receive(channel)
+        finally:
+            await layer.group_discard(group, channel)
+
+    outcome, message = async_to_sync(listen)()
 
     [frame] = message["frames"]
     assert frame["seq"] == outcome.seq
