@@ -91,3 +91,94 @@ def _wait_until_healthy(server: subprocess.Popen[bytes], url: str, log: IO[bytes
             if server.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"Daphne did not start: {_tail(log)}") from None
             time.sleep(0.1)
+
+
+def app_env(env: dict[str, str]) -> dict[str, str]:
+    """The environment of a process (Daphne, manage.py) on the test settings and `env`'s services
+    only: this session's own DATABASE_URL and REDIS_URL are not passed on."""
+    return {
+        **{key: value for key, value in os.environ.items() if key not in ("DATABASE_URL", "REDIS_URL")},
+        "DJANGO_SETTINGS_MODULE": "tests.settings",
+        "ALLOWED_HOSTS": "localhost,127.0.0.1",
+        "PYTHONUNBUFFERED": "1",
+        **env,
+    }
+
+
+class DaphneProcess:
+    """A Daphne process on a port of its own that a test may kill and start again there.
+
+    Unlike `daphne()` it serves whatever database and Redis `env` names (throwaway ones, in
+    the fault tests), and it keeps its port across restarts, so that clients reconnecting to
+    the address they knew find the new process.
+    """
+
+    def __init__(self, env: dict[str, str], *, log: Path | None = None) -> None:
+        self.env = app_env(env)
+        self.port = free_port()
+        self.url = f"http://localhost:{self.port}"
+        # A file, not a pipe (see `daphne()`); appended to across restarts.
+        self.log: IO[bytes] = log.open("a+b") if log is not None else tempfile.TemporaryFile()  # noqa: SIM115
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def pid(self) -> int | None:
+        return self.process.pid if self.process is not None else None
+
+    def spawn(self) -> None:
+        """Start the process without waiting for it; `wait_healthy` waits."""
+        self.process = subprocess.Popen(  # noqa: S603 (our own interpreter and module)
+            [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(self.port), "workshop.asgi:application"],
+            cwd=ROOT,
+            env=self.env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
+
+    def wait_healthy(self) -> None:
+        assert self.process is not None
+        _wait_until_healthy(self.process, self.url, self.log)
+
+    def start(self) -> None:
+        self.spawn()
+        self.wait_healthy()
+
+    def kill(self) -> None:
+        """SIGKILL: no shutdown, no disconnect handlers; open sockets just drop."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+
+    def stop(self) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+    def log_tail(self, size: int = 3000) -> str:
+        return _tail(self.log, size)
+
+    def close(self) -> None:
+        self.stop()
+        self.log.close()
+
+
+@contextlib.contextmanager
+def daphne_processes(count: int, env: dict[str, str], *, logs: Path | None = None) -> Iterator[list[DaphneProcess]]:
+    """`count` Daphne processes on `env`, started together; stopped at the end, also on failure."""
+    servers = [
+        DaphneProcess(env, log=logs / f"daphne-{number}.log" if logs is not None else None) for number in range(count)
+    ]
+    try:
+        for server in servers:
+            server.spawn()
+        for server in servers:
+            server.wait_healthy()
+        yield servers
+    finally:
+        for server in servers:
+            server.close()
