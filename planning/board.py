@@ -1,46 +1,182 @@
-"""Lookups that operations share while they hold the workshop lock."""
+"""Lookups that operations share while they hold the workshop lock, and the SQL they use.
+
+Every op runs a few queries on every call, and on a busy process the ORM's
+building of a query costs several times what the database takes to answer it
+(benchmarks/ops.py). So the op path asks the cursor directly, for the columns
+it needs: rows that become model instances go through the backend's converters
+exactly as a queryset's would (`load`), and values written go through each
+field's own `get_db_prep_save` (`insert_statement`, `update_statement`). Table
+names are the models' own, fixed by the migrations.
+"""
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, TypeVar
 
-from django.db.models import Sum
+from django.db import connection
+from django.db.models import Model, Sum
 
 from goals.models import Member, Phase, Workshop
 from planning.errors import NotFound
 from planning.models import Item, Lane, Ownership, Vote
 from planning.payloads import item_json
 
+M = TypeVar("M", bound=Model)
+Row = tuple[Any, ...]
+Statement = tuple[str, list[Any]]
+
+
+# Ids are 64-bit and JSON integers are unbounded: an id no row can have is looked up as NULL,
+# which matches nothing (SQLite would refuse the number), as the ORM's lookups find nothing.
+_ID_RANGE = range(-(2**63), 2**63)
+
+
+def _lookup(params: Sequence[Any]) -> list[Any]:
+    return [None if type(value) is int and value not in _ID_RANGE else value for value in params]
+
+
+def fetch_all(sql: str, params: Sequence[Any] = ()) -> list[Row]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, _lookup(params))
+        return cursor.fetchall()
+
+
+def fetch_one(sql: str, params: Sequence[Any] = ()) -> Row | None:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, _lookup(params))
+        return cursor.fetchone()
+
+
+def execute(sql: str, params: Sequence[Any] = ()) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+@functools.cache
+def columns(model: type[Model], alias: str) -> str:
+    """The select list `load` reads: every concrete column, in field order."""
+    return ", ".join(f"{alias}.{field.column}" for field in model._meta.concrete_fields)
+
+
+def load(model: type[M], values: Sequence[Any]) -> M:
+    """An instance from a row of `columns(model, ...)`, converted as a queryset would convert it."""
+    ops = connection.ops
+    converted = []
+    for field, value in zip(model._meta.concrete_fields, values, strict=True):
+        column = field.cached_col
+        for converter in ops.get_db_converters(column) + column.get_db_converters(connection):
+            value = converter(value, column, connection)
+        converted.append(value)
+    return model.from_db(connection.alias, None, converted)
+
+
+def insert_statement(objs: Sequence[Model], fields: Sequence[str]) -> Statement:
+    """The INSERT of new instances' `fields` (attnames), all in one statement."""
+    meta = objs[0]._meta
+    prepared = [meta.get_field(name) for name in fields]
+    row = f"({', '.join(['%s'] * len(fields))})"
+    sql = f"INSERT INTO {meta.db_table} ({', '.join(field.column for field in prepared)}) VALUES "  # noqa: S608 (model metadata only)
+    params = [
+        field.get_db_prep_save(getattr(obj, name), connection)
+        for obj in objs
+        for name, field in zip(fields, prepared, strict=True)
+    ]
+    return sql + ", ".join([row] * len(objs)), params
+
+
+def insert(objs: Sequence[Model], fields: Sequence[str], *, returning_id: bool = False) -> None:
+    """INSERT new instances; `returning_id` sets a single one's pk."""
+    sql, params = insert_statement(objs, fields)
+    with connection.cursor() as cursor:
+        if not returning_id:
+            cursor.execute(sql, params)
+            return
+        (obj,) = objs
+        if connection.features.can_return_columns_from_insert:
+            cursor.execute(f"{sql} RETURNING {obj._meta.pk.column}", params)
+            obj.pk = cursor.fetchone()[0]
+        else:
+            cursor.execute(sql, params)
+            obj.pk = cursor.lastrowid
+
+
+def execute_together(statements: Sequence[Statement]) -> None:
+    """Writes whose results nobody reads, in one round trip where the backend allows it.
+
+    PostgreSQL runs data-modifying statements in the WITH of another (all of them,
+    whether the main statement reads them or not); SQLite runs in this process, so
+    there one after another costs no round trips.
+    """
+    if connection.vendor != "postgresql":
+        for sql, params in statements:
+            execute(sql, params)
+        return
+    *first, (last, last_params) = statements
+    if first:
+        steps = ", ".join(f"step{number} AS ({sql})" for number, (sql, _) in enumerate(first))
+        last = f"WITH {steps} {last}"
+    execute(last, [value for _, params in first for value in params] + last_params)
+
+
+def update_statement(obj: Model, fields: Sequence[str]) -> Statement:
+    """The UPDATE of a loaded instance's `fields`, as `save(update_fields=...)` would write them."""
+    meta = obj._meta
+    prepared = [meta.get_field(name) for name in fields]
+    assignments = ", ".join(f"{field.column} = %s" for field in prepared)
+    params = [field.get_db_prep_save(getattr(obj, field.attname), connection) for field in prepared]
+    return f"UPDATE {meta.db_table} SET {assignments} WHERE {meta.pk.column} = %s", [*params, obj.pk]  # noqa: S608 (model metadata only)
+
 
 def tallies_hidden(workshop: Workshop) -> bool:
     return workshop.phase == Phase.VOTE
 
 
+def missing_item(item_id: int) -> NotFound:
+    return NotFound("There is no such item in this workshop.", item=item_id)
+
+
+def missing_lane(lane_id: int) -> NotFound:
+    return NotFound("There is no such lane in this workshop.", lane=lane_id)
+
+
 def get_item(workshop: Workshop, item_id: int) -> Item:
-    item = Item.objects.filter(pk=item_id, workshop=workshop).first()
-    if item is None:
-        raise NotFound("There is no such item in this workshop.", item=item_id)
-    return item
+    found = fetch_one(
+        f"SELECT {columns(Item, 'i')} FROM planning_item i WHERE i.id = %s AND i.workshop_id = %s",  # noqa: S608 (model metadata only)
+        [item_id, workshop.id],
+    )
+    if found is None:
+        raise missing_item(item_id)
+    return load(Item, found)
 
 
 def get_lane(workshop: Workshop, lane_id: int) -> Lane:
-    lane = Lane.objects.filter(pk=lane_id, workshop=workshop).first()
-    if lane is None:
-        raise NotFound("There is no such lane in this workshop.", lane=lane_id)
-    return lane
+    found = fetch_one(
+        f"SELECT {columns(Lane, 'l')} FROM planning_lane l WHERE l.id = %s AND l.workshop_id = %s",  # noqa: S608 (model metadata only)
+        [lane_id, workshop.id],
+    )
+    if found is None:
+        raise missing_lane(lane_id)
+    return load(Lane, found)
 
 
 def get_member(workshop: Workshop, member_id: int) -> Member:
-    member = Member.objects.present().filter(pk=member_id, workshop=workshop).first()
-    if member is None:
+    found = fetch_one(
+        f"SELECT {columns(Member, 'm')} FROM goals_member m"  # noqa: S608 (model metadata only)
+        " WHERE m.id = %s AND m.workshop_id = %s AND m.removed_at IS NULL",
+        [member_id, workshop.id],
+    )
+    if found is None:
         raise NotFound("There is no such member in this workshop.", member=member_id)
-    return member
+    return load(Member, found)
 
 
 def owners_of(item_id: int) -> list[int]:
     """The item's owners in claim order."""
-    return list(Ownership.objects.filter(item_id=item_id).order_by("id").values_list("member_id", flat=True))
+    rows = fetch_all("SELECT member_id FROM planning_ownership WHERE item_id = %s ORDER BY id", [item_id])
+    return [member_id for (member_id,) in rows]
 
 
 def owners_by_item(workshop: Workshop) -> dict[int, list[int]]:
@@ -58,29 +194,17 @@ def tally_by_item(workshop: Workshop) -> dict[int, int]:
 
 
 def item_payload(item: Item, workshop: Workshop) -> dict[str, Any]:
-    votes = None
-    if not tallies_hidden(workshop):
-        votes = Vote.objects.filter(item=item).aggregate(n=Sum("dots"))["n"] or 0
-    return item_json(item, owners=owners_of(item.id), votes=votes)
+    # One round trip: the tally's row first, then the owners' in claim order.
+    rows = fetch_all(
+        "SELECT 0, 0, COALESCE(SUM(dots), 0) FROM planning_vote WHERE item_id = %s"
+        " UNION ALL SELECT 1, id, member_id FROM planning_ownership WHERE item_id = %s ORDER BY 1, 2",
+        [item.id, item.id],
+    )
+    votes = None if tallies_hidden(workshop) else rows[0][2]
+    return item_json(item, owners=[member_id for _, _, member_id in rows[1:]], votes=votes)
 
 
-def votes_used(member: Member) -> int:
-    return Vote.objects.filter(member=member).aggregate(n=Sum("dots"))["n"] or 0
-
-
-def my_votes(member: Member) -> dict[str, int]:
-    return {str(item_id): dots for item_id, dots in Vote.objects.filter(member=member).values_list("item_id", "dots")}
-
-
-def lane_item_ids(lane: Lane) -> list[int]:
-    return list(Item.objects.filter(lane=lane).order_by("position", "id").values_list("id", flat=True))
-
-
-def renumber(lane_id: int, ordered_ids: list[int]) -> None:
-    """Write positions 0..n-1 for the given order, touching only rows that moved."""
-    current = dict(Item.objects.filter(lane_id=lane_id).values_list("id", "position"))
-    changed = [
-        Item(id=item_id, position=index) for index, item_id in enumerate(ordered_ids) if current.get(item_id) != index
-    ]
-    if changed:
-        Item.objects.bulk_update(changed, ["position"])
+def my_votes(member_id: int) -> dict[str, int]:
+    return {
+        str(item_id): dots for item_id, dots in Vote.objects.filter(member_id=member_id).values_list("item_id", "dots")
+    }

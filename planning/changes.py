@@ -5,19 +5,33 @@ gapless and in commit order on PostgreSQL; SQLite's IMMEDIATE transactions
 serialize writers the same way), the actor is re-read under that lock, a
 resent `ref` returns the first outcome instead of applying twice, events are
 appended with the next seq, and they are published only after commit.
+
+Every op pays for this path, so it is plain SQL (see planning.board) in three
+round trips: the lock, one query for the actor and its receipt, and on
+PostgreSQL one for the op's own writes (`Change.write`), the events, the seq
+and the receipt together.
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Concatenate, ParamSpec
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from goals.models import Member, Phase, Role, Workshop
 from planning import broadcast, clock
+from planning.board import (
+    Statement,
+    columns,
+    execute_together,
+    fetch_one,
+    insert_statement,
+    load,
+    update_statement,
+)
 from planning.errors import Forbidden, NotFound, WrongPhase
 from planning.models import Event, OpReceipt
 
@@ -42,6 +56,8 @@ class Change:
         self.actor = actor
         self.ref = ref
         self.pending: list[tuple[str, dict[str, Any], dict[str, Any] | None]] = []
+        self.writes: list[Statement] = []
+        self.workshop_fields: list[str] = []
 
     @property
     def member(self) -> Member:
@@ -64,6 +80,18 @@ class Change:
     def emit(self, name: str, data: dict[str, Any], *, private: dict[str, Any] | None = None) -> None:
         self.pending.append((name, data, private))
 
+    def write(self, sql: str, params: Sequence[Any] = ()) -> None:
+        """A write nothing in this op reads back: it goes with the events, in the commit's round trip.
+
+        Queries later in the op do not see it, and PostgreSQL runs all of them as one statement,
+        which changes a row at most once: so one write per row, and none of the workshop's.
+        """
+        self.writes.append((sql, list(params)))
+
+    def save_workshop(self, *fields: str) -> None:
+        """Write these fields of `change.workshop` with the new seq, in the commit's one UPDATE of its row."""
+        self.workshop_fields += [name for name in fields if name not in self.workshop_fields]
+
     def commit(self) -> Outcome:
         created_at = clock.now()
         seq = self.workshop.seq
@@ -82,22 +110,59 @@ class Change:
                     created_at=created_at,
                 )
             )
+        writes = self.writes
+        workshop_fields = self.workshop_fields
         if events:
-            Event.objects.bulk_create(events)
-            Workshop.objects.filter(pk=self.workshop.pk).update(seq=seq)
+            writes.append(insert_statement(events, EVENT_FIELDS))
             self.workshop.seq = seq
+            workshop_fields = [*workshop_fields, "seq"]
             workshop_id = self.workshop.id
             transaction.on_commit(lambda: broadcast.publish(workshop_id, events))
+        if workshop_fields:
+            writes.append(update_statement(self.workshop, workshop_fields))
         if self.ref is not None and self.actor is not None:
-            OpReceipt.objects.create(workshop_id=self.workshop.id, member=self.actor, ref=self.ref, seq=seq)
+            receipt = OpReceipt(
+                workshop_id=self.workshop.id, member_id=self.actor.id, ref=self.ref, seq=seq, created_at=created_at
+            )
+            writes.append(insert_statement([receipt], RECEIPT_FIELDS))
+        if writes:
+            execute_together(writes)
         return Outcome(seq=seq, events=events)
 
 
+EVENT_FIELDS = ("workshop_id", "seq", "name", "actor_id", "ref", "data", "private", "created_at")
+RECEIPT_FIELDS = ("workshop_id", "member_id", "ref", "seq", "created_at")
+
+
+@functools.cache
+def _lock_sql(for_update: bool) -> str:
+    lock = " FOR UPDATE" if for_update else ""
+    return f"SELECT {columns(Workshop, 'w')} FROM goals_workshop w WHERE w.id = %s{lock}"  # noqa: S608 (model metadata only)
+
+
 def lock_workshop(workshop_id: str) -> Workshop:
-    try:
-        return Workshop.objects.select_for_update().get(pk=workshop_id)
-    except Workshop.DoesNotExist:
-        raise NotFound("There is no such workshop.") from None
+    found = fetch_one(_lock_sql(connection.features.has_select_for_update), [workshop_id])
+    if found is None:
+        raise NotFound("There is no such workshop.")
+    return load(Workshop, found)
+
+
+@functools.cache
+def _actor_sql() -> str:
+    # A statement after the lock, so on PostgreSQL it sees what committed before the lock was granted.
+    return (
+        f"SELECT {columns(Member, 'm')}, (SELECT r.seq FROM planning_opreceipt r"  # noqa: S608 (model metadata only)
+        " WHERE r.workshop_id = m.workshop_id AND r.member_id = m.id AND r.ref = %s)"
+        " FROM goals_member m WHERE m.id = %s AND m.workshop_id = %s AND m.removed_at IS NULL"
+    )
+
+
+def read_actor(workshop_id: str, actor_id: int, ref: str | None) -> tuple[Member, int | None]:
+    """The actor, still a member, and the seq its op with `ref` was acked with if it was committed."""
+    found = fetch_one(_actor_sql(), [ref, actor_id, workshop_id])
+    if found is None:
+        raise Forbidden("You are no longer a member of this workshop.")
+    return load(Member, found[:-1]), found[-1]
 
 
 def run(workshop_id: str, actor_id: int | None, ref: str | None, perform: Callable[[Change], None]) -> Outcome:
@@ -105,13 +170,9 @@ def run(workshop_id: str, actor_id: int | None, ref: str | None, perform: Callab
         workshop = lock_workshop(workshop_id)
         actor = None
         if actor_id is not None:
-            actor = Member.objects.present().filter(pk=actor_id, workshop=workshop).first()
-            if actor is None:
-                raise Forbidden("You are no longer a member of this workshop.")
-            if ref is not None:
-                receipt = OpReceipt.objects.filter(workshop=workshop, member=actor, ref=ref).first()
-                if receipt is not None:
-                    return Outcome(seq=receipt.seq, duplicate=True)
+            actor, receipt_seq = read_actor(workshop.id, actor_id, ref)
+            if receipt_seq is not None:
+                return Outcome(seq=receipt_seq, duplicate=True)
         change = Change(workshop, actor, ref)
         perform(change)
         return change.commit()

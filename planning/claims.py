@@ -4,38 +4,62 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils import timezone
+
 from goals.models import Member, Role
-from planning.board import get_item, get_member, owners_of
+from planning.board import fetch_all, get_member, insert_statement, missing_item
 from planning.changes import FACILITATING, PARTICIPATING, Change, operation
 from planning.errors import Invalid
-from planning.models import Item, Ownership
+from planning.models import Ownership
 from planning.phases import CLAIMING_PHASES
 from planning.validation import identifier
 
 
-def _set_owner(change: Change, item: Item, member: Member, *, owns: bool) -> None:
+def _owners(change: Change, item: Any) -> tuple[int, list[int]]:
+    """The item's id and its owners in claim order, in one query that also finds it in this workshop."""
+    item_id = identifier(item, "item")
+    rows = fetch_all(
+        "SELECT o.member_id FROM planning_item i LEFT JOIN planning_ownership o ON o.item_id = i.id"
+        " WHERE i.id = %s AND i.workshop_id = %s ORDER BY o.id",
+        [item_id, change.workshop.id],
+    )
+    if not rows:
+        raise missing_item(item_id)
+    return item_id, [member_id for (member_id,) in rows if member_id is not None]
+
+
+def _set_owner(change: Change, item_id: int, owners: list[int], member: Member, *, owns: bool) -> None:
     if owns:
         if member.role == Role.OBSERVER:
             raise Invalid("member", "Observers cannot own items.")
-        _, created = Ownership.objects.get_or_create(workshop=change.workshop, item=item, member=member)
-        if not created:
+        if member.id in owners:
             return
-    elif not Ownership.objects.filter(item=item, member=member).delete()[0]:
-        return
-    change.emit("item.owners", {"item": item.id, "owners": owners_of(item.id)})
+        # Claim order is id order, and this row's id is the newest of the item's.
+        ownership = Ownership(
+            workshop_id=change.workshop.id, item_id=item_id, member_id=member.id, claimed_at=timezone.now()
+        )
+        change.write(*insert_statement([ownership], ("workshop_id", "item_id", "member_id", "claimed_at")))
+        owners = [*owners, member.id]
+    else:
+        if member.id not in owners:
+            return
+        change.write("DELETE FROM planning_ownership WHERE item_id = %s AND member_id = %s", [item_id, member.id])
+        owners = [owner for owner in owners if owner != member.id]
+    change.emit("item.owners", {"item": item_id, "owners": owners})
 
 
 def _claim(change: Change, item: Any, *, owns: bool) -> None:
     change.require_role(PARTICIPATING, "Observers cannot claim items.")
     change.require_phase(CLAIMING_PHASES, "Items cannot be claimed once the plan is agreed.")
-    _set_owner(change, get_item(change.workshop, identifier(item, "item")), change.member, owns=owns)
+    item_id, owners = _owners(change, item)
+    _set_owner(change, item_id, owners, change.member, owns=owns)
 
 
 def _assign(change: Change, item: Any, member: Any, *, owns: bool) -> None:
     change.require_role(FACILITATING, "Only a facilitator assigns owners.")
     change.require_phase(CLAIMING_PHASES, "Owners cannot change once the plan is agreed.")
-    target = get_item(change.workshop, identifier(item, "item"))
-    _set_owner(change, target, get_member(change.workshop, identifier(member, "member")), owns=owns)
+    item_id, owners = _owners(change, item)
+    _set_owner(change, item_id, owners, get_member(change.workshop, identifier(member, "member")), owns=owns)
 
 
 @operation

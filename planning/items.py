@@ -1,18 +1,50 @@
-"""Plan items: adding, editing, moving, deleting, and their status."""
+"""Plan items: adding, editing, moving, deleting, and their status.
+
+Positions in a lane are 0..n-1 in board order, always: every change to them
+happens here under the workshop lock, so a move or a delete shifts the items
+between the old and new place with one UPDATE instead of rewriting the lane.
+"""
 
 from __future__ import annotations
 
 from datetime import date
 from typing import Any
 
+from django.utils import timezone
+
 from planning import limits
-from planning.board import get_item, get_lane, item_payload, lane_item_ids, renumber, votes_used
+from planning.board import (
+    fetch_all,
+    fetch_one,
+    get_item,
+    insert,
+    item_payload,
+    missing_item,
+    missing_lane,
+    update_statement,
+)
 from planning.changes import FACILITATING, PARTICIPATING, Change, operation
 from planning.errors import Conflict, Forbidden, Invalid, LimitReached
-from planning.models import Item, ItemStatus, Vote
+from planning.models import Item, ItemStatus
 from planning.payloads import item_json
 from planning.phases import EDITING_PHASES, require_plan_phase
 from planning.validation import UNSET, choice, identifier, integer, optional_date, text
+
+ITEM_FIELDS = (
+    "workshop_id",
+    "lane_id",
+    "position",
+    "title",
+    "notes",
+    "due",
+    "criterion",
+    "status",
+    "author_id",
+    "version",
+    "created_at",
+)
+
+STATUSES = frozenset(ItemStatus.values)
 
 
 def _criterion(change: Change, value: Any) -> int | None:
@@ -41,22 +73,33 @@ def item_add(
 ) -> None:
     change.require_role(PARTICIPATING)
     change.require_phase(EDITING_PHASES, "Items can be added in the gather and plan phases.")
-    target = get_lane(change.workshop, identifier(lane, "lane"))
+    lane_id = identifier(lane, "lane")
+    found = fetch_one(
+        "SELECT (SELECT COUNT(*) FROM planning_item WHERE lane_id = l.id),"
+        " (SELECT COUNT(*) FROM planning_item WHERE workshop_id = l.workshop_id)"
+        " FROM planning_lane l WHERE l.id = %s AND l.workshop_id = %s",
+        [lane_id, change.workshop.id],
+    )
+    if found is None:
+        raise missing_lane(lane_id)
+    in_lane, in_workshop = found
     fields = {
         "title": text(title, "title", min_length=1, max_length=limits.TITLE_MAX),
         "notes": text(notes, "notes", min_length=0, max_length=limits.NOTES_MAX),
         "due": optional_date(due, "due"),
         "criterion": _criterion(change, criterion),
     }
-    if Item.objects.filter(workshop=change.workshop).count() >= limits.MAX_ITEMS:
+    if in_workshop >= limits.MAX_ITEMS:
         raise LimitReached(f"A workshop holds at most {limits.MAX_ITEMS} items.")
-    item = Item.objects.create(
-        workshop=change.workshop,
-        lane=target,
-        position=Item.objects.filter(lane=target).count(),
-        author=change.member,
+    item = Item(
+        workshop_id=change.workshop.id,
+        lane_id=lane_id,
+        position=in_lane,
+        author_id=change.member.id,
+        created_at=timezone.now(),
         **fields,
     )
+    insert([item], ITEM_FIELDS, returning_id=True)
     change.emit("item.added", {"item": item_json(item, owners=[], votes=0)})
 
 
@@ -95,7 +138,7 @@ def item_edit(
     for name, value in updates.items():
         setattr(target, name, value)
     target.version += 1
-    target.save(update_fields=[*updates, "version"])
+    change.write(*update_statement(target, [*updates, "version"]))
     change.emit("item.edited", {"item": item_payload(target, change.workshop)})
 
 
@@ -103,20 +146,42 @@ def item_edit(
 def item_move(change: Change, *, item: Any, lane: Any, index: Any) -> None:
     change.require_role(PARTICIPATING)
     change.require_phase(EDITING_PHASES, "Items can be moved in the gather and plan phases.")
-    target = get_item(change.workshop, identifier(item, "item"))
-    destination = get_lane(change.workshop, identifier(lane, "lane"))
-    index = integer(index, "index")
-    source_ids = [i for i in lane_item_ids(target.lane) if i != target.id]
-    destination_ids = source_ids if destination.id == target.lane_id else lane_item_ids(destination)
-    index = max(0, min(index, len(destination_ids)))
-    if destination.id == target.lane_id and target.position == index:
+    item_id = identifier(item, "item")
+    # The item and the destination lane in one query; a `lane` that is no id finds no lane, and is
+    # refused by `identifier` once the item is known to be there.
+    found = fetch_one(
+        "SELECT i.lane_id, i.position, l.id, (SELECT COUNT(*) FROM planning_item WHERE lane_id = l.id AND id <> i.id)"
+        " FROM planning_item i LEFT JOIN planning_lane l ON l.id = %s AND l.workshop_id = i.workshop_id"
+        " WHERE i.id = %s AND i.workshop_id = %s",
+        [lane if type(lane) is int else None, item_id, change.workshop.id],
+    )
+    if found is None:
+        raise missing_item(item_id)
+    destination = identifier(lane, "lane")
+    source, position, lane_found, size = found
+    if lane_found is None:
+        raise missing_lane(destination)
+    index = max(0, min(integer(index, "index"), size))
+    if destination == source and position == index:
         return
-    destination_ids.insert(index, target.id)
-    if destination.id != target.lane_id:
-        Item.objects.filter(pk=target.pk).update(lane=destination)
-        renumber(target.lane_id, source_ids)
-    renumber(destination.id, destination_ids)
-    change.emit("item.moved", {"item": target.id, "lane": destination.id, "index": index})
+    if destination == source:
+        # The items between the old and the new place shift one towards the old place.
+        low, high, shift = (index, position, 1) if index < position else (position, index, -1)
+        change.write(
+            "UPDATE planning_item SET position = CASE WHEN id = %s THEN %s ELSE position + %s END"
+            " WHERE lane_id = %s AND position >= %s AND position <= %s",
+            [item_id, index, shift, source, low, high],
+        )
+    else:
+        # The items after it in its lane move up, those from `index` on in the destination move down.
+        change.write(
+            "UPDATE planning_item SET"
+            " position = CASE WHEN id = %s THEN %s WHEN lane_id = %s THEN position - 1 ELSE position + 1 END,"
+            " lane_id = CASE WHEN id = %s THEN %s ELSE lane_id END"
+            " WHERE id = %s OR (lane_id = %s AND position > %s) OR (lane_id = %s AND position >= %s)",
+            [item_id, index, source, item_id, destination, item_id, source, position, destination, index],
+        )
+    change.emit("item.moved", {"item": item_id, "lane": destination, "index": index})
 
 
 @operation
@@ -125,29 +190,42 @@ def item_delete(change: Change, *, item: Any) -> None:
     change.require_phase(EDITING_PHASES, "Items can be deleted in the gather and plan phases.")
     target = get_item(change.workshop, identifier(item, "item"))
     _may_change_content(change, target)
-    voters = list(Vote.objects.filter(item=target).select_related("member").order_by("member_id"))
-    item_id, lane = target.id, target.lane
-    target.delete()
-    renumber(lane.id, lane_item_ids(lane))
-    change.emit("item.deleted", {"item": item_id})
+    # Present voters, with the dots they will have used once this item's are gone.
+    voters = fetch_all(
+        "SELECT v.member_id, (SELECT SUM(o.dots) FROM planning_vote o WHERE o.member_id = v.member_id) - v.dots"
+        " FROM planning_vote v JOIN goals_member m ON m.id = v.member_id"
+        " WHERE v.item_id = %s AND m.removed_at IS NULL ORDER BY v.member_id",
+        [target.id],
+    )
+    change.write("DELETE FROM planning_vote WHERE item_id = %s", [target.id])
+    change.write("DELETE FROM planning_ownership WHERE item_id = %s", [target.id])
+    change.write("DELETE FROM planning_item WHERE id = %s", [target.id])
+    change.write(
+        "UPDATE planning_item SET position = position - 1 WHERE lane_id = %s AND position > %s",
+        [target.lane_id, target.position],
+    )
+    change.emit("item.deleted", {"item": target.id})
     # The dots on a deleted item go back to the people who gave them.
-    for vote in voters:
-        if vote.member.removed_at is None:
-            change.emit(
-                "vote.changed",
-                {"member": vote.member_id, "used": votes_used(vote.member)},
-                private={"member": vote.member_id, "data": {"item": item_id, "dots": 0}},
-            )
+    for member_id, used in voters:
+        change.emit(
+            "vote.changed",
+            {"member": member_id, "used": used},
+            private={"member": member_id, "data": {"item": target.id, "dots": 0}},
+        )
 
 
 @operation
 def item_status(change: Change, *, item: Any, status: Any) -> None:
     change.require_role(FACILITATING, "Only a facilitator sets an item's status.")
     require_plan_phase(change, "Item status is set in the plan phase.")
-    target = get_item(change.workshop, identifier(item, "item"))
-    status = choice(status, "status", frozenset(ItemStatus.values))
-    if target.status == status:
+    item_id = identifier(item, "item")
+    found = fetch_one(
+        "SELECT status FROM planning_item WHERE id = %s AND workshop_id = %s", [item_id, change.workshop.id]
+    )
+    if found is None:
+        raise missing_item(item_id)
+    status = choice(status, "status", STATUSES)
+    if found[0] == status:
         return
-    target.status = status
-    target.save(update_fields=["status"])
-    change.emit("item.status", {"item": target.id, "status": status})
+    change.write("UPDATE planning_item SET status = %s WHERE id = %s", [status, item_id])
+    change.emit("item.status", {"item": item_id, "status": status})

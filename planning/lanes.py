@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from planning import limits
-from planning.board import get_lane
+from planning.board import get_lane, update_statement
 from planning.changes import FACILITATING, Change, operation
 from planning.errors import Invalid, LaneNotEmpty, LimitReached
 from planning.models import Item, Lane
@@ -53,7 +53,7 @@ def lane_rename(change: Change, *, lane: Any, title: Any) -> None:
     if target.title == title:
         return
     target.title = title
-    target.save(update_fields=["title"])
+    change.write(*update_statement(target, ["title"]))
     change.emit("lane.renamed", {"lane": lane_json(target)})
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any, Final
 
-from goals.models import Member, Phase
+from goals.models import Phase
 from planning import clock
-from planning.board import tally_by_item
+from planning.board import fetch_all
 from planning.changes import FACILITATING, Change, operation
 from planning.errors import UnownedItems, WrongPhase
 from planning.models import Item, ItemStatus, Ownership, PlanVersion
@@ -37,6 +37,16 @@ def _check_agreeable(change: Change) -> None:
         raise UnownedItems(items=unowned)
 
 
+def _tallies(workshop_id: str) -> list[tuple[int, int]]:
+    """Every item's dots, in board order."""
+    return fetch_all(
+        "SELECT i.id, COALESCE(SUM(v.dots), 0) FROM planning_item i JOIN planning_lane l ON l.id = i.lane_id"
+        " LEFT JOIN planning_vote v ON v.item_id = i.id WHERE i.workshop_id = %s"
+        " GROUP BY i.id, l.position, i.position ORDER BY l.position, i.position, i.id",
+        [workshop_id],
+    )
+
+
 @operation
 def phase_set(change: Change, *, phase: Any) -> None:
     change.require_role(FACILITATING, "Only a facilitator moves the workshop between phases.")
@@ -54,13 +64,11 @@ def phase_set(change: Change, *, phase: Any) -> None:
         workshop.agreed_at = clock.now()
         data |= {"plan_version": workshop.plan_version, "agreed_at": workshop.agreed_at.isoformat()}
     workshop.phase = phase
-    workshop.save(update_fields=["phase", "plan_version", "agreed_at"])
-    Member.objects.filter(workshop=workshop, ready=True).update(ready=False)
+    change.save_workshop("phase", "plan_version", "agreed_at")
+    change.write("UPDATE goals_member SET ready = %s WHERE workshop_id = %s AND ready = %s", [False, workshop.id, True])
     change.emit("phase.changed", data)
     if previous == Phase.VOTE:
-        tallies = tally_by_item(workshop)
-        item_ids = Item.objects.filter(workshop=workshop).values_list("id", flat=True)
-        change.emit("votes.revealed", {"votes": {str(item_id): tallies.get(item_id, 0) for item_id in item_ids}})
+        change.emit("votes.revealed", {"votes": {str(item_id): votes for item_id, votes in _tallies(workshop.id)}})
     if phase == Phase.AGREED:
         PlanVersion.objects.create(
             workshop=workshop,

@@ -11,6 +11,7 @@ from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import Count, Sum
+from django.db.models.functions import Coalesce
 
 from goals.models import Member, Workshop
 from planning import clock
@@ -18,7 +19,7 @@ from planning.board import my_votes, owners_by_item, tallies_hidden, tally_by_it
 from planning.broadcast import encode, event_frame
 from planning.errors import NotFound
 from planning.models import ConfidenceAnswer, ConfidenceCheck, Event, Item, Lane
-from planning.payloads import confidence_json, item_json, lane_json, member_json, workshop_json
+from planning.payloads import ITEM_COLUMNS, confidence_json, item_values, lane_json, workshop_json
 from planning.presence import online_member_ids
 
 
@@ -49,33 +50,43 @@ def _read_workshop(workshop_id: str) -> Workshop:
 def build_snapshot(workshop_id: str, member_id: int) -> dict[str, Any]:
     with transaction.atomic():
         workshop = _read_workshop(workshop_id)
-        members = list(Member.objects.present().filter(workshop=workshop).annotate(used=Sum("votes__dots")))
-        me = next((member for member in members if member.id == member_id), None)
+        members = list(
+            Member.objects.present()
+            .filter(workshop=workshop)
+            .order_by("id")
+            .values_list("id", "name", "role", "ready")
+            .annotate(used=Coalesce(Sum("votes__dots"), 0))
+        )
+        me = next((member for member in members if member[0] == member_id), None)
         if me is None:
             raise NotFound("There is no such workshop.")
         hidden = tallies_hidden(workshop)
         tallies = {} if hidden else tally_by_item(workshop)
         owners = owners_by_item(workshop)
         lanes = list(Lane.objects.filter(workshop=workshop).order_by("position", "id"))
-        items = list(Item.objects.filter(workshop=workshop).order_by("lane__position", "lane_id", "position", "id"))
-        votes = my_votes(me)
+        items = list(
+            Item.objects.filter(workshop=workshop)
+            .order_by("lane__position", "lane_id", "position", "id")
+            .values_list(*ITEM_COLUMNS)
+        )
+        votes = my_votes(member_id)
         confidence = confidence_state(workshop)
         my_score = (
             ConfidenceAnswer.objects.filter(
-                member_id=me.id, confidence__workshop=workshop, confidence__closed_at__isnull=True
+                member_id=member_id, confidence__workshop=workshop, confidence__closed_at__isnull=True
             )
             .values_list("score", flat=True)
             .first()
         )
         online = online_member_ids(workshop.id)
-    used = me.used or 0
+    _, _, role, _, used = me
     return {
         "type": "snapshot",
         "seq": workshop.seq,
         "server_time": clock.now().isoformat(),
         "me": {
-            "member": me.id,
-            "role": me.role,
+            "member": member_id,
+            "role": role,
             "votes": votes,
             "votes_left": max(workshop.votes_per_member - used, 0),
             "confidence": my_score,
@@ -83,10 +94,13 @@ def build_snapshot(workshop_id: str, member_id: int) -> dict[str, Any]:
         "workshop": workshop_json(workshop, confidence=confidence),
         "lanes": [lane_json(lane) for lane in lanes],
         "items": [
-            item_json(item, owners=owners.get(item.id, []), votes=None if hidden else tallies.get(item.id, 0))
+            item_values(item, owners=owners.get(item[0], []), votes=None if hidden else tallies.get(item[0], 0))
             for item in items
         ],
-        "members": [{**member_json(member), "used": member.used or 0} for member in members],
+        "members": [
+            {"id": member, "name": name, "role": role, "ready": ready, "used": used}
+            for member, name, role, ready, used in members
+        ],
         "online": online,
     }
 

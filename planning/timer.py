@@ -16,7 +16,7 @@ def timer_start(change: Change, *, seconds: Any) -> None:
     change.require_role(FACILITATING, "Only a facilitator runs the timer.")
     seconds = integer(seconds, "seconds", minimum=limits.TIMER_MIN_SECONDS, maximum=limits.TIMER_MAX_SECONDS)
     change.workshop.timer_ends_at = clock.now() + timedelta(seconds=seconds)
-    change.workshop.save(update_fields=["timer_ends_at"])
+    change.save_workshop("timer_ends_at")
     change.emit("timer.changed", {"timer": {"ends_at": iso(change.workshop.timer_ends_at)}})
 
 
@@ -26,5 +26,5 @@ def timer_stop(change: Change) -> None:
     if change.workshop.timer_ends_at is None:
         return
     change.workshop.timer_ends_at = None
-    change.workshop.save(update_fields=["timer_ends_at"])
+    change.save_workshop("timer_ends_at")
     change.emit("timer.changed", {"timer": None})
