@@ -25,7 +25,7 @@ from django.conf import settings
 from goals.members import membership
 from planning.broadcast import encode, start_publisher, workshop_group
 from planning.errors import BadRequest, DomainError, NotFound, RateLimited
-from planning.presence import HEARTBEAT_SECONDS, presence_beat, presence_enter, presence_leave
+from planning.presence import HEARTBEAT_SECONDS, presence_admit, presence_beat, presence_enter, presence_leave
 from planning.protocol import dispatch, frame_ref
 from planning.ratelimit import TokenBucket
 from planning.snapshot import catch_up, logged_frames
@@ -58,6 +58,9 @@ CLOSE_SERVER_ERROR: Final = 1011
 CLOSE_REMOVED: Final = 4403
 CLOSE_NOT_A_MEMBER: Final = 4404
 CLOSE_FLOODING: Final = 4429
+# A member's socket beyond limits.MAX_SOCKETS_PER_MEMBER: too many, as a flood is, and the
+# client's answer is the same (wait, then try again), by when another may have closed.
+CLOSE_TOO_MANY_SOCKETS: Final = 4429
 
 
 SINCE = re.compile(r"[0-9]{1,18}")
@@ -71,14 +74,29 @@ def _since(query_string: bytes) -> int | None:
     return None
 
 
+def _decoded(text: str) -> Any:
+    """The frame's JSON; ValueError for what is not JSON text: nested past the parser's
+    recursion limit, or carrying an escaped lone surrogate, which is no Unicode text at all
+    (no database, UTF-8 encoder or reply could take it)."""
+    try:
+        frame = json.loads(text)
+        json.dumps(frame, ensure_ascii=False).encode()
+    except RecursionError:
+        raise ValueError("nested too deeply") from None
+    return frame
+
+
 def _ref_of(text: str | None) -> str | None:
-    """The ref of a refused frame, if it is JSON enough to have one."""
+    """The ref of a refused frame, if it is JSON enough to have one (and the ref is text)."""
     if text is None:
         return None
     try:
-        return frame_ref(json.loads(text))
-    except ValueError:
+        ref = frame_ref(json.loads(text))
+        if ref is not None:
+            ref.encode()
+    except (ValueError, RecursionError):
         return None
+    return ref
 
 
 def _oversized(text: str | None, data: bytes | None) -> bool:
@@ -117,6 +135,18 @@ class WorkshopConsumer(AsyncWebsocketConsumer):
         if member is None:
             await self.close(code=CLOSE_NOT_A_MEMBER)
             return
+        session = self.scope.get("session")
+        admitted = await in_database_thread(presence_admit)(
+            workshop_id=self.workshop_id,
+            member_id=member.id,
+            channel_name=self.channel_name,
+            session_key=getattr(session, "session_key", None),
+        )
+        if not admitted:
+            # Accepted first, so that the client gets the code; no frame is sent.
+            await self.accept()
+            await self.close(code=CLOSE_TOO_MANY_SOCKETS)
+            return
         self.member_id = member.id
         self.bucket = TokenBucket()
         self.early = {}
@@ -131,6 +161,7 @@ class WorkshopConsumer(AsyncWebsocketConsumer):
         except NotFound:
             # Removed between the membership check and the read: no longer a member, nothing sent.
             await self.channel_layer.group_discard(self.group, self.channel_name)
+            await in_database_thread(presence_leave)(workshop_id=self.workshop_id, channel_name=self.channel_name)
             self.member_id = None
             await self.close(code=CLOSE_NOT_A_MEMBER)
             return
@@ -172,9 +203,9 @@ class WorkshopConsumer(AsyncWebsocketConsumer):
             await self._refuse(None, BadRequest("Send ops as JSON text frames."))
             return
         try:
-            frame: Any = json.loads(text_data)
+            frame: Any = _decoded(text_data)
         except ValueError:
-            await self._refuse(None, BadRequest("That frame is not JSON."))
+            await self._refuse(_ref_of(text_data), BadRequest("That frame is not JSON."))
             return
         ref = frame_ref(frame)
         try:
@@ -188,7 +219,7 @@ class WorkshopConsumer(AsyncWebsocketConsumer):
             # Not a refusal: the op was not applied and not acked. Closing makes the
             # client reconnect and resend it with the same ref.
             logger.exception("op %r failed in workshop %s", ref, self.workshop_id)
-            await self._close(CLOSE_SERVER_ERROR)
+            await self._close(CLOSE_SERVER_ERROR, "The server could not save that change; it will be sent again.")
             return
         await self.send(text_data=encode({"type": "ack", "ref": ref, "seq": outcome.seq}))
 
@@ -240,14 +271,19 @@ class WorkshopConsumer(AsyncWebsocketConsumer):
     async def workshop_presence(self, message: dict[str, Any]) -> None:
         await self.send(text_data=message["text"])
 
+    async def session_ended(self, message: dict[str, Any]) -> None:
+        """The session this socket was opened with logged out (planning.signals): no member's any more."""
+        if self.member_id is not None and not self.closing:
+            await self._close(CLOSE_NOT_A_MEMBER)
+
     async def _announce(self, online: list[int]) -> None:
         await self.channel_layer.group_send(
             self.group, {"type": "workshop.presence", "text": encode({"type": "presence", "online": online})}
         )
 
-    async def _close(self, code: int) -> None:
+    async def _close(self, code: int, reason: str | None = None) -> None:
         self.closing = True
-        await self.close(code=code)
+        await self.close(code=code, reason=reason)
 
     async def _refuse(self, ref: str | None, error: DomainError) -> None:
         await self.send(text_data=encode({"type": "error", "ref": ref, **error.as_dict()}))

@@ -19,3 +19,9 @@ VOTES_PER_MEMBER_MAX: Final = 20
 # A countdown of 10 s to 2 h: shorter is no meeting step, longer no timebox.
 TIMER_MIN_SECONDS: Final = 10
 TIMER_MAX_SECONDS: Final = 2 * 60 * 60
+
+# Open websockets of one member in one workshop. A person has a laptop, a phone and a few
+# tabs; ten leaves room for that and for reconnects whose old socket has not closed yet,
+# while one browser (or a script with a stolen cookie) cannot hold hundreds of sockets,
+# each with its own presence row, heartbeat and database calls.
+MAX_SOCKETS_PER_MEMBER: Final = 10

@@ -167,6 +167,9 @@ class Connection(models.Model):
     workshop = models.ForeignKey(Workshop, on_delete=models.CASCADE, related_name="+")
     member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="connections")
     channel_name = models.CharField(max_length=200, unique=True)
+    # The socket's session, hashed (a session key is a password): logging out closes the
+    # sockets opened with that session, and only those.
+    session_hash = models.CharField(max_length=64, blank=True, default="", db_index=True)
     connected_at = models.DateTimeField(auto_now_add=True)
     seen_at = models.DateTimeField(auto_now=True)
 

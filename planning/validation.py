@@ -21,12 +21,21 @@ class _Unset:
 UNSET: Final = _Unset()
 
 
+def _storable(value: str, field: str) -> None:
+    """PostgreSQL stores neither NUL nor a lone surrogate (which is no Unicode text at all)."""
+    if "\x00" in value:
+        raise Invalid(field, f"`{field}` may not contain NUL characters.")
+    try:
+        value.encode()
+    except UnicodeEncodeError:
+        raise Invalid(field, f"`{field}` must be valid Unicode text.") from None
+
+
 def text(value: Any, field: str, *, min_length: int, max_length: int) -> str:
     if not isinstance(value, str):
         raise BadRequest(f"`{field}` must be a string.", field=field)
     value = value.strip()
-    if "\x00" in value:
-        raise Invalid(field, f"`{field}` may not contain NUL characters.")
+    _storable(value, field)
     if not min_length <= len(value) <= max_length:
         if min_length and not value:
             raise Invalid(field, f"`{field}` may not be empty.")
@@ -79,6 +88,8 @@ def criteria_list(value: Any, field: str = "success_criteria") -> list[str]:
     if not isinstance(value, list) or not all(isinstance(entry, str) for entry in value):
         raise BadRequest(f"`{field}` must be a list of strings.", field=field)
     cleaned = [entry.strip() for entry in value if entry.strip()]
+    for entry in cleaned:
+        _storable(entry, field)
     if len(cleaned) > 20:
         raise Invalid(field, "At most 20 success criteria.")
     if any(len(entry) > 200 for entry in cleaned):

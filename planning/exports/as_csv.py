@@ -22,8 +22,9 @@ COLUMNS = [
     "author",
 ]
 
-# A cell a spreadsheet would run as a formula (CSV injection) is prefixed with an apostrophe.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# A cell a spreadsheet would run as a formula (CSV injection) is prefixed with an apostrophe,
+# and every cell is quoted: OWASP's advice (CSV Injection) and ASVS 1.2.10's list of starts.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\0")
 
 
 def _safe(value: str) -> str:
@@ -34,7 +35,7 @@ def render_csv(plan: PlanDocument) -> str:
     """UTF-8 text with a byte order mark, so that spreadsheets detect the encoding."""
     out = io.StringIO()
     out.write("\ufeff")
-    writer = csv.writer(out, lineterminator="\r\n")
+    writer = csv.writer(out, lineterminator="\r\n", quoting=csv.QUOTE_ALL)
     writer.writerow(COLUMNS)
     positions: dict[int, int] = {}
     for item in plan.all_items:

@@ -6,6 +6,7 @@ and embeds a subset of Fira Sans, which covers Latin, Greek and Cyrillic.
 
 from __future__ import annotations
 
+import secrets
 from functools import cache
 from pathlib import Path
 
@@ -50,7 +51,11 @@ class PlanPDF(FPDF):
         self.set_subject(plan.short_status)
         self.set_creator("Rallypoint")
         self.set_lang("en")
-        self.alias_nb_pages()
+        # fpdf2 puts the page count wherever its alias appears, in what members typed too: a
+        # "{nb}" in an item's title would print as a number. This alias is new for every
+        # document, from the private use area: nobody can type it into the plan beforehand.
+        self.page_count_alias = "{" + "".join(chr(0xE000 + secrets.randbelow(0x1900)) for _ in range(2)) + "}"
+        self.alias_nb_pages(self.page_count_alias)
 
     def header(self) -> None:
         if self.plan.is_draft:
@@ -68,7 +73,7 @@ class PlanPDF(FPDF):
         self.set_text_color(*MUTED)
         width = (self.w - self.l_margin - self.r_margin) / 2
         self.cell(width, 5, self.plan.short_status, align="L")
-        self.cell(width, 5, f"Page {self.page_no()} of {{nb}}", align="R")
+        self.cell(width, 5, f"Page {self.page_no()} of {self.page_count_alias}", align="R")
 
     # Building blocks
 

@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
+from django.db import OperationalError
 
 from goals.models import Member, Phase, Role, Workshop
 from planning import broadcast, consumers, snapshot
@@ -1276,6 +1277,36 @@ async def test_events_published_out_of_order_are_sent_in_seq_order(room, connect
     await viewer.caught_up(start + 2)
     assert [e["seq"] for e in viewer.events()] == [start + 1, start + 2]
     assert viewer.gaps == []
+
+
+async def test_an_op_the_database_fails_is_not_acked_and_applies_once_when_resent(room, connect, monkeypatch):
+    sender = await connect(room.workshop, room.member)
+    await sender.recv()  # snapshot
+    before = await run(fresh_state, room.workshop.id, room.member.id)
+    real_dispatch = consumers.dispatch
+
+    def database_gone(**kwargs):
+        raise OperationalError("the connection to the server was lost")
+
+    monkeypatch.setattr(consumers, "dispatch", database_gone)
+    ref = await sender.send("item.add", lane=room.lanes[0].id, title="kept for later")
+    assert await sender.closed() == 1011
+    assert not [f for f in sender.frames if f["type"] in ("ack", "error")]
+    assert await run(fresh_state, room.workshop.id, room.member.id) == before
+
+    monkeypatch.setattr(consumers, "dispatch", real_dispatch)
+    back = await connect(room.workshop, room.member, since=before["seq"])
+    await back.recv()  # replay of nothing
+    for _ in range(2):  # the client resends, and may resend again after another drop
+        await back.send("item.add", ref=ref, lane=room.lanes[0].id, title="kept for later")
+
+    def answers() -> list[dict]:
+        return [f for f in back.frames if f["type"] in ("ack", "error") and f.get("ref") == ref]
+
+    await back.until(lambda frame: len(answers()) == 2)
+    assert answers() == [{"type": "ack", "ref": ref, "seq": before["seq"] + 1}] * 2
+    titles = [item["title"] for item in (await run(fresh_state, room.workshop.id, room.member.id))["items"]]
+    assert titles.count("kept for later") == 1
 
 
 async def test_a_dropped_last_message_is_filled_by_the_heartbeat(room, connect, monkeypatch):

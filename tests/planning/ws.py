@@ -13,13 +13,18 @@ the close handshake is done) is played to the consumer, as Daphne would.
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import itertools
 import json
+import os
+import socket
+import struct
 import time
 import warnings
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
@@ -276,3 +281,155 @@ class Ws:
 async def quiet(*sockets: Ws, timeout: float = 0.1) -> bool:
     """True if none of the sockets receives anything within `timeout` (waited for at once, not in turn)."""
     return all(await asyncio.gather(*(ws.nothing(timeout) for ws in sockets)))
+
+
+# A raw client for a real server (tests.servers.daphne)
+
+
+class RawSocket:
+    """A websocket client on a bare TCP socket, for what a browser never does.
+
+    It never answers a ping, sends frames as bytes exactly as given (invalid UTF-8 included)
+    and sends any Origin header or none; what it receives is kept as (opcode, payload) pairs.
+    Blocking, with a timeout on every read: it is for the real-server tests, which are
+    synchronous.
+    """
+
+    TEXT, BINARY, CLOSE, PING, PONG = 0x1, 0x2, 0x8, 0x9, 0xA
+
+    def __init__(self, sock: socket.socket, status: int, buffer: bytes) -> None:
+        self.sock = sock
+        self.status = status  # of the handshake: 101 if accepted
+        self.buffer = buffer
+        self.received: list[tuple[int, bytes]] = []
+        self.close_code: int | None = None
+        self.ended = False  # the server closed the TCP connection (with or without a close frame)
+
+    @classmethod
+    def open(
+        cls,
+        base_url: str,
+        path: str,
+        *,
+        origin: str | None = "default",
+        cookie: str | None = None,
+        timeout: float = TIMEOUT,
+    ) -> RawSocket:
+        """Connect and handshake; a refused handshake is returned too, with its HTTP status."""
+        address = urlsplit(base_url)
+        sock = socket.create_connection((address.hostname, address.port), timeout=timeout)
+        lines = [
+            f"GET {path} HTTP/1.1",
+            f"Host: {address.netloc}",
+            "Upgrade: websocket",
+            "Connection: Upgrade",
+            f"Sec-WebSocket-Key: {base64.b64encode(os.urandom(16)).decode()}",
+            "Sec-WebSocket-Version: 13",
+        ]
+        if origin is not None:
+            lines.append(f"Origin: {base_url if origin == 'default' else origin}")
+        if cookie is not None:
+            lines.append(f"Cookie: {settings.SESSION_COOKIE_NAME}={cookie}")
+        sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1"))
+        response = b""
+        while b"\r\n\r\n" not in response:
+            chunk = sock.recv(4096)
+            if not chunk:
+                break
+            response += chunk
+        head, _, rest = response.partition(b"\r\n\r\n")
+        status = int(head.split(b" ", 2)[1]) if head.startswith(b"HTTP/") else 0
+        raw = cls(sock, status, rest)
+        if status != 101:
+            raw.ended = True
+            sock.close()
+        return raw
+
+    @property
+    def accepted(self) -> bool:
+        return self.status == 101
+
+    # Sending: client frames are masked (RFC 6455 5.3).
+
+    def send_frame(self, opcode: int, payload: bytes) -> None:
+        head = bytes([0x80 | opcode])
+        if len(payload) < 126:
+            head += bytes([0x80 | len(payload)])
+        elif len(payload) < 1 << 16:
+            head += bytes([0x80 | 126]) + struct.pack("!H", len(payload))
+        else:
+            head += bytes([0x80 | 127]) + struct.pack("!Q", len(payload))
+        mask = os.urandom(4)
+        masked = bytes(byte ^ mask[index % 4] for index, byte in enumerate(payload))
+        self.sock.sendall(head + mask + masked)
+
+    def send_text(self, text: str | bytes) -> None:
+        """A text frame; bytes go as they are, so a frame may carry invalid UTF-8."""
+        self.send_frame(self.TEXT, text if isinstance(text, bytes) else text.encode())
+
+    def send_op(self, op: str, ref: str, **fields: Any) -> None:
+        self.send_text(json.dumps({"op": op, "ref": ref, **fields}))
+
+    # Receiving
+
+    def _read(self, count: int, deadline: float) -> bytes | None:
+        while len(self.buffer) < count:
+            self.sock.settimeout(max(deadline - time.monotonic(), 0.01))
+            try:
+                chunk = self.sock.recv(65536)
+            except TimeoutError:
+                return None
+            except OSError:
+                chunk = b""  # reset by the server: ended, as far as this client can tell
+            if not chunk:
+                self.ended = True
+                return None
+            self.buffer += chunk
+        data, self.buffer = self.buffer[:count], self.buffer[count:]
+        return data
+
+    def recv_frame(self, timeout: float = TIMEOUT) -> tuple[int, bytes] | None:
+        """The next frame, or None if the connection ended or nothing came in time (see `ended`)."""
+        if self.ended:
+            return None
+        deadline = time.monotonic() + timeout
+        head = self._read(2, deadline)
+        if head is None:
+            return None
+        opcode, length = head[0] & 0x0F, head[1] & 0x7F
+        if length == 126:
+            length = struct.unpack("!H", self._read(2, deadline) or b"\0\0")[0]
+        elif length == 127:
+            length = struct.unpack("!Q", self._read(8, deadline) or b"\0" * 8)[0]
+        payload = self._read(length, deadline) if length else b""
+        if payload is None:
+            return None
+        self.received.append((opcode, payload))
+        if opcode == self.CLOSE:
+            self.close_code = struct.unpack("!H", payload[:2])[0] if len(payload) >= 2 else 1005
+        return opcode, payload
+
+    def recv_json(self, timeout: float = TIMEOUT) -> dict[str, Any]:
+        """The next text frame as JSON, passing over control frames; fails on a close or nothing."""
+        deadline = time.monotonic() + timeout
+        while True:
+            frame = self.recv_frame(max(deadline - time.monotonic(), 0.01))
+            assert frame is not None, f"no frame (ended: {self.ended}, received: {self.received[-3:]})"
+            opcode, payload = frame
+            assert opcode != self.CLOSE, f"closed with {self.close_code}"
+            if opcode == self.TEXT:
+                return json.loads(payload)
+
+    def until_closed(self, timeout: float = TIMEOUT) -> int | None:
+        """Read (and keep) frames until a close frame or the end of the connection; the close code, if any."""
+        deadline = time.monotonic() + timeout
+        while self.close_code is None and not self.ended and time.monotonic() < deadline:
+            self.recv_frame(max(deadline - time.monotonic(), 0.01))
+        return self.close_code
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):
+            if not self.ended:
+                self.send_frame(self.CLOSE, struct.pack("!H", 1000))
+            self.sock.close()
+        self.ended = True

@@ -1,0 +1,48 @@
+"""A socket lives no longer than the session it was opened with.
+
+Logging out (an account's session, or a guest's: Django sends `user_logged_out` for both and
+then flushes the session) leaves that browser's sockets without a member session, so they are
+closed with 4404, like a socket that never had one. Sockets of the same person opened with
+other sessions (another device) stay open.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.http import HttpRequest
+
+from planning.presence import session_channels
+
+logger = logging.getLogger(__name__)
+
+# The channel-layer message a socket closes on (planning.consumers, `session_ended`).
+SESSION_ENDED = "session.ended"
+
+
+def close_session_sockets(session_key: str | None) -> int:
+    """Tell every socket opened with this session, on whichever process it is, to close; how many."""
+    channels = session_channels(session_key)
+    layer = get_channel_layer()
+    if not channels or layer is None:
+        return 0
+
+    async def tell_each() -> None:
+        for channel in channels:
+            try:
+                await layer.send(channel, {"type": SESSION_ENDED})
+            except Exception:
+                # A full channel drops the message: that socket stays until it reconnects, and is
+                # refused then, since its session no longer exists.
+                logger.exception("could not tell socket %s that its session ended", channel)
+
+    async_to_sync(tell_each)()
+    return len(channels)
+
+
+def close_sockets_on_logout(sender: Any, request: HttpRequest | None, **kwargs: Any) -> None:
+    session = getattr(request, "session", None)
+    close_session_sockets(getattr(session, "session_key", None))

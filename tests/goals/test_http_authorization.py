@@ -1,0 +1,209 @@
+"""Who may use which URL (contract §3): every endpoint, tried by every kind of visitor.
+
+The leader (an account), a facilitator, a member and an observer (guests, in their sessions),
+a member of another workshop, a removed member and an anonymous visitor each request every
+endpoint of the contract's table, plus the agreed-versions list the client uses. Each request
+is allowed or refused exactly as the table below, copied from the contract, says: non-members
+get 404 for /w/<id>/… and /api/w/<id>/…, members without the right role 403, visitors who are
+not logged in are sent to the login page. A refusal, and any GET, changes nothing (every row
+of every board table, and the accounts, compared before and after).
+
+Where the contract is silent: logging out is allowed to anyone (it only ends the caller's own
+session; for a guest that is their membership on this browser); a removed person cannot join
+again through a link (docs/decisions.md); `GET /join/<token>/` sends a current member to the
+board. CSRF is not in question here (tests/goals/test_csrf.py).
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.test import Client
+
+from goals.invites import current_member_invite, invite_create, token_for
+from goals.members import member_remove
+from goals.models import Role, Workshop
+from tests.goals.conftest import PASSWORD, make_user
+from tests.planning.test_authorization import everything
+
+LEADER, FACILITATOR, MEMBER, OBSERVER = "leader", "facilitator", "member", "observer"
+FOREIGN, REMOVED, ANONYMOUS = "another workshop's member", "removed member", "anonymous"
+VISITORS = [LEADER, FACILITATOR, MEMBER, OBSERVER, FOREIGN, REMOVED, ANONYMOUS]
+
+# The contract's "who" column, and whom each of its words lets in. Only the leader has an
+# account here; the others are guests, as people who join through a link are.
+ANYONE, LOGGED_IN, MEMBERS, FACILITATORS = "anyone", "logged in", "members", "facilitators"
+MAY = {
+    ANYONE: set(VISITORS),
+    LOGGED_IN: {LEADER},
+    MEMBERS: {LEADER, FACILITATOR, MEMBER, OBSERVER},
+    FACILITATORS: {LEADER, FACILITATOR},
+}
+NOT_MEMBERS = {FOREIGN, REMOVED, ANONYMOUS}
+
+_numbers = itertools.count(1)
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    method: str
+    path: str  # {workshop}: the workshop's id; {token}: its member invite; {invite}: another invite
+    who: str
+    status: int  # when allowed
+    form: dict[str, Any] | None = None
+    body: dict[str, Any] | None = None
+    # Visitors the contract lets in but who are refused all the same, and with what (see the docstring).
+    refused: dict[str, int] = field(default_factory=dict)
+
+
+def signup_form() -> dict[str, str]:
+    return {"username": f"newcomer{next(_numbers)}", "password1": PASSWORD, "password2": PASSWORD}
+
+
+ENDPOINTS = {
+    "GET /": Endpoint("get", "/", ANYONE, 200),
+    "GET /accounts/signup/": Endpoint("get", "/accounts/signup/", ANYONE, 200),
+    "POST /accounts/signup/": Endpoint("post", "/accounts/signup/", ANYONE, 302, form={}),
+    "GET /accounts/login/": Endpoint("get", "/accounts/login/", ANYONE, 200),
+    "POST /accounts/login/": Endpoint("post", "/accounts/login/", ANYONE, 302, form={}),
+    "POST /accounts/logout/": Endpoint("post", "/accounts/logout/", ANYONE, 302),
+    "GET /workshops/new/": Endpoint("get", "/workshops/new/", LOGGED_IN, 200),
+    "POST /workshops/new/": Endpoint(
+        "post",
+        "/workshops/new/",
+        LOGGED_IN,
+        302,
+        form={"title": "Another goal", "why": "", "success_criteria": "", "votes_per_member": 5},
+    ),
+    "GET /w/<id>/": Endpoint("get", "/w/{workshop}/", MEMBERS, 200),
+    "GET /join/<token>/": Endpoint("get", "/join/{token}/", ANYONE, 200),
+    "POST /join/<token>/": Endpoint(
+        "post", "/join/{token}/", ANYONE, 302, form={"display_name": "Newcomer"}, refused={REMOVED: 400}
+    ),
+    "GET /api/w/<id>/state": Endpoint("get", "/api/w/{workshop}/state", MEMBERS, 200),
+    "GET /api/w/<id>/invites": Endpoint("get", "/api/w/{workshop}/invites", FACILITATORS, 200),
+    "POST /api/w/<id>/invites": Endpoint(
+        "post", "/api/w/{workshop}/invites", FACILITATORS, 201, body={"role": "observer", "max_uses": 3}
+    ),
+    "DELETE /api/w/<id>/invites/<token>": Endpoint("delete", "/api/w/{workshop}/invites/{invite}", FACILITATORS, 204),
+    "GET /w/<id>/export/plan.pdf": Endpoint("get", "/w/{workshop}/export/plan.pdf", FACILITATORS, 200),
+    "GET /w/<id>/export/plan.md": Endpoint("get", "/w/{workshop}/export/plan.md", FACILITATORS, 200),
+    "GET /w/<id>/export/plan.csv": Endpoint("get", "/w/{workshop}/export/plan.csv", FACILITATORS, 200),
+    # Not in the contract's table: the agreed versions with their export links, for the client.
+    "GET /api/w/<id>/plans": Endpoint("get", "/api/w/{workshop}/plans", FACILITATORS, 200),
+    "GET /healthz": Endpoint("get", "/healthz", ANYONE, 200),
+}
+
+
+# Allowed requests that change the board or the accounts, and for whom (a member joining
+# again stays one member; logging in and out change only sessions).
+CHANGES = {
+    "POST /accounts/signup/": set(VISITORS),
+    "POST /workshops/new/": {LEADER},
+    "POST /join/<token>/": {FOREIGN, ANONYMOUS},
+    "POST /api/w/<id>/invites": {LEADER, FACILITATOR},
+    "DELETE /api/w/<id>/invites/<token>": {LEADER, FACILITATOR},
+}
+
+
+def expected_status(endpoint: Endpoint, visitor: str) -> int:
+    if visitor in endpoint.refused:
+        return endpoint.refused[visitor]
+    if visitor in MAY[endpoint.who]:
+        return endpoint.status
+    if endpoint.who == LOGGED_IN:
+        return 302  # to the login page
+    return 404 if visitor in NOT_MEMBERS else 403
+
+
+@pytest.fixture
+def browser_of(guest, leader_client, workshop, leader, other_workshop):
+    """The browser of each kind of visitor of `workshop`."""
+
+    def make(visitor: str) -> Client:
+        if visitor == LEADER:
+            return leader_client
+        if visitor == ANONYMOUS:
+            return Client()
+        if visitor == FOREIGN:
+            return guest(Role.MEMBER, target=other_workshop)[0]
+        if visitor == REMOVED:
+            client, member = guest(Role.MEMBER, "Rex")
+            member_remove(workshop_id=workshop.id, actor_id=leader.id, ref=None, member=member.id)
+            return client
+        return guest({FACILITATOR: Role.FACILITATOR, MEMBER: Role.MEMBER, OBSERVER: Role.OBSERVER}[visitor])[0]
+
+    return make
+
+
+def accounts() -> list[dict[str, Any]]:
+    return list(get_user_model().objects.order_by("pk").values("pk", "username", "password", "is_active"))
+
+
+def prepared(endpoint: Endpoint, workshop: Workshop, leader) -> tuple[str, dict[str, Any]]:
+    """The path and arguments of the request, with what it needs already in the database."""
+    invite = invite_create(workshop=workshop, created_by=leader, role=Role.MEMBER)
+    path = endpoint.path.format(
+        workshop=workshop.id, token=token_for(current_member_invite(workshop)), invite=token_for(invite)
+    )
+    if endpoint.body is not None:
+        return path, {"data": json.dumps(endpoint.body), "content_type": "application/json"}
+    form = endpoint.form
+    if path == "/accounts/signup/" and form is not None:
+        form = signup_form()
+    elif path == "/accounts/login/" and form is not None:
+        form = {"username": make_user().username, "password": PASSWORD}
+    return path, {} if form is None else {"data": form}
+
+
+def test_the_table_covers_every_url():
+    from workshop.urls import urlpatterns
+
+    routed = {str(pattern.pattern) for pattern in urlpatterns}
+    covered = {endpoint.path.lstrip("/") for endpoint in ENDPOINTS.values()}
+    assert len(routed) == 13
+    for route in routed:
+        shape = route.replace("<str:workshop_id>", "{workshop}").replace("<str:token>", "{token}")
+        shape = shape.replace("plan.<str:extension>", "plan.pdf")
+        if "invites/{token}" in shape:
+            shape = shape.replace("invites/{token}", "invites/{invite}")
+        assert shape in covered, route
+
+
+@pytest.mark.parametrize("visitor", VISITORS)
+@pytest.mark.parametrize("name", list(ENDPOINTS))
+def test_each_url_is_allowed_or_refused_by_who_asks(workshop, leader, browser_of, name, visitor):
+    endpoint = ENDPOINTS[name]
+    client = browser_of(visitor)
+    path, arguments = prepared(endpoint, workshop, leader)
+    before = (everything(), accounts())
+
+    response = getattr(client, endpoint.method)(path, **arguments)
+
+    status = expected_status(endpoint, visitor)
+    if name == "GET /join/<token>/" and visitor in MAY[MEMBERS]:
+        status = 302  # a member following the link again goes to the board
+    assert response.status_code == status, (name, visitor, response.status_code)
+    refused = status >= 400 or (endpoint.who == LOGGED_IN and visitor not in MAY[LOGGED_IN])
+    changed = (everything(), accounts()) != before
+    if refused or endpoint.method == "get":
+        assert not changed, f"{visitor}'s {name} changed something"
+    elif name in CHANGES:
+        assert changed == (visitor in CHANGES[name]), (
+            f"{visitor}'s {name} changed {'something' if changed else 'nothing'}"
+        )
+    if refused and endpoint.who == LOGGED_IN:
+        assert response["Location"].startswith("/accounts/login/")
+    if status in (403, 404) and name.split(" ")[1].startswith("/api/"):
+        assert response["Content-Type"] == "application/json"
+        assert response.json()["code"] == {403: "forbidden", 404: "not_found"}[status]
+    if status == 404:
+        assert workshop.title.encode() not in response.content, "a refusal must not tell the workshop exists"
+        assert workshop.id.encode() not in response.content
+    if status == 302 and name == "POST /join/<token>/":
+        assert response["Location"] == f"/w/{workshop.id}/"

@@ -1,0 +1,212 @@
+"""Markup, script and spreadsheet formulas typed into every text field are stored as typed and
+shown as text: on the server-rendered pages, in the state JSON and in every export.
+
+Each hostile string goes into every field a person types (the goal's title, why and success
+criteria, a lane's title, a display name, an item's title and notes), through the same forms
+and ops people use. Then every page that shows them is parsed as a browser would parse it: no
+element, attribute or URL may come from the typed text, and the text must read as typed. The
+plan's Markdown is rendered by a CommonMark renderer and held to the same rule; the CSV is read
+as a spreadsheet would, and no cell may start a formula (OWASP's CSV Injection advice); the
+PDF's text must read as typed. tests/e2e/test_hostile_input.py does the same in a browser, for
+the live board that the client draws.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from html.parser import HTMLParser
+from typing import Any
+
+import pytest
+from django.test import Client
+from markdown_it import MarkdownIt
+from pypdf import PdfReader
+
+from goals.invites import current_member_invite, invite_revoke, token_for
+from goals.models import Member, Workshop
+from planning.models import Item, Lane
+from tests.goals.conftest import join_over_http, logged_in
+from tests.planning.helpers import lanes_of, send, set_phase
+
+HOSTILE = [
+    "<script>alert(1)</script>",
+    '"><img src=x onerror=alert(1)>',
+    "'><svg onload=alert(1)>",
+    "</textarea><script>alert(1)</script>",
+    '<a href="javascript:alert(1)">x</a>',
+    "javascript:alert(document.cookie)",
+    "=cmd|' /C calc'!A0",
+    "+1+cmd|' /C calc'!A0",
+    "-2+3+cmd|' /C calc'!A0",
+    "@SUM(1+1)*cmd|' /C calc'!A0",
+    '=HYPERLINK("http://x";"y")',
+    "{{ 7*7 }} {% now 'Y' %} {nb}",
+    "&lt;b&gt; &amp; &#60;i&#62;",
+]
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\0")
+# The page's own scripts: the client's modules, nothing inline.
+OWN_SCRIPT = re.compile(r"^/static/js/[a-z]+(\.[0-9a-f]{12})?\.js$")
+
+
+class Parsed(HTMLParser):
+    """A page as a browser's parser sees it: its elements with their attributes, and its text."""
+
+    def __init__(self, html: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.elements: list[tuple[str, dict[str, str | None]]] = []
+        self.chunks: list[str] = []
+        self.feed(html)
+        self.close()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.elements.append((tag, dict(attrs)))
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.elements.append((tag, dict(attrs)))
+
+    def handle_data(self, data: str) -> None:
+        self.chunks.append(data)
+
+    @property
+    def text(self) -> str:
+        return " ".join(" ".join(self.chunks).split())
+
+    def attribute_values(self) -> list[str]:
+        return [value for _, attrs in self.elements for value in attrs.values() if value is not None]
+
+
+def assert_inert(html: str, typed: str, *, where: str, shown: bool = True) -> Parsed:
+    """No element or attribute came from what was typed, and it reads as typed."""
+    page = Parsed(html)
+    tags = {tag for tag, _ in page.elements}
+    assert not tags & {"img", "svg", "iframe", "object", "embed"}, f"{where}: {tags}"
+    for tag, attrs in page.elements:
+        assert not [name for name in attrs if name.startswith("on")], f"{where}: <{tag} {attrs}>"
+        for name in ("href", "src", "action", "formaction"):
+            assert not (attrs.get(name) or "").strip().lower().startswith("javascript:"), f"{where}: <{tag} {attrs}>"
+        if tag == "script":
+            assert OWN_SCRIPT.match(attrs.get("src") or ""), f"{where}: a script that is not ours: {attrs}"
+    if shown:
+        assert " ".join(typed.split()) in page.text, f"{where}: {typed!r} does not read as typed"
+    return page
+
+
+@pytest.fixture(params=HOSTILE, ids=range(len(HOSTILE)))
+def typed(request) -> str:
+    return request.param
+
+
+@pytest.fixture
+def board(typed, leader_user) -> Any:
+    """A workshop whose every typed field holds `typed`, made through the forms and ops people use."""
+    leader_client = logged_in(leader_user)
+    response = leader_client.post(
+        "/workshops/new/",
+        {"title": typed, "why": f"{typed}\n{typed}", "success_criteria": f"{typed}\nplain", "votes_per_member": 5},
+    )
+    assert response.status_code == 302, response.content
+    workshop = Workshop.objects.get(pk=response["Location"].strip("/").split("/")[-1])
+    leader = workshop.members.get()
+    guest = Client()
+    member = join_over_http(guest, token_for(current_member_invite(workshop)), typed)
+    lanes = lanes_of(workshop)
+    send(workshop, leader, "lane.rename", lane=lanes[0].id, title=typed)
+    item = send(workshop, member, "item.add", lane=lanes[0].id, title=typed, notes=f"{typed}\n{typed}", criterion=0)
+    item_id = item.events[0].data["item"]["id"]
+    set_phase(workshop, "plan")
+    send(workshop, leader, "item.status", item=item_id, status="accepted")
+    send(workshop, member, "item.claim", item=item_id)
+    return type("Board", (), {"workshop": workshop, "leader": leader_client, "guest": guest, "member": member})
+
+
+def test_what_was_typed_is_stored_and_served_as_typed(board, typed):
+    workshop = Workshop.objects.get(pk=board.workshop.pk)
+    assert (workshop.title, workshop.why, workshop.success_criteria) == (typed, f"{typed}\n{typed}", [typed, "plain"])
+    assert Lane.objects.filter(workshop=workshop, title=typed).count() == 1
+    assert Member.objects.get(pk=board.member.pk).name == typed
+    assert Item.objects.filter(workshop=workshop, title=typed, notes=f"{typed}\n{typed}").count() == 1
+    state = board.guest.get(f"/api/w/{workshop.id}/state").json()
+    assert state["workshop"]["title"] == typed
+    assert state["workshop"]["success_criteria"][0] == typed
+    assert state["lanes"][0]["title"] == typed
+    assert typed in [person["name"] for person in state["members"]]
+    assert [(item["title"], item["notes"]) for item in state["items"]] == [(typed, f"{typed}\n{typed}")]
+
+
+@pytest.mark.parametrize("who", ["leader", "guest"])
+def test_the_board_page_shows_every_field_as_text(board, typed, who):
+    client = getattr(board, who)
+    response = client.get(f"/w/{board.workshop.id}/")
+    assert response.status_code == 200
+    page = assert_inert(response.content.decode(), typed, where=f"the board page of the {who}")
+    # title, why (twice), criterion, lane, item title, notes (twice), owner, person, the page's <title>
+    assert page.text.count(" ".join(typed.split())) >= 10
+
+
+def test_the_join_home_and_refused_pages_show_the_goal_as_text(board, typed):
+    workshop = board.workshop
+    token = token_for(current_member_invite(workshop))
+    assert_inert(Client().get(f"/join/{token}/").content.decode(), typed, where="the join page")
+    assert_inert(board.leader.get("/").content.decode(), typed, where="the leader's home page")
+    assert_inert(board.guest.get("/").content.decode(), typed, where="the guest's home page")
+    invite_revoke(workshop=workshop, token=token)
+    refused = Client().get(f"/join/{token}/")
+    assert refused.status_code == 410
+    assert_inert(refused.content.decode(), typed, where="the revoked-invite page", shown=False)
+
+
+def test_forms_shown_again_with_errors_keep_the_typed_values_as_values(board, typed):
+    """A refused form is shown again with what was typed in its fields: as attribute values and
+    textarea text, never as markup."""
+    again = board.leader.post(
+        "/workshops/new/", {"title": typed, "why": typed, "success_criteria": typed, "votes_per_member": 0}
+    )
+    assert again.status_code == 200
+    page = Parsed(again.content.decode())
+    assert ("input", typed) in [
+        (tag, attrs.get("value")) for tag, attrs in page.elements if attrs.get("name") == "title"
+    ]
+    assert_inert(again.content.decode(), typed, where="the new-workshop form shown again")
+    too_long = (typed + " ") * 4
+    rejoin = Client().post(f"/join/{token_for(current_member_invite(board.workshop))}/", {"display_name": too_long})
+    assert rejoin.status_code == 400
+    page = Parsed(rejoin.content.decode())
+    assert too_long.strip() in page.attribute_values() or too_long in page.attribute_values()
+    assert_inert(rejoin.content.decode(), typed, where="the join form shown again")
+
+
+def test_the_markdown_export_renders_as_text(board, typed):
+    markdown = board.leader.get(f"/w/{board.workshop.id}/export/plan.md").content.decode()
+    assert re.search(r"(?<!\\)<", markdown) is None, "raw HTML in the Markdown"
+    html = MarkdownIt("commonmark").enable("table").render(markdown)
+    page = assert_inert(html, typed, where="plan.md, rendered")
+    assert [tag for tag, _ in page.elements if tag == "a"] == [], "a link made of typed text"
+    # title, why (twice), criterion, lane, item title, notes (twice), owner, author, participant
+    assert page.text.count(" ".join(typed.split())) >= 9
+
+
+def test_the_csv_export_starts_no_formula_and_reads_as_typed(board, typed):
+    content = board.leader.get(f"/w/{board.workshop.id}/export/plan.csv").content.decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(content, newline="")))
+    header, cells = rows[0], [dict(zip(rows[0], row, strict=True)) for row in rows[1:]]
+    assert len(cells) == 1
+    for column in ("title", "lane", "owners", "criterion_text", "author"):
+        value = cells[0][column]
+        assert not value.startswith(FORMULA_START), (column, value)
+        assert value == (f"'{typed}" if typed.startswith(FORMULA_START) else typed), (column, value)
+    assert cells[0]["notes"] == (f"'{typed}" if typed.startswith(FORMULA_START) else typed) + f"\n{typed}"
+    # Every cell quoted (OWASP): a typed separator never starts a cell of its own.
+    for line in content.strip("\r\n").split("\r\n")[:1]:
+        assert line == ",".join(f'"{name}"' for name in header)
+
+
+def test_the_pdf_export_reads_as_typed(board, typed):
+    content = board.leader.get(f"/w/{board.workshop.id}/export/plan.pdf").content
+    reader = PdfReader(io.BytesIO(content))
+    text = " ".join(" ".join(page.extract_text() for page in reader.pages).split())
+    assert " ".join(typed.split()) in text
+    assert reader.metadata.title == typed
+    if "{nb}" in typed:
+        assert text.count("{nb}") >= typed.count("{nb}") * 5, "fpdf2's page-count alias replaced typed text"
