@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.sessions.backends.db import SessionStore
+from django.db import connections
 
 from goals.invites import current_member_invite, invite_create, token_for
 from goals.members import member_join
@@ -15,6 +17,18 @@ from goals.models import Member, Role, Workshop
 from goals.workshops import workshop_create
 
 _names = itertools.count(1)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _close_database_pools(django_db_setup: None, django_db_blocker: Any) -> Iterator[None]:
+    """Close PostgreSQL's connection pools before the test database is dropped: the
+    websockets' database threads return their connections to the pool, which keeps them open,
+    and a database with open sessions cannot be dropped."""
+    yield
+    with django_db_blocker.unblock():
+        for connection in connections.all(initialized_only=True):
+            if getattr(connection, "pool", None) is not None:
+                connection.close_pool()
 
 
 @pytest.fixture

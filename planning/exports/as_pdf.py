@@ -105,7 +105,7 @@ class PlanPDF(FPDF):
         return "\n".join([*lines[: CELL_MAX_LINES - 1], CONTINUED]), True
 
     def items_table(self, items: list[PlanItem], *, columns: list[str]) -> None:
-        widths = {"Item": 56, "Lane": 24, "Status": 20, "Owners": 36, "Due": 20, "Votes": 12, "Notes": 60}
+        widths = {"Item": 56, "Lane": 24, "Status": 20, "Owners": 36, "Due": 20, "Votes": 16, "Notes": 58}
         scale = self.epw / sum(widths[name] for name in columns)
         self.set_font(FONT, "", 9)
         self.set_text_color(*INK)
