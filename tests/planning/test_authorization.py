@@ -36,9 +36,8 @@ from planning.models import (
     Vote,
 )
 from tests.planning.helpers import make_item, new_ref, refuse, refuse_frame, send, set_phase
-from tests.planning.test_consumers import connect_all, run
 from tests.planning.test_protocol import RULES
-from tests.planning.ws import Ws
+from tests.planning.ws import Ws, connect_all, run
 
 # The contract's "who" column, word for word.
 WHO = {

@@ -33,7 +33,7 @@ from planning.snapshot import build_snapshot
 from tests.planning import replay
 from tests.planning.helpers import add_item, board_state, frames_since, json_round_trip, send, set_phase
 from tests.planning.shapes import ERROR_KEYS, EVENT_KEYS, ITEM_KEYS, ME_KEYS, MEMBER_KEYS, SNAPSHOT_KEYS, WORKSHOP_KEYS
-from tests.planning.ws import Closed, Ws, quiet
+from tests.planning.ws import Closed, Ws, connect_all, quiet, run
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -42,11 +42,6 @@ assert MAX_FRAME == 16 * 1024
 
 
 VOLATILE = ("server_time", "online")  # not board state: the server's clock, and presence
-
-
-def run(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-    """Database work from an async test, on the same kind of thread the consumer uses."""
-    return database_sync_to_async(fn)(*args, **kwargs)
 
 
 def state_of(frame: dict[str, Any]) -> dict[str, Any]:
@@ -92,21 +87,6 @@ async def connect():
         except AssertionError as failure:
             failures.append(failure)
     assert not failures, failures
-
-
-async def connect_all(connect, workshop: Workshop, *members: Member) -> list[Ws]:
-    """Connect one socket per member in turn; each gets its snapshot, and every socket so far its presence."""
-    sockets: list[Ws] = []
-    for member in members:
-        ws = await connect(workshop, member)
-        assert ws.accepted, f"{member} was refused with {ws.refusal}"
-        first = await ws.recv()
-        assert first["type"] == "snapshot"
-        sockets.append(ws)
-        for each in sockets:
-            (presence,) = await each.take(1, "presence")
-            assert member.id in presence["online"]
-    return sockets
 
 
 def private_view_is_right(frame: dict[str, Any], viewer: int, *, answerer: int | None = None) -> None:

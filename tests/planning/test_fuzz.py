@@ -41,8 +41,7 @@ from planning.protocol import ENVELOPE, OPS, dispatch, frame_ref
 from planning.ratelimit import TokenBucket
 from tests.planning.helpers import board_state, json_round_trip, make_item, send, set_phase
 from tests.planning.test_authorization import everything
-from tests.planning.test_consumers import connect_all, run
-from tests.planning.ws import Ws
+from tests.planning.ws import Ws, connect_all, run
 
 DISPATCH_EXAMPLES = 60  # per op
 SOCKET_EXAMPLES = 8  # per op

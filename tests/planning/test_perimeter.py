@@ -43,8 +43,7 @@ from planning.presence import PRESENCE_TIMEOUT
 from planning.ratelimit import BURST
 from tests import servers
 from tests.planning.helpers import board_state
-from tests.planning.test_consumers import connect_all, run
-from tests.planning.ws import RawSocket, Ws, session_cookie
+from tests.planning.ws import RawSocket, Ws, connect_all, run, session_cookie
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -27,6 +27,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from asgiref.sync import sync_to_async
+from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
 from django.contrib.sessions.backends.db import SessionStore
@@ -281,6 +282,26 @@ class Ws:
 async def quiet(*sockets: Ws, timeout: float = 0.1) -> bool:
     """True if none of the sockets receives anything within `timeout` (waited for at once, not in turn)."""
     return all(await asyncio.gather(*(ws.nothing(timeout) for ws in sockets)))
+
+
+def run(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """Database work from an async test, on the same kind of thread the consumer uses."""
+    return database_sync_to_async(fn)(*args, **kwargs)
+
+
+async def connect_all(connect: Callable[..., Any], workshop: Any, *members: Any) -> list[Ws]:
+    """Connect one socket per member in turn; each gets its snapshot, and every socket so far its presence."""
+    sockets: list[Ws] = []
+    for member in members:
+        ws = await connect(workshop, member)
+        assert ws.accepted, f"{member} was refused with {ws.refusal}"
+        first = await ws.recv()
+        assert first["type"] == "snapshot"
+        sockets.append(ws)
+        for each in sockets:
+            (presence,) = await each.take(1, "presence")
+            assert member.id in presence["online"]
+    return sockets
 
 
 # A raw client for a real server (tests.servers.daphne)
