@@ -6,11 +6,12 @@ import itertools
 import json
 
 import pytest
+from django.utils import timezone
 
-from goals.models import Workshop
+from goals.models import Member, Role, Workshop
 from planning.broadcast import event_frame
 from planning.errors import DomainError
-from planning.models import Event, Item, Lane
+from planning.models import ConfidenceCheck, Event, Item, Lane, Ownership, Vote
 from planning.protocol import dispatch
 
 _refs = itertools.count(1)
@@ -97,3 +98,64 @@ def events_since(workshop, seq):
 def frames_since(workshop, seq, viewer_id):
     """The event frames a viewer's socket receives after `seq`, as JSON on the wire."""
     return [json_round_trip(event_frame(event, for_member=viewer_id)) for event in events_since(workshop, seq)]
+
+
+def arrange_op(
+    op: str, *, workshop: Workshop, lanes: list[Lane], item: Item, actor: Member, bystander: Member, phase: str
+) -> dict:
+    """The fields of `op`, arranged so that when it is allowed it really changes something (and so
+    must send its event): `bystander` is the member assigned, promoted or removed, `phase` the
+    phase a phase.set asks for. What the op needs first (a dot to retract, an open check) is made."""
+    mine = actor.workshop_id == workshop.id
+    if op == "item.add":
+        return {"lane": lanes[0].id, "title": "A new idea"}
+    if op == "item.edit":
+        return {"item": item.id, "version": item.version, "title": "A sharper idea"}
+    if op == "item.move":
+        return {"item": item.id, "lane": lanes[1].id, "index": 0}
+    if op in {"item.delete", "item.claim", "vote.cast"}:
+        return {"item": item.id}
+    if op == "item.status":
+        return {"item": item.id, "status": "accepted"}
+    if op == "vote.retract":
+        if mine:
+            Vote.objects.create(workshop=workshop, item=item, member=actor, dots=1)
+        return {"item": item.id}
+    if op == "item.unclaim":
+        if mine:
+            Ownership.objects.create(workshop=workshop, item=item, member=actor)
+        return {"item": item.id}
+    if op == "item.assign":
+        return {"item": item.id, "member": bystander.id}
+    if op == "item.unassign":
+        Ownership.objects.create(workshop=workshop, item=item, member=bystander)
+        return {"item": item.id, "member": bystander.id}
+    if op == "lane.add":
+        return {"title": "Someday"}
+    if op == "lane.rename":
+        return {"lane": lanes[0].id, "title": "Today"}
+    if op == "lane.move":
+        return {"lane": lanes[0].id, "index": 2}
+    if op == "lane.delete":
+        return {"lane": lanes[2].id}  # empty: the arranged item is in the first lane
+    if op == "phase.set":
+        return {"phase": phase}
+    if op == "goal.edit":
+        return {"title": "Ship the new onboarding by April"}
+    if op == "timer.start":
+        return {"seconds": 300}
+    if op == "timer.stop":
+        Workshop.objects.filter(pk=workshop.pk).update(timer_ends_at=timezone.now())
+        return {}
+    if op == "confidence.open":
+        return {}
+    if op in {"confidence.answer", "confidence.close"}:
+        ConfidenceCheck.objects.create(workshop=workshop)
+        return {"score": 4} if op == "confidence.answer" else {}
+    if op == "member.ready":
+        return {"ready": True}
+    if op == "member.role":
+        return {"member": bystander.id, "role": Role.FACILITATOR}
+    if op == "member.remove":
+        return {"member": bystander.id}
+    raise AssertionError(f"no arrangement for {op}")

@@ -35,7 +35,7 @@ from planning.models import (
     PlanVersion,
     Vote,
 )
-from tests.planning.helpers import make_item, new_ref, refuse, refuse_frame, send, set_phase
+from tests.planning.helpers import arrange_op, make_item, new_ref, refuse, refuse_frame, send, set_phase
 from tests.planning.test_protocol import RULES
 from tests.planning.ws import Ws, connect_all, run
 
@@ -164,60 +164,9 @@ def people(room, join, other_workshop) -> dict[str, Member]:
 
 def arrange(op: str, room, actor: Member, bystander: Member, item: Item) -> dict[str, Any]:
     """The op's fields, arranged so that when it is allowed it really changes something."""
-    workshop, lanes = room.workshop, room.lanes
-    mine = actor.workshop_id == workshop.id
-    if op == "item.add":
-        return {"lane": lanes[0].id, "title": "A new idea"}
-    if op == "item.edit":
-        return {"item": item.id, "version": item.version, "title": "A sharper idea"}
-    if op == "item.move":
-        return {"item": item.id, "lane": lanes[1].id, "index": 0}
-    if op in {"item.delete", "item.claim", "vote.cast"}:
-        return {"item": item.id}
-    if op == "vote.retract":
-        if mine:
-            Vote.objects.create(workshop=workshop, item=item, member=actor, dots=1)
-        return {"item": item.id}
-    if op == "item.unclaim":
-        if mine:
-            Ownership.objects.create(workshop=workshop, item=item, member=actor)
-        return {"item": item.id}
-    if op == "item.assign":
-        return {"item": item.id, "member": bystander.id}
-    if op == "item.unassign":
-        Ownership.objects.create(workshop=workshop, item=item, member=bystander)
-        return {"item": item.id, "member": bystander.id}
-    if op == "item.status":
-        return {"item": item.id, "status": "accepted"}
-    if op == "lane.add":
-        return {"title": "Someday"}
-    if op == "lane.rename":
-        return {"lane": lanes[0].id, "title": "Today"}
-    if op == "lane.move":
-        return {"lane": lanes[0].id, "index": 2}
-    if op == "lane.delete":
-        return {"lane": lanes[2].id}
-    if op == "phase.set":
-        return {"phase": Phase.GATHER}
-    if op == "goal.edit":
-        return {"title": "Ship the new onboarding by April"}
-    if op == "timer.start":
-        return {"seconds": 300}
-    if op == "timer.stop":
-        Workshop.objects.filter(pk=workshop.pk).update(timer_ends_at=timezone.now())
-        return {}
-    if op == "confidence.open":
-        return {}
-    if op in {"confidence.answer", "confidence.close"}:
-        ConfidenceCheck.objects.create(workshop=workshop)
-        return {"score": 4} if op == "confidence.answer" else {}
-    if op == "member.ready":
-        return {"ready": True}
-    if op == "member.role":
-        return {"member": bystander.id, "role": Role.FACILITATOR}
-    if op == "member.remove":
-        return {"member": bystander.id}
-    raise AssertionError(f"no arrangement for {op}")
+    return arrange_op(
+        op, workshop=room.workshop, lanes=room.lanes, item=item, actor=actor, bystander=bystander, phase=Phase.GATHER
+    )
 
 
 @pytest.mark.parametrize("actor", ACTORS)

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from django.utils import timezone
 
-from goals.models import Phase, Role, Workshop
+from goals.models import Phase, Role
 from planning import protocol
-from planning.models import ConfidenceCheck, Item, Ownership, Vote
-from tests.planning.helpers import board_state, make_item, new_ref, refuse, refuse_frame, send, set_phase
+from planning.models import ConfidenceCheck, Item
+from tests.planning.helpers import arrange_op, board_state, make_item, new_ref, refuse, refuse_frame, send, set_phase
 
 LEADER, FACILITATOR, MEMBER, OBSERVER = Role.LEADER, Role.FACILITATOR, Role.MEMBER, Role.OBSERVER
 GATHER, VOTE, PLAN, AGREED = Phase.GATHER, Phase.VOTE, Phase.PLAN, Phase.AGREED
@@ -67,58 +66,15 @@ def expected(op, role, phase):
 
 def arrange(op, room, actor, phase):
     """The fields of an op that, when allowed, really changes something (so it must send its event)."""
-    workshop, item = room.workshop, room.item
-    lanes = room.lanes
-    if op == "item.add":
-        return {"lane": lanes[0].id, "title": "A new idea"}
-    if op == "item.edit":
-        return {"item": item.id, "version": item.version, "title": "A sharper idea"}
-    if op == "item.move":
-        return {"item": item.id, "lane": lanes[1].id, "index": 0}
-    if op in {"item.delete", "item.claim", "vote.cast"}:
-        return {"item": item.id}
-    if op == "item.status":
-        return {"item": item.id, "status": "accepted"}
-    if op == "vote.retract":
-        Vote.objects.create(workshop=workshop, item=item, member=actor, dots=1)
-        return {"item": item.id}
-    if op == "item.unclaim":
-        Ownership.objects.create(workshop=workshop, item=item, member=actor)
-        return {"item": item.id}
-    if op == "item.assign":
-        return {"item": item.id, "member": room.target.id}
-    if op == "item.unassign":
-        Ownership.objects.create(workshop=workshop, item=item, member=room.target)
-        return {"item": item.id, "member": room.target.id}
-    if op == "lane.add":
-        return {"title": "Someday"}
-    if op == "lane.rename":
-        return {"lane": lanes[0].id, "title": "Today"}
-    if op == "lane.move":
-        return {"lane": lanes[0].id, "index": 2}
-    if op == "lane.delete":
-        return {"lane": lanes[2].id}  # empty: the item is in the first lane
-    if op == "phase.set":
-        return {"phase": NEXT_PHASE[phase]}
-    if op == "goal.edit":
-        return {"title": "Ship the new onboarding by April"}
-    if op == "timer.start":
-        return {"seconds": 300}
-    if op == "timer.stop":
-        Workshop.objects.filter(pk=workshop.pk).update(timer_ends_at=timezone.now())
-        return {}
-    if op == "confidence.open":
-        return {}
-    if op in {"confidence.answer", "confidence.close"}:
-        ConfidenceCheck.objects.create(workshop=workshop)
-        return {"score": 4} if op == "confidence.answer" else {}
-    if op == "member.ready":
-        return {"ready": True}
-    if op == "member.role":
-        return {"member": room.target.id, "role": FACILITATOR}
-    if op == "member.remove":
-        return {"member": room.target.id}
-    raise AssertionError(f"no arrangement for {op}")
+    return arrange_op(
+        op,
+        workshop=room.workshop,
+        lanes=room.lanes,
+        item=room.item,
+        actor=actor,
+        bystander=room.target,
+        phase=NEXT_PHASE[phase],
+    )
 
 
 def resolve(fields, ids):
