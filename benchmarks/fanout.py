@@ -44,7 +44,6 @@ import json
 import multiprocessing
 import multiprocessing.connection
 import os
-import platform
 import random
 import re
 import resource
@@ -63,6 +62,8 @@ from datetime import UTC, datetime
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
+
+from measures import machine, nearest_rank  # benchmarks/, the script's own directory
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results" / "fanout.json"
@@ -913,13 +914,6 @@ class Clients:
 # Running a scenario and summing its results
 
 
-def nearest_rank(values: list[float], percent: float) -> float | None:
-    if not values:
-        return None
-    ordered = sorted(values)
-    return ordered[max(0, -(-int(percent * 10) * len(ordered) // 1000) - 1)]
-
-
 def ms(value: float | None) -> float | None:
     return None if value is None else round(value * 1000, 1)
 
@@ -1340,21 +1334,6 @@ def verdicts(rows: list[dict[str, Any]]) -> list[str]:
             + ("" if row["connections"] >= 1000 else " — smoke run: the target is for 1,000")
         )
     return lines
-
-
-def machine() -> dict[str, Any]:
-    with open("/proc/meminfo") as meminfo:
-        total_kb = int(meminfo.readline().split()[1])
-    model = ""
-    with contextlib.suppress(OSError), open("/proc/cpuinfo") as cpuinfo:
-        model = next((line.split(":", 1)[1].strip() for line in cpuinfo if line.startswith("model name")), "")
-    return {
-        "system": f"{platform.system()} {platform.release()} {platform.machine()}",
-        "cpu": model,
-        "nproc": os.cpu_count(),
-        "memory_mb": total_kb // 1024,
-        "python": platform.python_version(),
-    }
 
 
 # --------------------------------------------------------------------------------------------

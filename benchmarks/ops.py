@@ -28,7 +28,6 @@ import argparse
 import contextlib
 import json
 import os
-import platform
 import random
 import secrets
 import signal
@@ -43,6 +42,8 @@ from datetime import UTC, datetime
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
+
+from measures import machine, nearest_rank  # benchmarks/, the script's own directory
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results" / "ops.json"
@@ -112,23 +113,6 @@ def setup_django(channel_layer: str = "none") -> None:
     if channel_layer == "none":
         settings.CHANNEL_LAYERS = {}
     call_command("migrate", verbosity=0)
-
-
-def nearest_rank(values: list[float], percent: float) -> float:
-    ordered = sorted(values)
-    return ordered[max(0, -(-int(percent) * len(ordered) // 100) - 1)]
-
-
-def machine() -> dict[str, Any]:
-    model = ""
-    with contextlib.suppress(OSError), open("/proc/cpuinfo") as cpuinfo:
-        model = next((line.split(":", 1)[1].strip() for line in cpuinfo if line.startswith("model name")), "")
-    return {
-        "system": f"{platform.system()} {platform.release()} {platform.machine()}",
-        "cpu": model,
-        "nproc": os.cpu_count(),
-        "python": platform.python_version(),
-    }
 
 
 # --------------------------------------------------------------------------------------------

@@ -32,13 +32,12 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from measures import machine, nearest_rank
 from ops import (  # the sibling script, found through the path set just above
     BACKENDS,
     CHILD_OUTPUT,
     ROOT,
     build_board,
-    machine,
-    nearest_rank,
     run_child,
     server_version,
     setup_django,

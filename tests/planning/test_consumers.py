@@ -1214,21 +1214,27 @@ async def test_an_event_is_encoded_once_for_every_socket(room, connect, monkeypa
 # 12. A message the channel layer drops shows as a gap in seq
 
 
-async def test_a_dropped_message_is_read_from_the_log_and_sent_in_order(room, connect, monkeypatch):
-    viewer, facilitator = await connect_all(connect, room.workshop, room.member, room.facilitator)
-    old = viewer.frames[0]
-    start = old["seq"]
+def lose_published(monkeypatch, seqs: set[int]) -> Any:
+    """The layer dropping the events with these seqs, as a full channel, an expired group
+    membership or a process that died between its commit and its publish would; returns the
+    real `group_send`, to put back."""
     layer = get_channel_layer()
     real_group_send = layer.group_send
-    drop = {start + 2}
 
     async def lossy_group_send(group, message):
-        """The layer dropping one message, as a full channel or an expired group membership would."""
-        if message["type"] == "workshop.events" and any(frame["seq"] in drop for frame in message["frames"]):
+        if message["type"] == "workshop.events" and any(frame["seq"] in seqs for frame in message["frames"]):
             return
         await real_group_send(group, message)
 
     monkeypatch.setattr(layer, "group_send", lossy_group_send)
+    return real_group_send
+
+
+async def test_a_dropped_message_is_read_from_the_log_and_sent_in_order(room, connect, monkeypatch):
+    viewer, facilitator = await connect_all(connect, room.workshop, room.member, room.facilitator)
+    old = viewer.frames[0]
+    start = old["seq"]
+    lose_published(monkeypatch, {start + 2})
     for title in ("one", "two", "three"):
         ref = await facilitator.send("item.add", lane=room.lanes[0].id, title=title)
         assert (await facilitator.reply(ref))["type"] == "ack"
@@ -1294,15 +1300,7 @@ async def test_a_dropped_last_message_is_filled_by_the_heartbeat(room, connect, 
     viewer, facilitator = await connect_all(connect, room.workshop, room.member, room.facilitator)
     old = viewer.frames[0]
     start = old["seq"]
-    layer = get_channel_layer()
-    real_group_send = layer.group_send
-
-    async def lossy_group_send(group, message):
-        if message["type"] == "workshop.events" and message["frames"][0]["seq"] == start + 1:
-            return  # as if the publishing process died between its commit and its publish
-        await real_group_send(group, message)
-
-    monkeypatch.setattr(layer, "group_send", lossy_group_send)
+    lose_published(monkeypatch, {start + 1})
     ref = await facilitator.send("item.add", lane=room.lanes[0].id, title="the only one")
     assert (await facilitator.reply(ref))["type"] == "ack"
     await viewer.caught_up(start + 1)
@@ -1318,15 +1316,7 @@ async def test_a_dropped_last_message_is_filled_by_reconnecting_with_since(room,
     viewer, facilitator = await connect_all(connect, room.workshop, room.member, room.facilitator)
     old = viewer.frames[0]
     start = old["seq"]
-    layer = get_channel_layer()
-    real_group_send = layer.group_send
-
-    async def lossy_group_send(group, message):
-        if message["type"] == "workshop.events" and message["frames"][0]["seq"] == start + 2:
-            return
-        await real_group_send(group, message)
-
-    monkeypatch.setattr(layer, "group_send", lossy_group_send)
+    real_group_send = lose_published(monkeypatch, {start + 2})
     for title in ("one", "two"):
         ref = await facilitator.send("item.add", lane=room.lanes[0].id, title=title)
         assert (await facilitator.reply(ref))["type"] == "ack"
@@ -1334,7 +1324,7 @@ async def test_a_dropped_last_message_is_filled_by_reconnecting_with_since(room,
     assert await viewer.nothing()  # nothing later shows the loss: the client's ack timer or a reconnect does
     state = reduce(state_of(old), viewer.events(), room.member.id)
 
-    monkeypatch.setattr(layer, "group_send", real_group_send)
+    monkeypatch.setattr(get_channel_layer(), "group_send", real_group_send)
     await viewer.close()
     back = await connect(room.workshop, room.member, since=start + 1)
     first = await back.recv()
