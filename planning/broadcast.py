@@ -68,9 +68,10 @@ def group_message(events: list[Any]) -> dict[str, Any]:
 class Publisher:
     """Sends from the event loop, so the thread that committed does not wait on the layer.
 
-    Under Daphne every database call of a process runs in one thread; waiting there
-    for Redis on each commit made the whole process wait. Messages keep their order:
-    one queue, one task, sent one after another.
+    `on_commit` runs on the database thread that committed; waiting there for Redis kept
+    the thread, and its connection, from the next op. Messages go out in the order they
+    were handed over (one queue, one task); consumers put neighbours that two threads
+    handed over swapped back in seq order.
     """
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:

@@ -25,7 +25,7 @@ from django.conf import settings
 from goals.members import membership
 from planning.broadcast import encode, start_publisher, workshop_group
 from planning.errors import BadRequest, DomainError, NotFound, RateLimited
-from planning.presence import HEARTBEAT_SECONDS, presence_admit, presence_beat, presence_enter, presence_leave
+from planning.presence import HEARTBEAT_SECONDS, online_member_ids, presence_admit, presence_beat, presence_leave
 from planning.protocol import dispatch, frame_ref
 from planning.ratelimit import TokenBucket
 from planning.snapshot import catch_up, logged_frames
@@ -166,10 +166,8 @@ class WorkshopConsumer(AsyncWebsocketConsumer):
             await self.close(code=CLOSE_NOT_A_MEMBER)
             return
         await self.send(text_data=encode(first))
-        online = await in_database_thread(presence_enter)(
-            workshop_id=self.workshop_id, member_id=member.id, channel_name=self.channel_name
-        )
-        await self._announce(online)
+        # The socket's row was written when it was admitted; now that it has its snapshot, say so.
+        await self._announce(await in_database_thread(online_member_ids)(self.workshop_id))
         self.heartbeat = asyncio.create_task(self._beat())
 
     async def disconnect(self, code: int) -> None:

@@ -61,13 +61,6 @@ def session_channels(session_key: str | None) -> list[str]:
     return list(sockets.values_list("channel_name", flat=True))
 
 
-def presence_enter(*, workshop_id: str, member_id: int, channel_name: str) -> list[int]:
-    Connection.objects.update_or_create(
-        channel_name=channel_name, defaults={"workshop_id": workshop_id, "member_id": member_id}
-    )
-    return online_member_ids(workshop_id)
-
-
 def presence_leave(*, workshop_id: str, channel_name: str) -> list[int]:
     Connection.objects.filter(channel_name=channel_name).delete()
     return online_member_ids(workshop_id)
