@@ -18,12 +18,15 @@ from types import SimpleNamespace
 
 import pytest
 from django.test import Client
+from fpdf.enums import MethodReturnValue
 from pypdf import PdfReader
 
 from goals.invites import current_member_invite, invite_create, token_for
 from goals.models import Member, Phase, Role
 from goals.workshops import workshop_create
 from planning.exports import as_csv
+from planning.exports.as_pdf import FONT, PlanPDF, render_pdf
+from planning.exports.document import plan_document
 from planning.models import Item, Ownership, PlanVersion, Vote
 from tests.goals.conftest import join_over_http, logged_in, make_user
 from tests.planning.helpers import add_item, lanes_of, send, set_phase
@@ -757,6 +760,88 @@ def test_the_longest_notes_are_printed_in_full(plan, notes):
         assert len(pdf.pages) > 1
         assert dense(pdf.text).count(dense(notes)) >= 2
         assert "Participants Name Role" in pdf.text
+
+
+# The PDF's own line breaking: as_pdf lays out tables and paragraphs itself, breaking each text
+# once; these hold it to what fpdf2's multi_cell printed, with no database.
+
+
+def frozen_plan(items, *, version=1):
+    """Plan content as planning.plan.current_plan freezes it: `items` (title, notes) accepted in one lane."""
+    return {
+        "workshop": "pdf-layout",
+        "title": "Layout",
+        "why": "",
+        "success_criteria": [],
+        "version": version,
+        "agreed_at": "2030-01-01T09:00:00+00:00" if version else None,
+        "agreed_by": "Fay" if version else None,
+        "lanes": [
+            {
+                "title": "Now",
+                "items": [
+                    {
+                        "id": number,
+                        "lane": "Now",
+                        "title": title,
+                        "notes": notes,
+                        "due": None,
+                        "criterion": None,
+                        "status": "accepted",
+                        "author": "Fay",
+                        "owners": ["Fay"],
+                        "votes": 0,
+                    }
+                    for number, (title, notes) in enumerate(items)
+                ],
+            }
+        ],
+        "participants": [{"name": "Fay", "role": "leader"}],
+        "confidence": None,
+    }
+
+
+WRAPPED = [
+    "Soft\u00adhyphen\u00adated very\u00adlong\u00adword with\u00adsoft\u00adhyphens",
+    "No\u00a0break\u00a0spaces\u00a0between\u00a0these\u00a0words and some spaces",
+    "a  b   c    d     e " * 6,
+    "X" * 300,
+    "line\n\nafter a blank line\n",
+    "Катя, Zoë and Αλέξης agree; " * 8,
+    "tab\tseparated\twords\r\nand CRLF",
+    "\u200bzero width space",
+    "Launch 🚀 中文",
+]
+
+
+@pytest.mark.parametrize("text", WRAPPED)
+def test_the_pdf_breaks_lines_where_fpdf2_breaks_them(text):
+    pdf = PlanPDF(plan_document(frozen_plan([])))
+    pdf.add_page()
+    for style, size in [("", 9), ("B", 9), ("", 9.5), ("B", 20)]:
+        pdf.set_font(FONT, style, size)
+        for width in (12.1, 18.2, 39.6, 80, 170):
+            expected = pdf.multi_cell(
+                width + 2, 5, text, dry_run=True, output=MethodReturnValue.LINES, padding=(0, 1, 0, 1)
+            )
+            assert pdf.wrap(text, width) == expected, (style, size, width)
+
+
+def test_a_long_table_goes_on_under_its_headings_and_never_splits_a_row():
+    items = [
+        (f"Item {number:03} " + "with a title " * (number % 5), f"Notes of item {number:03}. " * (number % 40))
+        for number in range(150)
+    ]
+    pdf = Pdf(render_pdf(plan_document(frozen_plan(items))))
+    table_pages = [page for page in pdf.pages if re.search(r"Item \d{3}", page)]
+    assert len(table_pages) > 3
+    for page in table_pages[1:]:
+        assert page.startswith("Item Owners Due Votes Notes\n"), page[:80]
+    for number, (title, notes) in enumerate(items):
+        pages = [flat(page) for page in pdf.pages if flat(title) in flat(page)]
+        assert len(pages) == 1, f"item {number} is on {len(pages)} pages"
+        assert flat(notes) in pages[0], f"item {number}'s notes are not all on its page"
+    assert sum(page.count("Item Owners Due Votes Notes") for page in pdf.pages) == len(table_pages)
 
 
 # Scale
