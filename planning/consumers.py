@@ -1,8 +1,9 @@
 """The workshop's websocket: it authenticates, subscribes and relays, and adds no rules.
 
 Every op goes to `planning.protocol.dispatch`, the same domain path the HTTP
-views and tests use. Events reach the socket through the workshop's channel
-group already encoded (once for everyone, see planning.broadcast).
+views and tests use. Events reach the socket already encoded (once for
+everyone, see planning.broadcast), handed over by the workshop's room in this
+process (planning.rooms), which alone subscribes to the workshop's group.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from planning.errors import BadRequest, DomainError, NotFound, RateLimited
 from planning.presence import HEARTBEAT_SECONDS, online_member_ids, presence_admit, presence_beat, presence_leave
 from planning.protocol import dispatch, frame_ref
 from planning.ratelimit import TokenBucket
+from planning.rooms import Room, room_of
 from planning.snapshot import catch_up, logged_frames
 
 logger = logging.getLogger(__name__)
@@ -110,6 +112,11 @@ class WorkshopConsumer(AsyncWebsocketConsumer):
     workshop_id: str
     member_id: int | None = None
     group: str
+    room: Room
+    # Events and presence that arrive before the snapshot has been sent wait for it.
+    ready: bool = False
+    # Events wait while this socket's op is on its way, so that its ack comes before its event.
+    holding: bool = False
     # The last seq this socket has been sent; later events that came early wait in `early`.
     caught_up_to: int = 0
     early: dict[int, tuple[str, bool]]
@@ -152,7 +159,8 @@ class WorkshopConsumer(AsyncWebsocketConsumer):
         self.early = {}
         self.group = workshop_group(self.workshop_id)
         # Subscribe first, read second: no event can fall between the two.
-        await self.channel_layer.group_add(self.group, self.channel_name)
+        self.room = room_of(self.workshop_id, self.channel_layer)
+        await self.room.join(self)
         await self.accept()
         try:
             first, self.caught_up_to = await in_database_thread(catch_up)(
@@ -160,12 +168,15 @@ class WorkshopConsumer(AsyncWebsocketConsumer):
             )
         except NotFound:
             # Removed between the membership check and the read: no longer a member, nothing sent.
-            await self.channel_layer.group_discard(self.group, self.channel_name)
+            await self.room.leave(self)
             await in_database_thread(presence_leave)(workshop_id=self.workshop_id, channel_name=self.channel_name)
             self.member_id = None
             await self.close(code=CLOSE_NOT_A_MEMBER)
             return
         await self.send(text_data=encode(first))
+        self.early = {seq: waiting for seq, waiting in self.early.items() if seq > self.caught_up_to}
+        self.ready = True
+        await self._deliver()
         # The socket's row was written when it was admitted; now that it has its snapshot, say so.
         await self._announce(await in_database_thread(online_member_ids)(self.workshop_id))
         self.heartbeat = asyncio.create_task(self._beat())
@@ -176,7 +187,7 @@ class WorkshopConsumer(AsyncWebsocketConsumer):
         for task in (self.heartbeat, self.gap_filler):
             if task is not None:
                 task.cancel()
-        await self.channel_layer.group_discard(self.group, self.channel_name)
+        await self.room.leave(self)
         with contextlib.suppress(Exception):
             online = await in_database_thread(presence_leave)(
                 workshop_id=self.workshop_id, channel_name=self.channel_name
@@ -206,6 +217,14 @@ class WorkshopConsumer(AsyncWebsocketConsumer):
             await self._refuse(_ref_of(text_data), BadRequest("That frame is not JSON."))
             return
         ref = frame_ref(frame)
+        self.holding = True
+        try:
+            await self._apply(ref, frame)
+        finally:
+            self.holding = False
+        await self._deliver()
+
+    async def _apply(self, ref: str | None, frame: Any) -> None:
         try:
             ref, outcome = await in_database_thread(dispatch)(
                 workshop_id=self.workshop_id, actor_id=self.member_id, frame=frame
@@ -221,15 +240,15 @@ class WorkshopConsumer(AsyncWebsocketConsumer):
             return
         await self.send(text_data=encode({"type": "ack", "ref": ref, "seq": outcome.seq}))
 
-    async def workshop_events(self, message: dict[str, Any]) -> None:
-        """Committed events from the group, already encoded, passed on strictly in seq order.
+    async def take_events(self, frames: list[dict[str, Any]]) -> None:
+        """Committed events from the room, already encoded, passed on strictly in seq order.
 
         Each process publishes after its own commit, so two neighbouring events committed
         through different processes can arrive swapped, and a full channel drops messages.
         An event ahead of one still missing waits for it; after REORDER_WAIT the missing
         ones are read from the event log, which is the truth the channel layer only reports.
         """
-        for frame in message["frames"]:
+        for frame in frames:
             seq = frame["seq"]
             if seq <= self.caught_up_to or seq in self.early:
                 continue  # already sent (in the snapshot, the replay or live), or already waiting
@@ -239,6 +258,8 @@ class WorkshopConsumer(AsyncWebsocketConsumer):
         await self._deliver()
 
     async def _deliver(self) -> None:
+        if not self.ready or self.holding:
+            return
         while self.caught_up_to + 1 in self.early and not self.closing:
             self.caught_up_to += 1
             text, removes_me = self.early.pop(self.caught_up_to)
@@ -266,8 +287,10 @@ class WorkshopConsumer(AsyncWebsocketConsumer):
             self.gap_filler = None
         await self._deliver()
 
-    async def workshop_presence(self, message: dict[str, Any]) -> None:
-        await self.send(text_data=message["text"])
+    async def take_presence(self, text: str) -> None:
+        # Before the snapshot it is stale: this socket announces the online list itself once sent.
+        if self.ready and not self.closing:
+            await self.send(text_data=text)
 
     async def session_ended(self, message: dict[str, Any]) -> None:
         """The session this socket was opened with logged out (planning.signals): no member's any more."""
@@ -297,7 +320,7 @@ class WorkshopConsumer(AsyncWebsocketConsumer):
         while True:
             await asyncio.sleep(HEARTBEAT_SECONDS)
             with contextlib.suppress(Exception):
-                await self.channel_layer.group_add(self.group, self.channel_name)
+                await self.room.refresh()
                 seq = await in_database_thread(presence_beat)(
                     workshop_id=self.workshop_id, channel_name=self.channel_name
                 )

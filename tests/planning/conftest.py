@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from types import SimpleNamespace
+from typing import Any
 
 import pytest
 
@@ -10,6 +11,7 @@ from goals.models import Role
 from goals.workshops import workshop_create
 from planning.changes import Change
 from tests.planning.helpers import json_round_trip, lanes_of
+from tests.planning.ws import Ws
 
 
 @pytest.fixture(autouse=True)
@@ -64,3 +66,24 @@ def other_workshop(django_user_model):
     """A second workshop, whose items, lanes and members are `not_found` from the first."""
     user = django_user_model.objects.create_user(username="another-leader", password="a-long-password-2")
     return workshop_create(user=user, title="Another goal", success_criteria=["One", "Two", "Three"])
+
+
+@pytest.fixture
+async def connect():
+    """`await connect(workshop_or_id, member, **options)`: a Ws, closed at the end of the test."""
+    opened: list[Ws] = []
+
+    async def open_socket(workshop: Any, member: Any = None, **options: Any) -> Ws:
+        workshop_id = workshop if isinstance(workshop, str) else workshop.id
+        ws = await Ws.open(workshop_id, member, **options)
+        opened.append(ws)
+        return ws
+
+    yield open_socket
+    failures = []
+    for ws in opened:
+        try:
+            await ws.close()
+        except AssertionError as failure:
+            failures.append(failure)
+    assert not failures, failures

@@ -14,6 +14,8 @@ import asyncio
 import copy
 import functools
 import json
+import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -33,7 +35,7 @@ from planning.snapshot import build_snapshot
 from tests.planning import replay
 from tests.planning.helpers import add_item, board_state, frames_since, json_round_trip, send, set_phase
 from tests.planning.shapes import ERROR_KEYS, EVENT_KEYS, ITEM_KEYS, ME_KEYS, MEMBER_KEYS, SNAPSHOT_KEYS, WORKSHOP_KEYS
-from tests.planning.ws import Closed, Ws, connect_all, quiet, run
+from tests.planning.ws import Closed, connect_all, quiet, run
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -66,27 +68,6 @@ def reduce(state: dict[str, Any], events: list[dict[str, Any]], me: int) -> dict
 
 def seq_of(workshop: Workshop) -> int:
     return Workshop.objects.get(pk=workshop.pk).seq
-
-
-@pytest.fixture
-async def connect():
-    """`await connect(workshop_or_id, member, **options)`: a Ws, closed at the end of the test."""
-    opened: list[Ws] = []
-
-    async def open_socket(workshop: Workshop | str, member: Member | None = None, **options: Any) -> Ws:
-        workshop_id = workshop if isinstance(workshop, str) else workshop.id
-        ws = await Ws.open(workshop_id, member, **options)
-        opened.append(ws)
-        return ws
-
-    yield open_socket
-    failures = []
-    for ws in opened:
-        try:
-            await ws.close()
-        except AssertionError as failure:
-            failures.append(failure)
-    assert not failures, failures
 
 
 def private_view_is_right(frame: dict[str, Any], viewer: int, *, answerer: int | None = None) -> None:
@@ -707,6 +688,24 @@ async def test_an_error_reaches_the_sender_only_and_changes_nothing(room, other_
 # 4. Resending a ref
 
 
+async def test_the_sender_gets_its_ack_before_its_own_event(room, connect, monkeypatch):
+    """The event is published on commit, before the op's call returns to the socket: it waits."""
+    real_dispatch = consumers.dispatch
+
+    def slow_to_return(**kwargs):
+        answer = real_dispatch(**kwargs)
+        time.sleep(0.2)  # the event has reached the room by now
+        return answer
+
+    monkeypatch.setattr(consumers, "dispatch", slow_to_return)
+    sender, watcher = await connect_all(connect, room.workshop, room.member, room.facilitator)
+    ref = await sender.send("item.add", lane=room.lanes[0].id, title="mine")
+    (event,) = await watcher.take(1, "event")
+    ack = await sender.recv()
+    assert ack == {"type": "ack", "ref": ref, "seq": event["seq"]}
+    assert (await sender.recv()) == event
+
+
 async def test_the_same_ref_twice_is_acked_twice_with_one_seq_and_applied_once(room, connect):
     sender, other = await connect_all(connect, room.workshop, room.member, room.target)
     before = await run(seq_of, room.workshop)
@@ -1101,8 +1100,13 @@ async def test_since_with_a_missing_event_in_the_log_gives_a_snapshot(room, conn
 # 10. No event falls between subscribing and the snapshot
 
 
-async def test_events_committed_while_connecting_are_in_the_snapshot_or_sent_after_it(room, connect, monkeypatch):
-    """Deterministic: one op commits in each window of connect()."""
+@pytest.mark.parametrize("others", [0, 1], ids=["first in the room", "joining a room already live"])
+async def test_events_committed_while_connecting_are_in_the_snapshot_or_sent_after_it(
+    room, connect, monkeypatch, others
+):
+    """Deterministic: one op commits in each window of connect(). A socket joining a room
+    that already has sockets in this process is handed events before its snapshot is sent."""
+    watchers = await connect_all(connect, room.workshop, *[room.facilitator] * others)
     real_membership, real_catch_up = consumers.membership, consumers.catch_up
     titles = iter(["before subscribing", "after subscribing", "after the read"])
 
@@ -1132,9 +1136,39 @@ async def test_events_committed_while_connecting_are_in_the_snapshot_or_sent_aft
     assert ws.events()[0]["data"]["item"]["title"] == "after the read"
     await ws.take(1, "presence")
     assert await ws.nothing()
+    for watcher in watchers:
+        await watcher.caught_up(start + 3)
+        assert [e["seq"] for e in watcher.events()] == [start + 1, start + 2, start + 3]
     assert reduce(state_of(first), ws.events(), room.member.id) == await run(
         fresh_state, room.workshop.id, room.member.id
     )
+
+
+async def test_presence_that_arrives_while_connecting_waits_for_the_snapshot(room, connect, monkeypatch):
+    """The room hands presence to a socket that is still reading its snapshot: it must not go first."""
+    (watcher,) = await connect_all(connect, room.workshop, room.facilitator)
+    reading, go_on = threading.Event(), threading.Event()
+    real_catch_up = consumers.catch_up
+
+    def held_catch_up(*args, **kwargs):
+        reading.set()
+        go_on.wait(5)
+        return real_catch_up(*args, **kwargs)
+
+    monkeypatch.setattr(consumers, "catch_up", held_catch_up)
+    ws = await connect(room.workshop, room.member)
+    await asyncio.to_thread(reading.wait, 5)
+    monkeypatch.setattr(consumers, "catch_up", real_catch_up)
+    other = await connect(room.workshop, room.observer)
+    assert (await other.recv())["type"] == "snapshot"
+    (presence,) = await watcher.take(1, "presence")
+    assert room.observer.id in presence["online"]
+    go_on.set()
+    first = await ws.recv()
+    assert first["type"] == "snapshot", f"{first['type']} was sent before the snapshot"
+    (presence,) = await ws.take(1, "presence")
+    assert {room.facilitator.id, room.member.id, room.observer.id} <= set(presence["online"])
+    assert await ws.nothing()
 
 
 async def test_sockets_connecting_during_a_stream_of_changes_lose_nothing(room, connect):

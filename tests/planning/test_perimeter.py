@@ -43,7 +43,7 @@ from planning.presence import PRESENCE_TIMEOUT
 from planning.ratelimit import BURST
 from tests import servers
 from tests.planning.helpers import board_state
-from tests.planning.ws import RawSocket, Ws, connect_all, run, session_cookie
+from tests.planning.ws import RawSocket, connect_all, run, session_cookie
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -56,21 +56,6 @@ DAPHNE_CHECK_SECONDS = 2
 TEST_PINGS = {"--ping-interval": "1", "--ping-timeout": "2"}
 # Far longer than a test server can take to ping and drop (1 + 2 + two checks); only a bound.
 DROP_WITHIN = 30
-
-
-@pytest.fixture
-async def connect():
-    """`await connect(workshop_or_id, member, **options)`: a Ws through the ASGI app, closed at the end."""
-    opened: list[Ws] = []
-
-    async def open_socket(workshop: Any, member: Any = None, **options: Any) -> Ws:
-        ws = await Ws.open(workshop if isinstance(workshop, str) else workshop.id, member, **options)
-        opened.append(ws)
-        return ws
-
-    yield open_socket
-    for ws in opened:
-        await ws.close()
 
 
 # The real server, as deployed

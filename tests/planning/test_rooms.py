@@ -1,0 +1,125 @@
+"""planning.rooms: one subscription per workshop per process, handing each message to every local socket."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+from channels.layers import get_channel_layer
+
+from planning import rooms
+from planning.broadcast import workshop_group
+from planning.rooms import room_of
+from tests.planning.helpers import add_item
+from tests.planning.ws import connect_all, run
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+class FakeSocket:
+    def __init__(self, *, fails: bool = False) -> None:
+        self.fails = fails
+        self.events: list[list[dict[str, Any]]] = []
+        self.presence: list[str] = []
+        self.arrived = asyncio.Event()
+
+    async def take_events(self, frames: list[dict[str, Any]]) -> None:
+        self.arrived.set()
+        if self.fails:
+            raise RuntimeError("this socket is broken")
+        self.events.append(frames)
+
+    async def take_presence(self, text: str) -> None:
+        self.arrived.set()
+        self.presence.append(text)
+
+
+def events_message(seq: int) -> dict[str, Any]:
+    return {"type": "workshop.events", "frames": [{"seq": seq, "text": "{}", "private": None, "removed": None}]}
+
+
+async def arrival(*sockets: FakeSocket) -> None:
+    await asyncio.wait_for(asyncio.gather(*(socket.arrived.wait() for socket in sockets)), 3)
+    for socket in sockets:
+        socket.arrived.clear()
+
+
+async def test_every_local_socket_gets_each_message_even_when_one_of_them_fails():
+    layer = get_channel_layer()
+    room = room_of("w-one-room", layer)
+    broken, first, second = FakeSocket(fails=True), FakeSocket(), FakeSocket()
+    for socket in (broken, first, second):
+        await room.join(socket)
+    assert room_of("w-one-room", layer) is room
+    await layer.group_send(workshop_group("w-one-room"), events_message(1))
+    await layer.group_send(workshop_group("w-one-room"), {"type": "workshop.presence", "text": "online"})
+    await arrival(first, second)
+    await asyncio.sleep(0.05)
+    assert first.events == second.events == [events_message(1)["frames"]]
+    assert first.presence == second.presence == ["online"]
+    for socket in (broken, first, second):
+        await room.leave(socket)
+
+
+async def test_the_last_socket_to_leave_ends_the_subscription():
+    layer = get_channel_layer()
+    room = room_of("w-leaving", layer)
+    staying, leaving = FakeSocket(), FakeSocket()
+    await room.join(staying)
+    await room.join(leaving)
+    listener = room.listener
+    await room.leave(leaving)
+    await layer.group_send(workshop_group("w-leaving"), events_message(1))
+    await arrival(staying)
+    assert leaving.events == []
+
+    await room.leave(staying)
+    assert listener is not None
+    assert listener.done()
+    assert room.channel is None
+    assert room_of("w-leaving", layer) is not room, "a room nobody is in is forgotten"
+    await layer.group_send(workshop_group("w-leaving"), events_message(2))
+    await asyncio.sleep(0.1)
+    assert staying.events == [events_message(1)["frames"]]
+
+
+async def test_a_workshop_is_received_once_per_process_however_many_sockets_it_has(room, connect, monkeypatch):
+    layer = get_channel_layer()
+    received: list[str] = []
+    real_receive = layer.receive
+
+    async def counted(channel: str) -> dict[str, Any]:
+        message = await real_receive(channel)
+        received.append(message["type"])
+        return message
+
+    monkeypatch.setattr(layer, "receive", counted)
+    sockets = await connect_all(connect, room.workshop, room.facilitator, room.member, room.observer)
+    received.clear()
+    await run(add_item, room.workshop, room.facilitator, title="once")
+    for ws in sockets:
+        (event,) = await ws.take(1, "event")
+        assert event["data"]["item"]["title"] == "once"
+    assert received.count("workshop.events") == 1
+
+
+async def test_a_room_that_cannot_receive_keeps_trying(monkeypatch):
+    layer = get_channel_layer()
+    monkeypatch.setattr(rooms, "RETRY_SECONDS", 0.01)
+    failures = iter([ConnectionError("Redis went away")] * 2)
+    real_receive = layer.receive
+
+    async def flaky(channel: str) -> dict[str, Any]:
+        for failure in failures:
+            raise failure
+        return await real_receive(channel)
+
+    monkeypatch.setattr(layer, "receive", flaky)
+    room = room_of("w-flaky", layer)
+    socket = FakeSocket()
+    await room.join(socket)
+    await layer.group_send(workshop_group("w-flaky"), events_message(1))
+    await arrival(socket)
+    assert socket.events == [events_message(1)["frames"]]
+    await room.leave(socket)
