@@ -947,6 +947,7 @@ def run_load(
     t0 = time.monotonic() + 0.5
     meter = CpuMeter(servers)
     meter.start()
+    profilers = start_profilers(servers, seconds + 1)
     clients.broadcast(
         "run",
         {
@@ -963,6 +964,7 @@ def run_load(
     unanswered = clients.receive("sent", seconds + drain + 30)
     sent_at = time.monotonic()
     cpu = meter.stop()
+    profiles = stop_profilers(profilers)
     # Events still on their way keep the servers busy: wait until they are idle (bounded), then count.
     wait_quiet(servers, timeout=settle_max)
     time.sleep(0.5)
@@ -978,7 +980,43 @@ def run_load(
     row["quiet_wait_s"] = round(quiet, 1)
     row["settle_s"] = round(time.monotonic() - sent_at, 1)
     row["unanswered_at_drain"] = sum(unanswered)
+    if profiles:
+        row["profiles"] = profiles
     return row
+
+
+# Where `--profile` writes py-spy's samples of each server over each measured run; None: off.
+PROFILE_DIR: Path | None = None
+_profiles = itertools.count(1)
+
+
+def start_profilers(servers: list[Server], seconds: float) -> list[tuple[subprocess.Popen[bytes], Path]]:
+    """py-spy on every server for the measured window only (not the joins and snapshots before it)."""
+    if PROFILE_DIR is None:
+        return []
+    PROFILE_DIR.mkdir(parents=True, exist_ok=True)
+    run = next(_profiles)
+    started = []
+    for server in servers:
+        out = PROFILE_DIR / f"run{run}-pid{server.pid}.txt"
+        py_spy = str(Path(PYTHON).parent / "py-spy")
+        command = [py_spy, "record", "--pid", str(server.pid), "--duration", str(round(seconds)), "--rate", "250"]
+        process = subprocess.Popen(  # noqa: S603 (the venv's py-spy, our server's pid)
+            [*command, "--format", "raw", "--output", str(out), "--nonblocking"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        started.append((process, out))
+    return started
+
+
+def stop_profilers(profilers: list[tuple[subprocess.Popen[bytes], Path]]) -> list[str]:
+    for process, _ in profilers:
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+    return [str(out.relative_to(ROOT)) for _, out in profilers if out.exists()]
 
 
 def summarize(
@@ -1350,7 +1388,15 @@ def main() -> None:
         help="run only these scenarios",
     )
     parser.add_argument("--procs", nargs="+", type=int, choices=(1, 2), help="server process counts (default 1 2)")
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="sample each server with py-spy during each measured run (benchmarks/results/profiles/; adds load)",
+    )
     args = parser.parse_args()
+    if args.profile:
+        global PROFILE_DIR
+        PROFILE_DIR = RESULTS.parent / "profiles" / datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
     plan = Plan.make(args.quick)
     if args.procs:
         plan.procs = tuple(args.procs)
