@@ -100,8 +100,8 @@ CHANNEL_LAYER = env.str("CHANNEL_LAYER", default="pubsub")
 if REDIS_URL and CHANNEL_LAYER == "pubsub":
     CHANNEL_LAYERS = {
         "default": {
-            # One PUBLISH per event, decoded once per process and handed to every local
-            # socket of the workshop; the core layer pushes and pops a copy per socket.
+            # One PUBLISH per event, received once per process by the workshop's room
+            # (planning.rooms); the core layer pushes and pops a copy per socket.
             "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
             "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": 15}]},
         }
