@@ -115,8 +115,10 @@ class WorkshopConsumer(AsyncWebsocketConsumer):
     room: Room
     # Events and presence that arrive before the snapshot has been sent wait for it.
     ready: bool = False
-    # Events wait while this socket's op is on its way, so that its ack comes before its event.
+    # Events wait while this socket's op is on its way, so that its ack comes before its event;
+    # presence waits with them (in `held_presence`), so that it does not overtake them.
     holding: bool = False
+    held_presence: list[str]
     # The last seq this socket has been sent; later events that came early wait in `early`.
     caught_up_to: int = 0
     early: dict[int, tuple[str, bool]]
@@ -157,6 +159,7 @@ class WorkshopConsumer(AsyncWebsocketConsumer):
         self.member_id = member.id
         self.bucket = TokenBucket()
         self.early = {}
+        self.held_presence = []
         self.group = workshop_group(self.workshop_id)
         # Subscribe first, read second: no event can fall between the two.
         self.room = room_of(self.workshop_id, self.channel_layer)
@@ -223,6 +226,9 @@ class WorkshopConsumer(AsyncWebsocketConsumer):
         finally:
             self.holding = False
         await self._deliver()
+        held, self.held_presence = self.held_presence, []
+        for text in held:
+            await self.take_presence(text)
 
     async def _apply(self, ref: str | None, frame: Any) -> None:
         try:
@@ -289,7 +295,9 @@ class WorkshopConsumer(AsyncWebsocketConsumer):
 
     async def take_presence(self, text: str) -> None:
         # Before the snapshot it is stale: this socket announces the online list itself once sent.
-        if self.ready and not self.closing:
+        if self.holding:
+            self.held_presence.append(text)
+        elif self.ready and not self.closing:
             await self.send(text_data=text)
 
     async def session_ended(self, message: dict[str, Any]) -> None:

@@ -689,7 +689,8 @@ async def test_an_error_reaches_the_sender_only_and_changes_nothing(room, other_
 
 
 async def test_the_sender_gets_its_ack_before_its_own_event(room, connect, monkeypatch):
-    """The event is published on commit, before the op's call returns to the socket: it waits."""
+    """The event is published on commit, before the op's call returns to the socket: it waits,
+    and presence that comes meanwhile waits behind it."""
     real_dispatch = consumers.dispatch
 
     def slow_to_return(**kwargs):
@@ -698,12 +699,15 @@ async def test_the_sender_gets_its_ack_before_its_own_event(room, connect, monke
         return answer
 
     monkeypatch.setattr(consumers, "dispatch", slow_to_return)
-    sender, watcher = await connect_all(connect, room.workshop, room.member, room.facilitator)
+    sender, watcher, leaving = await connect_all(connect, room.workshop, room.member, room.facilitator, room.observer)
     ref = await sender.send("item.add", lane=room.lanes[0].id, title="mine")
     (event,) = await watcher.take(1, "event")
+    await leaving.close()  # its presence reaches the sender while the op is still on its way
+    (presence,) = await watcher.take(1, "presence")
     ack = await sender.recv()
     assert ack == {"type": "ack", "ref": ref, "seq": event["seq"]}
     assert (await sender.recv()) == event
+    assert (await sender.recv()) == presence, "presence overtook the event"
 
 
 async def test_the_same_ref_twice_is_acked_twice_with_one_seq_and_applied_once(room, connect):
