@@ -126,6 +126,16 @@ class WorkshopConsumer(AsyncWebsocketConsumer):
     closing: bool = False
     heartbeat: asyncio.Task[None] | None = None
 
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        """However the consumer ends, its socket leaves the room, or the room would go on handing
+        it events: `disconnect` does not run when the consumer crashed or was cancelled first."""
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            room = getattr(self, "room", None)
+            if room is not None:
+                room.forget(self)
+
     async def dispatch(self, message: dict[str, Any]) -> None:
         """Channels' dispatch closes stale database connections before every message, a hop to
         the one database thread per socket per event. Every database call here goes through

@@ -66,12 +66,21 @@ class Room:
             self.channel = self.listener = None
             _forget(self)
             if listener is not None:
+                # Not awaited: the core layer's receive can take its blocking pop's 5 s to end.
                 listener.cancel()
-                if listener is not asyncio.current_task():
-                    # Cancelling the layer's receive is what unsubscribes the channel: let it finish.
-                    await asyncio.gather(listener, return_exceptions=True)
             with contextlib.suppress(Exception):
                 await self.layer.group_discard(self.group, channel)
+
+    def forget(self, socket: Socket) -> None:
+        """For a socket whose consumer ended without leaving (it crashed, or was cancelled before
+        its disconnect ran): out at once; the subscription, if it was the last, ends in the background."""
+        if socket not in self.sockets:
+            return
+        self.sockets.discard(socket)
+        if not self.sockets:
+            task = asyncio.get_running_loop().create_task(self.leave(socket))
+            _leaving.add(task)
+            task.add_done_callback(_leaving.discard)
 
     async def refresh(self) -> None:
         """Layers forget group members after `group_expiry`; the sockets' heartbeat renews it."""
@@ -103,6 +112,9 @@ class Room:
             except Exception:
                 logger.exception("could not hand %s to a socket of %s", kind, self.group)
 
+
+# Rooms being left in the background: asyncio keeps only weak references to tasks.
+_leaving: set[asyncio.Task[None]] = set()
 
 # Per event loop: a room's subscription and task belong to the loop they were made on.
 _rooms: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, Room]] = weakref.WeakKeyDictionary()

@@ -8,11 +8,11 @@ from typing import Any
 import pytest
 from channels.layers import get_channel_layer
 
-from planning import rooms
+from planning import consumers, rooms
 from planning.broadcast import workshop_group
 from planning.rooms import room_of
 from tests.planning.helpers import add_item
-from tests.planning.ws import connect_all, run
+from tests.planning.ws import Ws, connect_all, run
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -39,6 +39,15 @@ def events_message(seq: int) -> dict[str, Any]:
     return {"type": "workshop.events", "frames": [{"seq": seq, "text": "{}", "private": None, "removed": None}]}
 
 
+async def leave_all(room: rooms.Room, *sockets: FakeSocket) -> None:
+    """Leave, and let the subscription's end run before the test's event loop closes."""
+    listener = room.listener
+    for socket in sockets:
+        await room.leave(socket)
+    if listener is not None:
+        await asyncio.wait({listener}, timeout=3)
+
+
 async def arrival(*sockets: FakeSocket) -> None:
     await asyncio.wait_for(asyncio.gather(*(socket.arrived.wait() for socket in sockets)), 3)
     for socket in sockets:
@@ -58,8 +67,7 @@ async def test_every_local_socket_gets_each_message_even_when_one_of_them_fails(
     await asyncio.sleep(0.05)
     assert first.events == second.events == [events_message(1)["frames"]]
     assert first.presence == second.presence == ["online"]
-    for socket in (broken, first, second):
-        await room.leave(socket)
+    await leave_all(room, broken, first, second)
 
 
 async def test_the_last_socket_to_leave_ends_the_subscription():
@@ -76,6 +84,7 @@ async def test_the_last_socket_to_leave_ends_the_subscription():
 
     await room.leave(staying)
     assert listener is not None
+    await asyncio.wait({listener}, timeout=3)
     assert listener.done()
     assert room.channel is None
     assert room_of("w-leaving", layer) is not room, "a room nobody is in is forgotten"
@@ -122,4 +131,23 @@ async def test_a_room_that_cannot_receive_keeps_trying(monkeypatch):
     await layer.group_send(workshop_group("w-flaky"), events_message(1))
     await arrival(socket)
     assert socket.events == [events_message(1)["frames"]]
-    await room.leave(socket)
+    await leave_all(room, socket)
+
+
+async def test_a_socket_whose_consumer_crashed_leaves_its_room(room, monkeypatch):
+    """`disconnect` never runs for a consumer that raised: the room must not keep handing it events."""
+
+    def broken_catch_up(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("the database went away mid-read")
+
+    monkeypatch.setattr(consumers, "catch_up", broken_catch_up)
+    ws = await Ws.open(room.workshop.id, room.member)
+    assert ws.accepted
+    with pytest.raises(RuntimeError, match="went away"):
+        await ws.communicator.wait(timeout=3)
+    for _ in range(100):
+        left = rooms._rooms.get(asyncio.get_running_loop(), {}).get(room.workshop.id)
+        if left is None:
+            break
+        await asyncio.sleep(0.01)
+    assert left is None, f"the room still holds {left.sockets}"
