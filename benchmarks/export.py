@@ -16,17 +16,17 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import secrets
 import statistics
 import sys
 import tempfile
 import time
 from collections.abc import Callable
-from datetime import UTC, date, datetime, timedelta
-from importlib.metadata import version
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
+
+from measures import write_results  # benchmarks/, the script's own directory
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results" / "export.json"
@@ -243,28 +243,15 @@ def main() -> None:
     )
     print(f"Total {elapsed:.1f} s.")
 
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(
-        json.dumps(
-            {
-                "benchmark": "plan exports",
-                "command": "python benchmarks/export.py" + (" --quick" if args.quick else ""),
-                "run_at": datetime.now(UTC).isoformat(timespec="seconds"),
-                "python": platform.python_version(),
-                "machine": f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs",
-                # Other work on the machine slows every step; the 1-minute load average when it ended.
-                "load_average": round(os.getloadavg()[0], 2),
-                "versions": {name: version(name) for name in ("Django", "fpdf2", "fonttools")},
-                "database": "SQLite (throwaway, temporary directory)",
-                "target": {"pdf_500_items_ms": 2000, "met": verdict == "meets"},
-                "total_seconds": round(elapsed, 1),
-                "results": rows,
-            },
-            indent=2,
-        )
-        + "\n"
+    write_results(
+        RESULTS,
+        "plan exports",
+        ("Django", "fpdf2", "fonttools"),
+        database="SQLite (throwaway, temporary directory)",
+        target={"pdf_500_items_ms": 2000, "met": verdict == "meets"},
+        total_seconds=round(elapsed, 1),
+        results=rows,
     )
-    print(f"Wrote {RESULTS.relative_to(ROOT)}")
 
 
 if __name__ == "__main__":

@@ -59,11 +59,10 @@ from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
-from measures import machine, nearest_rank  # benchmarks/, the script's own directory
+from measures import nearest_rank, write_results  # benchmarks/, the script's own directory
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results" / "fanout.json"
@@ -1463,43 +1462,26 @@ def main() -> None:
                 f" {row['errors']}, unanswered {row['unanswered']}"
             )
     print(f"Total {elapsed:.0f} s.")
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(
-        json.dumps(
-            {
-                "benchmark": "websocket fan-out",
-                "command": "python benchmarks/fanout.py"
-                + (" --quick" if plan.quick else "")
-                + (f" --clients {args.clients}" if args.clients != 2 else ""),
-                "run_at": datetime.now(UTC).isoformat(timespec="seconds"),
-                "machine": machine(),
-                "load_average_start": load_start,
-                "load_average_end": round(os.getloadavg()[0], 2),
-                "versions": {
-                    name: version(name)
-                    for name in ("Django", "channels", "channels-redis", "daphne", "redis", "psycopg", "websockets")
-                },
-                "setup": {
-                    "database": "PostgreSQL 127.0.0.1:5432 (throwaway database)",
-                    "channel_layer": f"channels_redis {os.environ.get('CHANNEL_LAYER', 'pubsub')} layer on {REDIS_URL}",
-                    "client_processes": args.clients,
-                    "mix": "first half gather: item.add 35%, item.move 40%, claim/unclaim 25%;"
-                    f" each room's leader switches it to vote (rooms staggered over {SWITCH_SPREAD} s);"
-                    " second half: vote.cast/retract 70%, claim/unclaim 30%; only claims within"
-                    f" -{SWITCH_BEFORE}/+{SWITCH_AFTER} s of the switch",
-                },
-                "targets": TARGETS,
-                "verdicts": verdicts(rows),
-                "notes": notes,
-                "total_seconds": round(elapsed, 1),
-                "results": rows,
-            },
-            indent=2,
-            default=str,
-        )
-        + "\n"
+    write_results(
+        RESULTS,
+        "websocket fan-out",
+        ("Django", "channels", "channels-redis", "daphne", "redis", "psycopg", "websockets"),
+        load_average_start=load_start,
+        setup={
+            "database": "PostgreSQL 127.0.0.1:5432 (throwaway database)",
+            "channel_layer": f"channels_redis {os.environ.get('CHANNEL_LAYER', 'pubsub')} layer on {REDIS_URL}",
+            "client_processes": args.clients,
+            "mix": "first half gather: item.add 35%, item.move 40%, claim/unclaim 25%;"
+            f" each room's leader switches it to vote (rooms staggered over {SWITCH_SPREAD} s);"
+            " second half: vote.cast/retract 70%, claim/unclaim 30%; only claims within"
+            f" -{SWITCH_BEFORE}/+{SWITCH_AFTER} s of the switch",
+        },
+        targets=TARGETS,
+        verdicts=verdicts(rows),
+        notes=notes,
+        total_seconds=round(elapsed, 1),
+        results=rows,
     )
-    print(f"Wrote {RESULTS.relative_to(ROOT)}")
 
 
 if __name__ == "__main__":

@@ -1,10 +1,16 @@
-"""What every benchmark here reports the same way: percentiles, and the machine it ran on."""
+"""What every benchmark here reports the same way: percentiles, the machine it ran on, and its JSON."""
 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import platform
+import sys
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from importlib.metadata import version
+from pathlib import Path
 from typing import Any
 
 
@@ -29,3 +35,21 @@ def machine() -> dict[str, Any]:
         "memory_mb": total_kb // 1024,
         "python": platform.python_version(),
     }
+
+
+def write_results(path: Path, benchmark: str, packages: Iterable[str], **fields: Any) -> None:
+    """`path` as JSON: what ran, when, where, under what load and with which versions, then `fields`."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    script = Path(sys.argv[0]).resolve()
+    report = {
+        "benchmark": benchmark,
+        "command": " ".join(["python", f"{script.parent.name}/{script.name}", *sys.argv[1:]]),
+        "run_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": machine(),
+        # Other work on the machine slows every step: the 1-minute load average when it ended.
+        "load_average": round(os.getloadavg()[0], 2),
+        "versions": {name: version(name) for name in packages},
+        **fields,
+    }
+    path.write_text(json.dumps(report, indent=2, default=str) + "\n")
+    print(f"Wrote {path.relative_to(Path(__file__).resolve().parent.parent)}")

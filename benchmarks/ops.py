@@ -38,12 +38,10 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
-from measures import machine, nearest_rank  # benchmarks/, the script's own directory
+from measures import nearest_rank, write_results  # benchmarks/, the script's own directory
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results" / "ops.json"
@@ -502,26 +500,15 @@ def main() -> None:
     print(f"\nTotal {elapsed:.1f} s.")
     if args.sql:
         return
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(
-        json.dumps(
-            {
-                "benchmark": "op costs",
-                "command": " ".join(["python benchmarks/ops.py", *sys.argv[1:]]),
-                "run_at": datetime.now(UTC).isoformat(timespec="seconds"),
-                "machine": machine(),
-                "load_average": round(os.getloadavg()[0], 2),
-                "versions": {name: version(name) for name in ("Django", "psycopg")},
-                "board": {"items": ITEMS, "members": MEMBERS, "votes_per_member": VOTES_PER_MEMBER},
-                "channel_layer": args.layer,
-                "total_seconds": round(elapsed, 1),
-                "runs": runs,
-            },
-            indent=2,
-        )
-        + "\n"
+    write_results(
+        RESULTS,
+        "op costs",
+        ("Django", "psycopg"),
+        board={"items": ITEMS, "members": MEMBERS, "votes_per_member": VOTES_PER_MEMBER},
+        channel_layer=args.layer,
+        total_seconds=round(elapsed, 1),
+        runs=runs,
     )
-    print(f"Wrote {RESULTS.relative_to(ROOT)}")
 
 
 if __name__ == "__main__":

@@ -25,14 +25,12 @@ import os
 import signal
 import sys
 import time
-from datetime import UTC, datetime
-from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from measures import machine, nearest_rank
+from measures import nearest_rank, write_results
 from ops import (  # the sibling script, found through the path set just above
     BACKENDS,
     CHILD_OUTPUT,
@@ -166,26 +164,15 @@ def main() -> None:
             f" ({'meets' if fast else 'MISSES'} the {TARGET_MS} ms target)"
         )
     print("\n".join(["", *verdicts, f"Total {elapsed:.1f} s."]))
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(
-        json.dumps(
-            {
-                "benchmark": "snapshot",
-                "command": " ".join(["python benchmarks/snapshot.py", *sys.argv[1:]]),
-                "run_at": datetime.now(UTC).isoformat(timespec="seconds"),
-                "machine": machine(),
-                "load_average": round(os.getloadavg()[0], 2),
-                "versions": {name: version(name) for name in ("Django", "psycopg")},
-                "target_ms": TARGET_MS,
-                "verdicts": verdicts,
-                "total_seconds": round(elapsed, 1),
-                "runs": runs,
-            },
-            indent=2,
-        )
-        + "\n"
+    write_results(
+        RESULTS,
+        "snapshot",
+        ("Django", "psycopg"),
+        target_ms=TARGET_MS,
+        verdicts=verdicts,
+        total_seconds=round(elapsed, 1),
+        runs=runs,
     )
-    print(f"Wrote {RESULTS.relative_to(ROOT)}")
 
 
 if __name__ == "__main__":
