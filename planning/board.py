@@ -142,35 +142,36 @@ def missing_lane(lane_id: int) -> NotFound:
     return NotFound("There is no such lane in this workshop.", lane=lane_id)
 
 
-def get_item(workshop: Workshop, item_id: int) -> Item:
+def _in_workshop(model: type[M], row_id: int, workshop: Workshop, condition: str = "") -> M | None:
+    """The `model` row `row_id` if it is the workshop's (and meets `condition`, on alias `t`): an id
+    from another workshop is as unknown as one that never existed."""
     found = fetch_one(
-        f"SELECT {columns(Item, 'i')} FROM planning_item i WHERE i.id = %s AND i.workshop_id = %s",  # noqa: S608 (model metadata only)
-        [item_id, workshop.id],
+        f"SELECT {columns(model, 't')} FROM {model._meta.db_table} t"  # noqa: S608 (model metadata only)
+        f" WHERE t.id = %s AND t.workshop_id = %s{condition}",
+        [row_id, workshop.id],
     )
+    return None if found is None else load(model, found)
+
+
+def get_item(workshop: Workshop, item_id: int) -> Item:
+    found = _in_workshop(Item, item_id, workshop)
     if found is None:
         raise missing_item(item_id)
-    return load(Item, found)
+    return found
 
 
 def get_lane(workshop: Workshop, lane_id: int) -> Lane:
-    found = fetch_one(
-        f"SELECT {columns(Lane, 'l')} FROM planning_lane l WHERE l.id = %s AND l.workshop_id = %s",  # noqa: S608 (model metadata only)
-        [lane_id, workshop.id],
-    )
+    found = _in_workshop(Lane, lane_id, workshop)
     if found is None:
         raise missing_lane(lane_id)
-    return load(Lane, found)
+    return found
 
 
 def get_member(workshop: Workshop, member_id: int) -> Member:
-    found = fetch_one(
-        f"SELECT {columns(Member, 'm')} FROM goals_member m"  # noqa: S608 (model metadata only)
-        " WHERE m.id = %s AND m.workshop_id = %s AND m.removed_at IS NULL",
-        [member_id, workshop.id],
-    )
+    found = _in_workshop(Member, member_id, workshop, " AND t.removed_at IS NULL")
     if found is None:
         raise NotFound("There is no such member in this workshop.", member=member_id)
-    return load(Member, found)
+    return found
 
 
 def owners_of(item_id: int) -> list[int]:
