@@ -35,10 +35,11 @@ from typing import Any
 import psycopg
 import pytest
 from django.conf import settings
-from websockets.asyncio.client import ClientConnection, connect
+from websockets.asyncio.client import ClientConnection
 from websockets.exceptions import WebSocketException
 
 from tests.planning.replay import HANDLERS
+from tests.planning.ws import member_socket
 from tests.servers import ROOT, DaphneProcess, app_env, daphne_processes
 from tests.services import postgres, postgres_bin, redis, redis_server
 
@@ -244,11 +245,11 @@ class FaultClient:
 
     async def session(self, server: DaphneProcess) -> None:
         since = f"?since={self.state['seq']}" if self.state is not None else ""
-        address = server.url.replace("http://", "ws://") + f"/ws/w/{self.workshop}/{since}"
-        async with connect(
-            address,
-            origin=server.url,
-            additional_headers={"Cookie": f"{settings.SESSION_COOKIE_NAME}={self.cookie}"},
+        async with member_socket(
+            server.url,
+            self.workshop,
+            self.cookie,
+            query=since,
             max_size=None,
             open_timeout=CONNECT_SECONDS,
             close_timeout=1,
@@ -356,14 +357,7 @@ def _reason(error: BaseException) -> str:
 
 
 async def fresh_snapshot(server: DaphneProcess, workshop: str, cookie: str) -> dict[str, Any]:
-    address = server.url.replace("http://", "ws://") + f"/ws/w/{workshop}/"
-    async with connect(
-        address,
-        origin=server.url,
-        additional_headers={"Cookie": f"{settings.SESSION_COOKIE_NAME}={cookie}"},
-        max_size=None,
-        open_timeout=CONNECT_SECONDS,
-    ) as socket:
+    async with member_socket(server.url, workshop, cookie, max_size=None, open_timeout=CONNECT_SECONDS) as socket:
         first = json.loads(await asyncio.wait_for(socket.recv(), CONNECT_SECONDS))
     assert first["type"] == "snapshot"
     return first

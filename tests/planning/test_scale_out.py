@@ -17,12 +17,12 @@ from typing import Any
 import pytest
 from asgiref.sync import sync_to_async
 from django.conf import settings
-from websockets.asyncio.client import ClientConnection, connect
+from websockets.asyncio.client import ClientConnection
 
 from planning.models import Event, Item
 from planning.snapshot import build_snapshot
 from tests.planning.replay import apply
-from tests.planning.ws import session_cookie
+from tests.planning.ws import member_socket, session_cookie
 from tests.servers import daphne
 
 SCALE_OUT = settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and bool(settings.REDIS_URL)
@@ -52,12 +52,7 @@ class Client:
         self.socket: ClientConnection | None = None
 
     async def open(self, workshop_id: str) -> None:
-        address = self.url.replace("http://", "ws://") + f"/ws/w/{workshop_id}/"
-        self.socket = await connect(
-            address,
-            origin=self.url,
-            additional_headers={"Cookie": f"{settings.SESSION_COOKIE_NAME}={self.cookie}"},
-        )
+        self.socket = await member_socket(self.url, workshop_id, self.cookie)
         first = json.loads(await self.socket.recv())
         assert first["type"] == "snapshot"
         self.state = first

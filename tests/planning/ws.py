@@ -32,6 +32,7 @@ from channels.testing import WebsocketCommunicator
 from django.conf import settings
 from django.contrib.sessions.backends.db import SessionStore
 from django.test import Client
+from websockets.asyncio.client import connect
 
 from goals.members import GUEST_KEY
 from workshop.asgi import application
@@ -304,7 +305,18 @@ async def connect_all(connect: Callable[..., Any], workshop: Any, *members: Any)
     return sockets
 
 
-# A raw client for a real server (tests.servers.daphne)
+# Clients for a real server (tests.servers.daphne)
+
+
+def member_socket(url: str, workshop_id: str, cookie: str, *, query: str = "", **options: Any) -> connect:
+    """A browser-like websocket (the websockets library) to the server at `url`, as the member whose
+    session cookie this is; `await` it, or use it with `async with`."""
+    return connect(
+        url.replace("http://", "ws://") + f"/ws/w/{workshop_id}/{query}",
+        origin=url,
+        additional_headers={"Cookie": f"{settings.SESSION_COOKIE_NAME}={cookie}"},
+        **options,
+    )
 
 
 class RawSocket:
