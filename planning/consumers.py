@@ -24,7 +24,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
 from goals.members import membership
-from planning.broadcast import encode, start_publisher, workshop_group
+from planning.broadcast import encode, start_publisher
 from planning.errors import BadRequest, DomainError, NotFound, RateLimited
 from planning.presence import HEARTBEAT_SECONDS, online_member_ids, presence_admit, presence_beat, presence_leave
 from planning.protocol import dispatch, frame_ref
@@ -111,7 +111,6 @@ def _oversized(text: str | None, data: bytes | None) -> bool:
 class WorkshopConsumer(AsyncWebsocketConsumer):
     workshop_id: str
     member_id: int | None = None
-    group: str
     room: Room
     # Events and presence that arrive before the snapshot has been sent wait for it.
     ready: bool = False
@@ -170,7 +169,6 @@ class WorkshopConsumer(AsyncWebsocketConsumer):
         self.bucket = TokenBucket()
         self.early = {}
         self.held_presence = []
-        self.group = workshop_group(self.workshop_id)
         # Subscribe first, read second: no event can fall between the two.
         self.room = room_of(self.workshop_id, self.channel_layer)
         await self.room.join(self)
@@ -317,7 +315,7 @@ class WorkshopConsumer(AsyncWebsocketConsumer):
 
     async def _announce(self, online: list[int]) -> None:
         await self.channel_layer.group_send(
-            self.group, {"type": "workshop.presence", "text": encode({"type": "presence", "online": online})}
+            self.room.group, {"type": "workshop.presence", "text": encode({"type": "presence", "online": online})}
         )
 
     async def _close(self, code: int, reason: str | None = None) -> None:

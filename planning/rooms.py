@@ -64,7 +64,7 @@ class Room:
                 return
             channel, listener = self.channel, self.listener
             self.channel = self.listener = None
-            _forget(self)
+            _unregister(self)
             if listener is not None:
                 # Not awaited: the core layer's receive can take its blocking pop's 5 s to end.
                 listener.cancel()
@@ -128,7 +128,7 @@ def room_of(workshop_id: str, layer: BaseChannelLayer) -> Room:
     return room
 
 
-def _forget(room: Room) -> None:
+def _unregister(room: Room) -> None:
     rooms = _rooms.get(asyncio.get_running_loop(), {})
     if rooms.get(room.workshop_id) is room:
         del rooms[room.workshop_id]
