@@ -208,7 +208,9 @@ class PlanPDF(FPDF):
         marker = self.wrap(CONTINUED, room)
         return [*lines[: CELL_MAX_LINES - len(marker)], *marker], True
 
-    def table(self, headings: list[str], rows: list[list[list[str]]], widths: list[float], padding: float) -> None:
+    def ruled_table(
+        self, headings: list[str], rows: list[list[list[str]]], widths: list[float], padding: float
+    ) -> None:
         """A table at the left margin: a shaded bold heading row, then `rows` (each cell's lines, in the
         current font), each row as tall as its tallest cell, with the text vertically centred.
 
@@ -289,7 +291,7 @@ class PlanPDF(FPDF):
                     overflow.append((item, name, values[name]))
                 row.append(lines)
             rows.append(row)
-        self.table(columns, rows, widths, CELL_PADDING)
+        self.ruled_table(columns, rows, widths, CELL_PADDING)
         self.ln(2)
         for item, name, text in overflow:
             title = " ".join(item.title.split())
@@ -373,7 +375,7 @@ def render_pdf(plan: PlanDocument) -> bytes:
         [pdf.cell_lines(text, width, PARTICIPANT_PADDING)[0] for text, width in zip(person, widths, strict=True)]
         for person in people
     ]
-    pdf.table(["Name", "Role"], rows, widths, PARTICIPANT_PADDING)
+    pdf.ruled_table(["Name", "Role"], rows, widths, PARTICIPANT_PADDING)
 
     if plan.confidence:
         pdf.heading("Confidence")
