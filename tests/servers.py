@@ -22,6 +22,8 @@ from typing import IO
 from django.conf import settings
 
 ROOT = Path(__file__).resolve().parents[1]
+# Daphne as the systemd unit starts it: on uvloop, through the launcher (workshop/serve.py).
+SERVE = [sys.executable, "-m", "workshop.serve"]
 
 
 def free_port() -> int:
@@ -61,7 +63,7 @@ def daphne() -> Iterator[str]:
     # one (64 KiB of access lines) would block Daphne mid-test.
     with tempfile.TemporaryFile() as log:
         server = subprocess.Popen(  # noqa: S603 (our own interpreter and module)
-            [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "workshop.asgi:application"],
+            [*SERVE, "-b", "127.0.0.1", "-p", str(port), "workshop.asgi:application"],
             cwd=ROOT,
             env=env,
             stdout=log,
@@ -128,7 +130,7 @@ class DaphneProcess:
     def spawn(self) -> None:
         """Start the process without waiting for it; `wait_healthy` waits."""
         self.process = subprocess.Popen(  # noqa: S603 (our own interpreter and module)
-            [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(self.port), "workshop.asgi:application"],
+            [*SERVE, "-b", "127.0.0.1", "-p", str(self.port), "workshop.asgi:application"],
             cwd=ROOT,
             env=self.env,
             stdout=self.log,

@@ -65,7 +65,9 @@ def deployed_daphne_options() -> dict[str, str | None]:
     """Daphne's options in the service file (`--flag` maps to None), without where it listens."""
     line = next(line for line in SERVICE.read_text().splitlines() if line.startswith("ExecStart="))
     program, *arguments, application = shlex.split(line.removeprefix("ExecStart="))
-    assert program.endswith("/daphne"), line
+    assert program.endswith("/python"), line
+    assert arguments[:2] == ["-m", "workshop.serve"], line  # the launcher the test servers run too
+    del arguments[:2]
     assert application == "workshop.asgi:application", line
     options: dict[str, str | None] = {}
     while arguments:
