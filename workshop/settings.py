@@ -89,8 +89,9 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     }
 
 # Threads per process that run the websocket's database calls (planning.consumers); each
-# holds a connection only while it runs a call, so keep DB_POOL_MAX above this.
-DATABASE_THREADS = env.int("DATABASE_THREADS", default=8)
+# holds a connection only while it runs a call, so keep DB_POOL_MAX above this. More threads
+# wait on the GIL for one another and the event loop: 2-4 beat 8 under load (docs/performance.md).
+DATABASE_THREADS = env.int("DATABASE_THREADS", default=4)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
