@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import os
 import platform
 import sys
+import time
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from importlib.metadata import version
@@ -22,6 +24,37 @@ def nearest_rank(values: list[float], percent: float) -> float | None:
     return ordered[max(0, -(-int(percent * 10) * len(ordered) // 1000) - 1)]
 
 
+@functools.cache
+def reference_ms() -> float:
+    """`reference_now()` at the start of a run, before any load: the figure its results file keeps."""
+    return reference_now()
+
+
+def reference_now() -> float:
+    """How long one core takes for a fixed piece of plain Python (objects, calls, dicts, strings), best of five.
+
+    Runs land on machines whose cores differ by 2x and more, and a shared machine's speed moves
+    within a run too; this says by how much, so that two results can be compared."""
+
+    class Row:
+        def __init__(self, number: int) -> None:
+            self.number = number
+            self.title = f"item {number}"
+
+        def votes(self, tally: dict[int, int]) -> int:
+            return tally.get(self.number, 0) + len(self.title)
+
+    best = float("inf")
+    for _ in range(5):
+        started = time.perf_counter()
+        tally: dict[int, int] = {}
+        for number in range(100_000):
+            row = Row(number)
+            tally[number % 97] = row.votes(tally)
+        best = min(best, time.perf_counter() - started)
+    return round(best * 1000, 1)
+
+
 def machine() -> dict[str, Any]:
     with open("/proc/meminfo") as meminfo:
         total_kb = int(meminfo.readline().split()[1])
@@ -34,6 +67,7 @@ def machine() -> dict[str, Any]:
         "nproc": os.cpu_count(),
         "memory_mb": total_kb // 1024,
         "python": platform.python_version(),
+        "reference_ms": reference_ms(),
     }
 
 

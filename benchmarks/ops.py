@@ -41,7 +41,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from measures import nearest_rank, write_results  # benchmarks/, the script's own directory
+from measures import nearest_rank, reference_ms, write_results  # benchmarks/, the script's own directory
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results" / "ops.json"
@@ -486,7 +486,8 @@ def main() -> None:
     started = time.perf_counter()
     print(
         f"Op costs: {ITEMS} items, {MEMBERS} members, {args.calls} timed calls per op, channel layer {args.layer};"
-        f" {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f}",
+        f" {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f},"
+        f" reference {reference_ms()} ms",
         flush=True,
     )
     runs = []

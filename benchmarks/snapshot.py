@@ -30,7 +30,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from measures import nearest_rank, write_results
+from measures import nearest_rank, reference_ms, write_results
 from ops import (  # the sibling script, found through the path set just above
     BACKENDS,
     CHILD_OUTPUT,
@@ -138,7 +138,10 @@ def main() -> None:
 
     signal.signal(signal.SIGTERM, interrupted)
     started = time.perf_counter()
-    print(f"Snapshot: {args.runs} timed runs per board; {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f}")
+    print(
+        f"Snapshot: {args.runs} timed runs per board; {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f},"
+        f" reference {reference_ms()} ms"
+    )
     columns = ("backend", "items", "members", "queries", "p50 ms", "p99 ms", "cpu ms", "KiB")
     print(" | ".join(name.ljust(12) if index == 0 else name.rjust(7) for index, name in enumerate(columns)))
     runs = []
