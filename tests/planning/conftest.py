@@ -6,6 +6,8 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from channels.layers import channel_layers
+from django.conf import settings
 
 from goals.models import Role
 from goals.workshops import workshop_create
@@ -33,6 +35,16 @@ def events_are_plain_json(monkeypatch):
         emit(self, name, data, private=private)
 
     monkeypatch.setattr(Change, "emit", checked_emit)
+
+
+@pytest.fixture(autouse=True)
+def core_layer_per_test():
+    """channels_redis's core layer (CHANNEL_LAYER=core) keeps its receive lock bound to the
+    event loop that first received, and every async test runs on a loop of its own: each test
+    gets a new layer. The in-memory and pub/sub layers live across loops as they are."""
+    yield
+    if settings.REDIS_URL and settings.CHANNEL_LAYER == "core":
+        channel_layers.backends.clear()
 
 
 @pytest.fixture
