@@ -6,8 +6,8 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from channels.layers import channel_layers
-from django.conf import settings
+from channels.layers import DEFAULT_CHANNEL_LAYER, channel_layers
+from channels_redis.core import RedisChannelLayer
 
 from goals.models import Role
 from goals.workshops import workshop_create
@@ -43,7 +43,7 @@ def core_layer_per_test():
     event loop that first received, and every async test runs on a loop of its own: each test
     gets a new layer. The in-memory and pub/sub layers live across loops as they are."""
     yield
-    if settings.REDIS_URL and settings.CHANNEL_LAYER == "core":
+    if isinstance(channel_layers.backends.get(DEFAULT_CHANNEL_LAYER), RedisChannelLayer):
         channel_layers.backends.clear()
 
 
