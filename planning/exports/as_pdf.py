@@ -247,6 +247,11 @@ class PlanPDF(FPDF):
             return text
         return self.wrap(text, width - self.get_string_width("…"))[0].rstrip() + "…"
 
+    def two_lines(self, text: str, width: float) -> list[str]:
+        """`text` in at most two lines `width` wide in the current font, the second cut with "…"."""
+        lines = self.wrap(" ".join(text.split()), width)
+        return lines if len(lines) <= 2 else [lines[0], self.fit(" ".join(lines[1:]), width)]
+
     def ruled_table(self, headings: list[str], rows: list[list[Cell]], widths: list[float], padding: float) -> None:
         """A table at the left margin: a shaded bold heading row, then `rows`, each as tall as its
         tallest cell, with each cell's text at its top.
@@ -386,12 +391,7 @@ class PlanPDF(FPDF):
         shown = owners if len(owners) <= SUMMARY_OWNERS else owners[: SUMMARY_OWNERS - 1]
         owner_lines = max(1, len(shown) + (len(owners) > len(shown)))
         self.set_font(FONT, "", 9)
-        due_titles = [
-            self.wrap(" ".join(item.title.split()), due_width - date_width - 2)[:2] for item in summary.next_due
-        ]
-        for lines in due_titles:
-            if len(lines) == 2 and self.get_string_width(lines[1]) > due_width - date_width - 6:
-                lines[1] = self.fit(lines[1] + " …", due_width - date_width - 2)
+        due_titles = [self.two_lines(item.title, due_width - date_width - 2) for item in summary.next_due]
         due_lines = sum(len(lines) for lines in due_titles) + bool(summary.due_remark)
         notes: list[tuple[str, tuple[int, int, int]]] = []
         if summary.unowned:
