@@ -1,10 +1,15 @@
-"""`/w/<id>/export/plan.{pdf,md,csv}` and the list of agreed versions, for facilitators."""
+"""`/w/<id>/export/plan.{pdf,md,csv}` and the list of agreed versions (contract §3).
+
+Everyone in the workshop takes an agreed plan home; the draft, the board before the first
+agreement, stays with the facilitators and the leader.
+"""
 
 from __future__ import annotations
 
 import re
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.urls import reverse
@@ -12,8 +17,9 @@ from django.utils.text import slugify
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_safe
 
-from goals.access import api_facilitators_only, facilitators_only
+from goals.access import api_members_only, members_only
 from goals.models import Member
+from planning.changes import FACILITATING
 from planning.exports.as_csv import render_csv
 from planning.exports.as_markdown import render_markdown
 from planning.exports.as_pdf import render_pdf
@@ -30,8 +36,10 @@ VERSION = re.compile(r"[1-9][0-9]{0,8}")
 
 
 def plan_content(member: Member, version: str | None) -> dict[str, Any]:
-    """Agreed version N, else the latest agreed one, else the board now as a draft."""
+    """Agreed version N, else the latest agreed one, else the board now as a draft (facilitators only)."""
     versions = PlanVersion.objects.filter(workshop_id=member.workshop_id)
+    if member.role not in FACILITATING and not versions.exists():
+        raise PermissionDenied("Nothing is agreed yet: the draft is for facilitators.")
     if version is not None:
         found = versions.filter(number=int(version)).first() if VERSION.fullmatch(version) else None
         if found is None:
@@ -45,7 +53,7 @@ def plan_content(member: Member, version: str | None) -> dict[str, Any]:
 
 
 @require_safe
-@facilitators_only
+@members_only()
 def export_plan(request: HttpRequest, workshop_id: str, extension: str) -> HttpResponse:
     if extension not in FORMATS:
         raise Http404("No such format.")
@@ -63,7 +71,7 @@ def export_plan(request: HttpRequest, workshop_id: str, extension: str) -> HttpR
 
 @require_GET
 @never_cache
-@api_facilitators_only
+@api_members_only
 def plan_versions(request: HttpRequest, workshop_id: str) -> HttpResponse:
     """The agreed versions, newest first, with their export links."""
     versions = PlanVersion.objects.filter(workshop_id=workshop_id).order_by("-number")
