@@ -16,6 +16,7 @@ urlpatterns = [
     path("api/w/<str:workshop_id>/state", planning_views.state, name="state"),
     path("api/w/<str:workshop_id>/invites", goals_views.invites, name="invites"),
     path("api/w/<str:workshop_id>/invites/<str:token>", goals_views.invite, name="invite"),
+    path("api/w/<str:workshop_id>/invites/<str:token>/qr.svg", goals_views.invite_qr, name="invite_qr"),
     path("w/<str:workshop_id>/export/plan.<str:extension>", export_views.export_plan, name="export_plan"),
     path("api/w/<str:workshop_id>/plans", export_views.plan_versions, name="plan_versions"),
     path("healthz", planning_views.healthz, name="healthz"),
