@@ -5,9 +5,10 @@ not leaked; members whose role does not allow the request get 403. People who
 were removed know the workshop exists: its pages tell them they were removed
 (410), while the JSON API keeps answering them as any non-member (404).
 
-The refusal pages are rendered here rather than raised as Http404: with DEBUG
-on, Django answers Http404 with its technical page, and an outsider opening a
-board link is the product's normal use, not a developer's mistake.
+The refusal pages are rendered here rather than raised (Http404,
+PermissionDenied): with DEBUG on, Django answers Http404 with its technical
+page, and it logs PermissionDenied with a traceback, while an outsider opening
+a board link is the product's normal use, not a developer's mistake.
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
@@ -45,7 +45,7 @@ def members_only(
             if roles is not None and member.role not in roles:
                 if api:
                     return error_response(Forbidden())
-                raise PermissionDenied("Your role does not allow this.")
+                return forbidden_page(request)
             request.member = member  # type: ignore[attr-defined]
             return view(request, workshop_id, *args, **kwargs)
 
@@ -60,6 +60,12 @@ def outsider_page(request: HttpRequest, workshop_id: str) -> HttpResponse:
     if removed is not None:
         return removed_page(request, removed)
     return render(request, "404.html", status=404)
+
+
+def forbidden_page(request: HttpRequest, message: str = "") -> HttpResponse:
+    """403 as a page, not PermissionDenied: Django logs that with a traceback, and a member
+    following a link their role does not open is normal use, not a fault."""
+    return render(request, "403.html", {"exception": message}, status=403)
 
 
 def removed_page(request: HttpRequest, removed: Member) -> HttpResponse:

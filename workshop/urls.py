@@ -1,5 +1,7 @@
 from django.contrib.auth import views as auth_views
+from django.templatetags.static import static
 from django.urls import path
+from django.views.generic import RedirectView
 
 from goals import views as goals_views
 from planning import views as planning_views
@@ -20,4 +22,6 @@ urlpatterns = [
     path("w/<str:workshop_id>/export/plan.<str:extension>", export_views.export_plan, name="export_plan"),
     path("api/w/<str:workshop_id>/plans", export_views.plan_versions, name="plan_versions"),
     path("healthz", planning_views.healthz, name="healthz"),
+    # Browsers ask for /favicon.ico where a page names no icon (a PDF export in a tab).
+    path("favicon.ico", RedirectView.as_view(url=static("favicon.svg"), permanent=True)),
 ]

@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.urls import reverse
@@ -17,7 +16,7 @@ from django.utils.text import slugify
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_safe
 
-from goals.access import api_members_only, members_only
+from goals.access import api_members_only, forbidden_page, members_only
 from goals.models import Member
 from planning.changes import FACILITATING
 from planning.exports.as_csv import render_csv
@@ -36,10 +35,8 @@ VERSION = re.compile(r"[1-9][0-9]{0,8}")
 
 
 def plan_content(member: Member, version: str | None) -> dict[str, Any]:
-    """Agreed version N, else the latest agreed one, else the board now as a draft (facilitators only)."""
+    """Agreed version N, else the latest agreed one, else the board now as a draft."""
     versions = PlanVersion.objects.filter(workshop_id=member.workshop_id)
-    if member.role not in FACILITATING and not versions.exists():
-        raise PermissionDenied("Nothing is agreed yet: the draft is for facilitators.")
     if version is not None:
         found = versions.filter(number=int(version)).first() if VERSION.fullmatch(version) else None
         if found is None:
@@ -58,6 +55,8 @@ def export_plan(request: HttpRequest, workshop_id: str, extension: str) -> HttpR
     if extension not in FORMATS:
         raise Http404("No such format.")
     member: Member = request.member  # type: ignore[attr-defined]
+    if member.role not in FACILITATING and not PlanVersion.objects.filter(workshop_id=workshop_id).exists():
+        return forbidden_page(request, "The plan is not agreed yet: you can take it home once it is.")
     plan = plan_document(plan_content(member, request.GET.get("version")))
     content_type, render = FORMATS[extension]
     response = HttpResponse(render(plan), content_type=content_type)

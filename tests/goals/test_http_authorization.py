@@ -112,6 +112,8 @@ ENDPOINTS = {
     # Not in the contract's table: the agreed versions with their export links, for the client.
     "GET /api/w/<id>/plans": Endpoint("get", "/api/w/{workshop}/plans", MEMBERS, 200),
     "GET /healthz": Endpoint("get", "/healthz", ANYONE, 200),
+    # Not in the contract's table: the icon, for pages that name none (a PDF in a tab).
+    "GET /favicon.ico": Endpoint("get", "/favicon.ico", ANYONE, 301),
 }
 
 
@@ -181,7 +183,7 @@ def test_the_table_covers_every_url():
 
     routed = {str(pattern.pattern) for pattern in urlpatterns}
     covered = {endpoint.path.lstrip("/") for endpoint in ENDPOINTS.values()}
-    assert len(routed) == 14
+    assert len(routed) == 15
     for route in routed:
         shape = route.replace("<str:workshop_id>", "{workshop}").replace("<str:token>", "{token}")
         shape = shape.replace("plan.<str:extension>", "plan.pdf")

@@ -285,6 +285,7 @@ def test_members_and_observers_may_not_export_the_draft(plan):
                 response = plan.clients[who].get(export_url(plan.workshop, extension, version))
                 assert response.status_code == 403, (who, extension, version)
                 assert b"Write the welcome email" not in response.content
+                assert b"The plan is not agreed yet" in response.content
 
 
 @pytest.mark.parametrize("who", ["member", "observer"])
