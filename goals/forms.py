@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
+from django.contrib.auth.forms import UserCreationForm
 
 from planning import limits
 
@@ -37,3 +40,22 @@ class WorkshopForm(forms.Form):
 
 class JoinForm(forms.Form):
     display_name = forms.CharField(label="Your name", max_length=limits.NAME_MAX)
+
+
+class SignupForm(UserCreationForm):
+    """Django's sign-up plus the optional display name (stored as `first_name`, goals.accounts)."""
+
+    display_name = forms.CharField(
+        label="Your name",
+        max_length=limits.NAME_MAX,
+        required=False,
+        help_text="How you appear on boards and in exported plans. Leave it empty to use your username.",
+    )
+    field_order = ["username", "display_name", "password1", "password2"]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        # Set before the password is validated (in _post_clean), so that a password too close
+        # to the display name is refused as one too close to the username is.
+        self.instance.first_name = cleaned.get("display_name") or ""
+        return cleaned

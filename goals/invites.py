@@ -15,11 +15,13 @@ Changing SECRET_KEY breaks every link. Guessing is slowed by goals.throttle.
 from __future__ import annotations
 
 import hashlib
+import io
 import secrets
 from datetime import datetime, timedelta
 from enum import Enum
 from typing import Any
 
+import segno
 from django.db import transaction
 from django.urls import reverse
 from django.utils.crypto import constant_time_compare, salted_hmac
@@ -29,6 +31,9 @@ from planning import clock
 from planning.validation import choice, integer
 
 _SALT = "rallypoint.invite"
+# The blank margin round a QR code, in modules: the four that ISO/IEC 18004 asks for, so that a
+# phone finds the code on a slide or a wall whatever surrounds it.
+QR_QUIET_ZONE = 4
 INVITE_ROLES = frozenset({Role.MEMBER, Role.OBSERVER})
 MAX_EXPIRY_HOURS = 720
 MAX_USES = 10000
@@ -134,3 +139,16 @@ def invite_json(invite: Invite, request: Any | None = None) -> dict[str, Any]:
         "created_at": invite.created_at.isoformat(),
         "state": invite_state(invite).value,
     }
+
+
+def invite_qr_svg(url: str) -> bytes:
+    """The link as a QR code for a room: a standalone SVG document, dark modules on white.
+
+    It has a viewBox and no width or height, so that it scales to whatever size the page or the
+    projector gives it. Always a full QR code (never a Micro QR, which few phones read), at error
+    correction M or better: a code on a screen across a room is read at an angle, in glare.
+    """
+    code = segno.make_qr(url, error="m")
+    out = io.BytesIO()
+    code.save(out, kind="svg", dark="#000", light="#fff", border=QR_QUIET_ZONE, omitsize=True)
+    return out.getvalue()

@@ -56,9 +56,10 @@ def membership(workshop_id: str, *, user: Visitor, session: SessionBase | None) 
     return min(found, key=lambda member: member.user_id is None, default=None)
 
 
-def _former_member(workshop_id: str, user: Visitor, session: SessionBase | None) -> bool:
+def removed_membership(workshop_id: str, *, user: Visitor, session: SessionBase | None) -> Member | None:
+    """The membership this visitor was removed from, if they are not (again) a present member."""
     removed = memberships(user=user, session=session).filter(workshop_id=workshop_id, removed_at__isnull=False)
-    return removed.exists()
+    return removed.select_related("workshop").order_by("-removed_at").first()
 
 
 class JoinRefused(Exception):
@@ -87,7 +88,7 @@ def member_join(*, token: str, name: Any, user: Visitor, session: SessionBase | 
         state = invite_state(invite)
         if state is not InviteState.VALID:
             raise JoinRefused(state)
-        if _former_member(change.workshop.id, user, session):
+        if removed_membership(change.workshop.id, user=user, session=session) is not None:
             raise Forbidden("You were removed from this workshop.")
         if Member.objects.present().filter(workshop=change.workshop).count() >= limits.MAX_MEMBERS:
             raise LimitReached(f"A workshop holds at most {limits.MAX_MEMBERS} members.")

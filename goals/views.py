@@ -8,18 +8,27 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.forms import UserCreationForm
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods
 
 from goals import throttle
-from goals.access import api_facilitators_only
-from goals.forms import JoinForm, WorkshopForm
-from goals.invites import InviteState, find_invite, invite_create, invite_json, invite_revoke, invite_state
-from goals.members import JoinRefused, guest_key, member_join, membership, memberships
+from goals.access import api_facilitators_only, removed_page
+from goals.accounts import display_name
+from goals.forms import JoinForm, SignupForm, WorkshopForm
+from goals.invites import (
+    InviteState,
+    find_invite,
+    invite_create,
+    invite_json,
+    invite_qr_svg,
+    invite_revoke,
+    invite_state,
+    invite_url,
+)
+from goals.members import JoinRefused, guest_key, member_join, membership, memberships, removed_membership
 from goals.models import Invite, Member, Role, Workshop
 from goals.workshops import workshop_create
 from planning.errors import BadRequest, DomainError, Invalid, NotFound, error_response
@@ -36,14 +45,15 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def signup(request: HttpRequest) -> HttpResponse:
-    form = UserCreationForm(request.POST or None)
+    form = SignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         user = form.save()
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         target = request.POST.get("next") or request.GET.get("next")
         if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()):
             return redirect(target)
-        return redirect("home")
+        # A new account is someone about to lead a workshop: straight to "Post a goal".
+        return redirect("workshop_new")
     return render(request, "registration/signup.html", {"form": form})
 
 
@@ -89,7 +99,11 @@ def join(request: HttpRequest, token: str) -> HttpResponse:
         return _refused(request, None)
     workshop = invite.workshop
     existing = membership(workshop.id, user=request.user, session=request.session)
-    if existing is not None and request.method == "GET":
+    if existing is None:
+        removed = removed_membership(workshop.id, user=request.user, session=request.session)
+        if removed is not None:
+            return removed_page(request, removed)
+    elif request.method == "GET":
         return redirect("board", workshop.id)
     state = invite_state(invite)
     if existing is None and state is not InviteState.VALID:
@@ -98,7 +112,7 @@ def join(request: HttpRequest, token: str) -> HttpResponse:
         # The guest key goes into the session with the page, so that a form posted twice at once
         # (a double click) carries one key and makes one member.
         guest_key(request.session, create=True)
-    initial = {"display_name": request.user.get_username()} if request.user.is_authenticated else {}
+    initial = {"display_name": display_name(request.user)} if request.user.is_authenticated else {}
     form = JoinForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
@@ -166,3 +180,16 @@ def invite(request: HttpRequest, workshop_id: str, token: str) -> HttpResponse:
     if not invite_revoke(workshop=member.workshop, token=token):
         return error_response(NotFound("There is no such invite."))
     return HttpResponse(status=204)
+
+
+@api_facilitators_only
+@require_GET
+def invite_qr(request: HttpRequest, workshop_id: str, token: str) -> HttpResponse:
+    """The QR code of an invite's link (the `url` of the invites API), for a room to scan."""
+    invite = find_invite(token)
+    if invite is None or invite.workshop_id != workshop_id or invite.revoked_at is not None:
+        return error_response(NotFound("There is no such invite."))
+    response = HttpResponse(invite_qr_svg(invite_url(invite, request)), content_type="image/svg+xml")
+    # The code is the link: as secret as the link itself.
+    response["Cache-Control"] = "private, no-store"
+    return response

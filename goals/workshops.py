@@ -7,6 +7,7 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 
+from goals.accounts import display_name
 from goals.invites import invite_create
 from goals.models import Member, Role, Workshop
 from planning import limits
@@ -40,9 +41,7 @@ def workshop_create(
     }
     with transaction.atomic():
         workshop = Workshop.objects.create(created_by=user, **fields)
-        leader = Member.objects.create(
-            workshop=workshop, user=user, name=user.get_username()[: limits.NAME_MAX], role=Role.LEADER
-        )
+        leader = Member.objects.create(workshop=workshop, user=user, name=display_name(user), role=Role.LEADER)
         Lane.objects.bulk_create(
             Lane(workshop=workshop, title=title, position=index) for index, title in enumerate(DEFAULT_LANES)
         )

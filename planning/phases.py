@@ -9,7 +9,8 @@ from planning import clock
 from planning.board import fetch_all
 from planning.changes import FACILITATING, Change, operation
 from planning.errors import UnownedItems, WrongPhase
-from planning.models import Item, ItemStatus, Ownership, PlanVersion
+from planning.models import ConfidenceCheck, Item, ItemStatus, Ownership, PlanVersion
+from planning.payloads import confidence_json
 from planning.plan import current_plan
 from planning.validation import choice
 from planning.walk import walk_end
@@ -36,6 +37,16 @@ def _check_agreeable(change: Change) -> None:
         raise UnownedItems("Accept at least one item before agreeing the plan.", items=[])
     if unowned:
         raise UnownedItems(items=unowned)
+
+
+def _start_next_version(change: Change) -> None:
+    """Reopening makes the board the draft of the next version, and a confidence result belongs
+    to the version it was taken for (contract §2): it lives on in that version's frozen content,
+    so the board's checks (and their answers, never shown to anyone) are deleted. What the next
+    agreement freezes is then only a check taken after this reopen."""
+    deleted, _ = ConfidenceCheck.objects.filter(workshop=change.workshop).delete()
+    if deleted:
+        change.emit("confidence.changed", {"confidence": confidence_json(None, 0)})
 
 
 def _tallies(workshop_id: str) -> list[tuple[int, int]]:
@@ -68,6 +79,8 @@ def phase_set(change: Change, *, phase: Any) -> None:
     change.save_workshop("phase", "plan_version", "agreed_at")
     change.write("UPDATE goals_member SET ready = %s WHERE workshop_id = %s AND ready = %s", [False, workshop.id, True])
     change.emit("phase.changed", data)
+    if previous == Phase.AGREED:
+        _start_next_version(change)
     if previous == Phase.VOTE:
         change.emit("votes.revealed", {"votes": {str(item_id): votes for item_id, votes in _tallies(workshop.id)}})
     # A new phase starts from the whole board, not from the item the last one was looking at.

@@ -228,11 +228,23 @@ STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = BASE_DIR / "staticfiles"
 
+# Every record goes to the root's one console handler, once. Django's own defaults (applied
+# before these) give the "django" logger a console handler of its own when DEBUG is on, and it
+# propagates to the root too, so that under `./dev serve` every line of Django, of its
+# autoreloader and of Daphne's runserver ("django.channels.server") was printed twice: naming
+# the logger here without handlers removes Django's. ("django.server", runserver's WSGI request
+# log, keeps its handler and does not propagate; Daphne does not use it.)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"not_http2_notice": {"()": "workshop.logs.SkipHttp2Notice"}},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    # fontTools logs every step of subsetting the PDF's font at INFO.
-    "loggers": {"fontTools": {"level": "WARNING"}},
+    "loggers": {
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        # Daphne says at every start that HTTP/2 is off (workshop.logs says why that is right).
+        "daphne.server": {"filters": ["not_http2_notice"]},
+        # fontTools logs every step of subsetting the PDF's font at INFO.
+        "fontTools": {"level": "WARNING"},
+    },
 }

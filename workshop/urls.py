@@ -1,5 +1,7 @@
 from django.contrib.auth import views as auth_views
+from django.templatetags.static import static
 from django.urls import path
+from django.views.generic import RedirectView
 
 from goals import views as goals_views
 from planning import views as planning_views
@@ -16,7 +18,10 @@ urlpatterns = [
     path("api/w/<str:workshop_id>/state", planning_views.state, name="state"),
     path("api/w/<str:workshop_id>/invites", goals_views.invites, name="invites"),
     path("api/w/<str:workshop_id>/invites/<str:token>", goals_views.invite, name="invite"),
+    path("api/w/<str:workshop_id>/invites/<str:token>/qr.svg", goals_views.invite_qr, name="invite_qr"),
     path("w/<str:workshop_id>/export/plan.<str:extension>", export_views.export_plan, name="export_plan"),
     path("api/w/<str:workshop_id>/plans", export_views.plan_versions, name="plan_versions"),
     path("healthz", planning_views.healthz, name="healthz"),
+    # Browsers ask for /favicon.ico where a page names no icon (a PDF export in a tab).
+    path("favicon.ico", RedirectView.as_view(url=static("favicon.svg"), permanent=True)),
 ]

@@ -1,4 +1,8 @@
-"""`/w/<id>/export/plan.{pdf,md,csv}` and the list of agreed versions, for facilitators."""
+"""`/w/<id>/export/plan.{pdf,md,csv}` and the list of agreed versions (contract §3).
+
+Everyone in the workshop takes an agreed plan home; the draft, the board before the first
+agreement, stays with the facilitators and the leader.
+"""
 
 from __future__ import annotations
 
@@ -12,8 +16,9 @@ from django.utils.text import slugify
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_safe
 
-from goals.access import api_facilitators_only, facilitators_only
+from goals.access import api_members_only, forbidden_page, members_only
 from goals.models import Member
+from planning.changes import FACILITATING
 from planning.exports.as_csv import render_csv
 from planning.exports.as_markdown import render_markdown
 from planning.exports.as_pdf import render_pdf
@@ -50,11 +55,13 @@ def plan_content(member: Member, version: str | None) -> tuple[dict[str, Any], d
 
 
 @require_safe
-@facilitators_only
+@members_only()
 def export_plan(request: HttpRequest, workshop_id: str, extension: str) -> HttpResponse:
     if extension not in FORMATS:
         raise Http404("No such format.")
     member: Member = request.member  # type: ignore[attr-defined]
+    if member.role not in FACILITATING and not PlanVersion.objects.filter(workshop_id=workshop_id).exists():
+        return forbidden_page(request, "The plan is not agreed yet: you can take it home once it is.")
     plan = plan_document(*plan_content(member, request.GET.get("version")))
     content_type, render = FORMATS[extension]
     response = HttpResponse(render(plan), content_type=content_type)
@@ -68,7 +75,7 @@ def export_plan(request: HttpRequest, workshop_id: str, extension: str) -> HttpR
 
 @require_GET
 @never_cache
-@api_facilitators_only
+@api_members_only
 def plan_versions(request: HttpRequest, workshop_id: str) -> HttpResponse:
     """The agreed versions, newest first, with their export links."""
     versions = PlanVersion.objects.filter(workshop_id=workshop_id).order_by("-number")

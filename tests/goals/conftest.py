@@ -120,3 +120,11 @@ def clock():
 
     with mock.patch("django.utils.timezone.now", side_effect=lambda: real_now() + offset):
         yield move
+
+
+def assert_removed_page(response, workshop):
+    """A page that says so (docs: 410, the workshop is there but no longer for them), with no form."""
+    assert response.status_code == 410
+    assert b"You were removed from this workshop" in response.content
+    assert workshop.title.encode() in response.content
+    assert b'name="display_name"' not in response.content, "no invite form"

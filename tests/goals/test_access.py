@@ -6,7 +6,7 @@ from django.test import Client
 from goals.invites import current_member_invite, token_for
 from goals.members import member_remove, member_role
 from goals.models import Role
-from tests.goals.conftest import join_over_http, logged_in, make_user, normalized
+from tests.goals.conftest import assert_removed_page, join_over_http, logged_in, make_user, normalized
 
 BOARD = "/w/{}/"
 STATE = "/api/w/{}/state"
@@ -85,20 +85,33 @@ def test_a_member_of_two_workshops_sees_each_with_its_own_role(guest, workshop, 
 
 
 @pytest.mark.parametrize("role", [Role.MEMBER, Role.OBSERVER, Role.FACILITATOR])
-def test_a_removed_guest_gets_404_everywhere(guest, workshop, leader, role):
+def test_a_removed_guest_is_told_so_by_the_board_and_gets_404_from_the_api(guest, workshop, leader, role):
     client, member = guest(role)
     assert client.get(BOARD.format(workshop.id)).status_code == 200
     member_remove(workshop_id=workshop.id, actor_id=leader.id, ref=None, member=member.id)
-    for url in ALL_URLS:
-        assert client.get(url.format(workshop.id)).status_code == 404, url
+    assert_removed_page(client.get(BOARD.format(workshop.id)), workshop)
+    for url in (STATE, INVITES):
+        response = client.get(url.format(workshop.id))
+        assert (response.status_code, response.json()["code"]) == (404, "not_found"), url
 
 
-def test_a_removed_user_gets_404_on_every_device(workshop, leader, member_token):
+def test_a_removed_user_is_told_so_on_every_device(workshop, leader, member_token):
     user = make_user()
     member = join_over_http(logged_in(user), member_token, "Leaving")
     member_remove(workshop_id=workshop.id, actor_id=leader.id, ref=None, member=member.id)
-    for url in ALL_URLS:
+    assert_removed_page(logged_in(user).get(BOARD.format(workshop.id)), workshop)
+    for url in (STATE, INVITES):
         assert logged_in(user).get(url.format(workshop.id)).status_code == 404, url
+
+
+def test_a_removed_guest_who_is_back_as_a_user_sees_the_board(guest, workshop, leader, member_token):
+    """The removed page is for people with no present membership: an account that is a member wins."""
+    client, member = guest(Role.MEMBER)
+    member_remove(workshop_id=workshop.id, actor_id=leader.id, ref=None, member=member.id)
+    user = make_user()
+    join_over_http(logged_in(user), member_token, "Back as myself")
+    client.force_login(user)
+    assert client.get(BOARD.format(workshop.id)).status_code == 200
 
 
 def test_a_demoted_facilitator_loses_the_invites(guest, workshop, leader):
@@ -117,3 +130,13 @@ def test_logging_out_ends_a_users_access(leader_client, workshop):
 
 def test_the_state_api_refuses_writes(leader_client, workshop):
     assert leader_client.post(STATE.format(workshop.id)).status_code == 405
+
+
+@NON_MEMBERS
+def test_with_debug_on_an_outsider_gets_the_404_page_not_djangos_debug_page(workshop, visitor, settings):
+    """`./dev serve` runs with DEBUG: someone opening a board link they are not in is normal use."""
+    settings.DEBUG = True
+    response = visitor.get(BOARD.format(workshop.id))
+    assert response.status_code == 404
+    assert b"<title>Not found \xc2\xb7 Rallypoint</title>" in response.content
+    assert b"URLconf" not in response.content

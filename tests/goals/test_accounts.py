@@ -1,5 +1,7 @@
 """Accounts (contract §3): signup, login, logout, and "Your workshops" on the landing page."""
 
+import re
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
@@ -164,3 +166,81 @@ def test_landing_page_drops_a_workshop_one_was_removed_from(workshop, leader, ot
     assert workshop.title in client.get("/").content.decode()
     member_remove(workshop_id=workshop.id, actor_id=leader.id, ref=None, member=member.id)
     assert workshop.title not in client.get("/").content.decode()
+
+
+# The display name (contract §3) and where sign-up lands
+
+
+def sign_up(client, **extra):
+    form = {"username": "ada", "password1": GOOD_PASSWORD, "password2": GOOD_PASSWORD, **extra}
+    return client.post("/accounts/signup/", form)
+
+
+def post_a_goal(client) -> str:
+    response = client.post("/workshops/new/", {"title": "A goal", "votes_per_member": 5})
+    assert response.status_code == 302
+    return response["Location"]
+
+
+@pytest.mark.django_db
+def test_signup_without_next_lands_on_post_a_goal(client):
+    response = sign_up(client)
+    assert (response.status_code, response["Location"]) == (302, "/workshops/new/")
+    assert b"Post a goal" in client.get(response["Location"]).content
+
+
+@pytest.mark.django_db
+def test_the_display_name_is_the_leaders_name_on_the_board(client):
+    page = client.get("/accounts/signup/")
+    assert b'name="display_name"' in page.content
+    sign_up(client, display_name="  Ada Lovelace  ")
+    board = post_a_goal(client)
+    state = client.get(f"/api{board.removesuffix('/')}/state").json()
+    [leader] = state["members"]
+    assert leader["name"] == "Ada Lovelace"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("given", [None, "", "   "])
+def test_without_a_display_name_the_username_is_shown(client, given):
+    sign_up(client, **({} if given is None else {"display_name": given}))
+    board = post_a_goal(client)
+    assert client.get(f"/api{board.removesuffix('/')}/state").json()["members"][0]["name"] == "ada"
+
+
+@pytest.mark.django_db
+def test_a_display_name_over_40_characters_is_refused_with_the_others_errors(client):
+    response = sign_up(client, display_name="x" * 41, password2="something-else-entirely")
+    assert response.status_code == 200
+    assert not User.objects.filter(username="ada").exists()
+    html = response.content.decode()
+    # Every field's error at once, each field marked invalid and pointing at its message.
+    for field in ("display_name", "password2"):
+        assert re.search(rf'<input[^>]*name="{field}"[^>]*aria-invalid="true"', html), field
+        assert re.search(rf'<input[^>]*name="{field}"[^>]*aria-describedby="[^"]*id_{field}_error', html), field
+        assert f'id="id_{field}_error"' in html, field
+    assert '<script type="module" src="/static/js/forms.js"></script>' in html
+
+
+@pytest.mark.django_db
+def test_a_user_joining_another_workshop_is_offered_their_display_name(client, workshop):
+    sign_up(client, display_name="Ada Lovelace")
+    page = client.get(f"/join/{token_for(current_member_invite(workshop))}/")
+    assert re.search(r'name="display_name"[^>]*value="Ada Lovelace"', page.content.decode())
+
+
+@pytest.mark.django_db
+def test_an_account_without_a_display_name_is_offered_its_username(client, workshop):
+    user = make_user("grace")
+    client.force_login(user)
+    page = client.get(f"/join/{token_for(current_member_invite(workshop))}/")
+    assert re.search(r'name="display_name"[^>]*value="grace"', page.content.decode())
+
+
+@pytest.mark.django_db
+def test_a_password_like_the_display_name_is_refused(client):
+    response = sign_up(
+        client, display_name="Quiet Harbour Lantern", password1="quietharbourlantern", password2="quietharbourlantern"
+    )
+    assert response.status_code == 200
+    assert not User.objects.filter(username="ada").exists()

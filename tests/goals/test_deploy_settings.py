@@ -144,3 +144,36 @@ def test_templates_and_static_have_no_inline_script_or_style():
             found.append(f"{file.relative_to(ROOT)}: eval, innerHTML or a style attribute")
     assert files
     assert found == []
+
+
+LOG_SOME_LINES = """
+import logging, django
+django.setup()
+logging.getLogger("django.utils.autoreload").info("Watching for file changes")
+logging.getLogger("django.channels.server").info("HTTP GET / 200")
+logging.getLogger("django.request").warning("Not Found: /nowhere/")
+logging.getLogger("daphne.server").info("HTTP/2 support not enabled (install the http2 and tls Twisted extras)")
+logging.getLogger("daphne.server").info("Listening on TCP address 127.0.0.1:8000")
+"""
+
+
+@pytest.mark.parametrize("debug", ["1", "0"])
+def test_each_log_line_is_printed_once_and_daphnes_http2_notice_not_at_all(debug):
+    """`./dev serve` (DEBUG=1) printed Django's and runserver's lines twice: Django's own console
+    handler and the root's. Daphne's HTTP/2 notice is dropped (workshop/logs.py says why)."""
+    result = subprocess.run(  # noqa: S603 (our own interpreter)
+        [sys.executable, "-c", LOG_SOME_LINES],
+        cwd=ROOT,
+        env=production_env(DEBUG=debug),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    lines = result.stderr.splitlines()
+    assert lines == [
+        "Watching for file changes",
+        "HTTP GET / 200",
+        "Not Found: /nowhere/",
+        "Listening on TCP address 127.0.0.1:8000",
+    ]

@@ -10,8 +10,10 @@ of every board table, and the accounts, compared before and after).
 
 Where the contract is silent: logging out is allowed to anyone (it only ends the caller's own
 session; for a guest that is their membership on this browser); a removed person cannot join
-again through a link (docs/decisions.md); `GET /join/<token>/` sends a current member to the
-board. CSRF is not in question here (tests/goals/test_csrf.py).
+again through a link, and the workshop's pages and its invite links answer them with a page
+that says they were removed, 410, while its JSON API answers them 404 like any non-member
+(docs/decisions.md); `GET /join/<token>/` sends a current member to the board. CSRF is not in
+question here (tests/goals/test_csrf.py).
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from goals.invites import current_member_invite, invite_create, token_for
 from goals.members import member_remove
 from goals.models import Role, Workshop
 from tests.goals.conftest import PASSWORD, make_user
+from tests.planning.helpers import add_item, send
 from tests.planning.test_authorization import everything
 
 LEADER, FACILITATOR, MEMBER, OBSERVER = "leader", "facilitator", "member", "observer"
@@ -61,6 +64,12 @@ class Endpoint:
     refused: dict[str, int] = field(default_factory=dict)
 
 
+# A removed person is told so by the pages of the workshop and its invite links (docs/decisions.md).
+REMOVED_PAGE = {REMOVED: 410}
+# Before the first agreement, an export is the draft: facilitators' and the leader's only.
+DRAFT_ONLY = {MEMBER: 403, OBSERVER: 403, **REMOVED_PAGE}
+
+
 def signup_form() -> dict[str, str]:
     return {"username": f"newcomer{next(_numbers)}", "password1": PASSWORD, "password2": PASSWORD}
 
@@ -80,10 +89,10 @@ ENDPOINTS = {
         302,
         form={"title": "Another goal", "why": "", "success_criteria": "", "votes_per_member": 5},
     ),
-    "GET /w/<id>/": Endpoint("get", "/w/{workshop}/", MEMBERS, 200),
-    "GET /join/<token>/": Endpoint("get", "/join/{token}/", ANYONE, 200),
+    "GET /w/<id>/": Endpoint("get", "/w/{workshop}/", MEMBERS, 200, refused=REMOVED_PAGE),
+    "GET /join/<token>/": Endpoint("get", "/join/{token}/", ANYONE, 200, refused=REMOVED_PAGE),
     "POST /join/<token>/": Endpoint(
-        "post", "/join/{token}/", ANYONE, 302, form={"display_name": "Newcomer"}, refused={REMOVED: 400}
+        "post", "/join/{token}/", ANYONE, 302, form={"display_name": "Newcomer"}, refused=REMOVED_PAGE
     ),
     "GET /api/w/<id>/state": Endpoint("get", "/api/w/{workshop}/state", MEMBERS, 200),
     "GET /api/w/<id>/invites": Endpoint("get", "/api/w/{workshop}/invites", FACILITATORS, 200),
@@ -91,12 +100,20 @@ ENDPOINTS = {
         "post", "/api/w/{workshop}/invites", FACILITATORS, 201, body={"role": "observer", "max_uses": 3}
     ),
     "DELETE /api/w/<id>/invites/<token>": Endpoint("delete", "/api/w/{workshop}/invites/{invite}", FACILITATORS, 204),
-    "GET /w/<id>/export/plan.pdf": Endpoint("get", "/w/{workshop}/export/plan.pdf", FACILITATORS, 200),
-    "GET /w/<id>/export/plan.md": Endpoint("get", "/w/{workshop}/export/plan.md", FACILITATORS, 200),
-    "GET /w/<id>/export/plan.csv": Endpoint("get", "/w/{workshop}/export/plan.csv", FACILITATORS, 200),
+    # Not in the contract's table: an invite's link as a QR code, for the board to show a room.
+    "GET /api/w/<id>/invites/<token>/qr.svg": Endpoint(
+        "get", "/api/w/{workshop}/invites/{invite}/qr.svg", FACILITATORS, 200
+    ),
+    # Nothing is agreed here yet: members and observers may export agreed versions only
+    # (after an agreement: test_members_and_observers_export_once_a_version_is_agreed).
+    "GET /w/<id>/export/plan.pdf": Endpoint("get", "/w/{workshop}/export/plan.pdf", MEMBERS, 200, refused=DRAFT_ONLY),
+    "GET /w/<id>/export/plan.md": Endpoint("get", "/w/{workshop}/export/plan.md", MEMBERS, 200, refused=DRAFT_ONLY),
+    "GET /w/<id>/export/plan.csv": Endpoint("get", "/w/{workshop}/export/plan.csv", MEMBERS, 200, refused=DRAFT_ONLY),
     # Not in the contract's table: the agreed versions with their export links, for the client.
-    "GET /api/w/<id>/plans": Endpoint("get", "/api/w/{workshop}/plans", FACILITATORS, 200),
+    "GET /api/w/<id>/plans": Endpoint("get", "/api/w/{workshop}/plans", MEMBERS, 200),
     "GET /healthz": Endpoint("get", "/healthz", ANYONE, 200),
+    # Not in the contract's table: the icon, for pages that name none (a PDF in a tab).
+    "GET /favicon.ico": Endpoint("get", "/favicon.ico", ANYONE, 301),
 }
 
 
@@ -166,7 +183,7 @@ def test_the_table_covers_every_url():
 
     routed = {str(pattern.pattern) for pattern in urlpatterns}
     covered = {endpoint.path.lstrip("/") for endpoint in ENDPOINTS.values()}
-    assert len(routed) == 13
+    assert len(routed) == 15
     for route in routed:
         shape = route.replace("<str:workshop_id>", "{workshop}").replace("<str:token>", "{token}")
         shape = shape.replace("plan.<str:extension>", "plan.pdf")
@@ -207,3 +224,24 @@ def test_each_url_is_allowed_or_refused_by_who_asks(workshop, leader, browser_of
         assert workshop.id.encode() not in response.content
     if status == 302 and name == "POST /join/<token>/":
         assert response["Location"] == f"/w/{workshop.id}/"
+
+
+EXPORTS = [name for name in ENDPOINTS if "/export/" in name or name.endswith("/plans")]
+
+
+@pytest.mark.parametrize("visitor", VISITORS)
+def test_members_and_observers_export_once_a_version_is_agreed(workshop, leader, browser_of, visitor):
+    """Contract §3: everyone in the workshop takes an agreed plan home, the latest or version N."""
+    client = browser_of(visitor)
+    send(workshop, leader, "phase.set", phase="plan")
+    item = add_item(workshop, leader, title="Ship it")
+    send(workshop, leader, "item.status", item=item, status="accepted")
+    send(workshop, leader, "item.claim", item=item)
+    send(workshop, leader, "phase.set", phase="agreed")
+    allowed = 200 if visitor in MAY[MEMBERS] else REMOVED_PAGE.get(visitor, 404)
+    for name in EXPORTS:
+        path = ENDPOINTS[name].path.format(workshop=workshop.id)
+        for query in ("", "?version=1"):
+            response = client.get(path + query)
+            expected = 404 if name.endswith("/plans") and allowed == 410 else allowed  # the API: 404
+            assert response.status_code == expected, (name, query, visitor)

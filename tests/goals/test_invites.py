@@ -8,6 +8,7 @@ from collections import Counter
 from datetime import datetime, timedelta
 
 import pytest
+import segno
 from django.db import connection
 from django.test import Client
 from django.utils import timezone
@@ -311,3 +312,68 @@ def test_a_leader_of_another_workshop_gets_404(workshop, other_workshop, member_
     assert post_json(client, api(workshop), {}).status_code == 404
     assert client.delete(f"{api(workshop)}/{member_token}").status_code == 404
     assert Client().get(f"/join/{member_token}/").status_code == 200
+
+
+# --- the QR code of a link -------------------------------------------------------------------------
+
+
+def qr_url(workshop, token: str) -> str:
+    return f"{api(workshop)}/{token}/qr.svg"
+
+
+def qr_path(url: str) -> str:
+    """The drawing of the dark modules of the QR code of `url`: what identifies the data encoded."""
+    code = segno.make_qr(url, error="m")
+    return re.search(r'<path class="qrline"[^>]*d="([^"]+)"', code.svg_inline(border=4)).group(1)
+
+
+@pytest.mark.parametrize("role", ["member", "observer"])
+def test_an_invites_qr_code_is_a_scalable_svg_of_its_link(leader_client, workshop, role):
+    invite = create_invite(leader_client, workshop, role=role)
+    response = leader_client.get(qr_url(workshop, invite["token"]))
+    assert response.status_code == 200
+    assert response["Content-Type"] == "image/svg+xml"
+    assert response["Cache-Control"] == "private, no-store"
+    svg = response.content.decode()
+    root = re.search(r"<svg\b[^>]*>", svg).group(0)
+    assert 'xmlns="http://www.w3.org/2000/svg"' in root
+    assert "width=" not in root
+    assert "height=" not in root
+    size = segno.make_qr(invite["url"], error="m").symbol_size(border=4)[0]
+    assert f'viewBox="0 0 {size} {size}"' in root, "the code plus a quiet zone of four modules"
+    assert 'fill="#fff"' in svg, "a white background"
+    assert 'stroke="#000"' in svg, "dark modules"
+    assert invite["url"].startswith("http://testserver/join/")
+    assert f'd="{qr_path(invite["url"])}"' in svg, "it encodes the invite's absolute URL"
+    other = create_invite(leader_client, workshop, role=role)
+    assert f'd="{qr_path(other["url"])}"' not in svg
+
+
+def test_a_facilitator_gets_the_qr_code_and_members_are_refused(guest, workshop, member_token):
+    facilitator, _ = guest(Role.FACILITATOR)
+    assert facilitator.get(qr_url(workshop, member_token)).status_code == 200
+    for role in (Role.MEMBER, Role.OBSERVER):
+        client, _ = guest(role)
+        response = client.get(qr_url(workshop, member_token))
+        assert (response.status_code, response.json()["code"]) == (403, "forbidden")
+
+
+def test_the_qr_code_of_a_link_not_of_this_workshop_is_404(leader_client, workshop, other_workshop, guest):
+    elsewhere = token_for(current_member_invite(other_workshop))
+    for token in (elsewhere, "0" * 43, "short"):
+        response = leader_client.get(qr_url(workshop, token))
+        assert (response.status_code, response.json()["code"]) == (404, "not_found"), token
+    outsider, _ = guest(Role.MEMBER, target=other_workshop)
+    own = token_for(current_member_invite(workshop))
+    assert outsider.get(qr_url(workshop, own)).status_code == 404
+    assert Client().get(qr_url(workshop, own)).status_code == 404
+
+
+def test_a_revoked_links_qr_code_is_404(leader_client, workshop):
+    invite = create_invite(leader_client, workshop)
+    assert leader_client.delete(f"{api(workshop)}/{invite['token']}").status_code == 204
+    assert leader_client.get(qr_url(workshop, invite["token"])).status_code == 404
+
+
+def test_the_qr_code_answers_get_only(leader_client, workshop, member_token):
+    assert leader_client.post(qr_url(workshop, member_token)).status_code == 405

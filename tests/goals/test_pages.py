@@ -229,3 +229,20 @@ def test_the_board_hands_out_a_csrf_cookie_for_its_json_calls(workshop, leader_u
         headers={"X-CSRFToken": token},
     )
     assert created.status_code == 201
+
+
+@pytest.mark.parametrize("path", ["/accounts/signup/", "/accounts/login/", "/workshops/new/", "/join/{token}/"])
+def test_the_forms_show_every_error_and_focus_the_first(path, member_token, leader_user):
+    """`novalidate`: the browser does not stop at the first error, the server shows them all, and
+    static/js/forms.js (a module: the CSP allows no inline script) moves the focus to the first."""
+    client = Client()
+    if path == "/workshops/new/":
+        client.force_login(leader_user)
+    url = path.format(token=member_token)
+    blank = {"username": "", "password": "", "password1": "", "display_name": "", "title": ""}
+    for response in (client.get(url), client.post(url, blank)):
+        html = response.content.decode()
+        assert re.search(r'<form method="post"[^>]* novalidate>', html), url
+        assert '<script type="module" src="/static/js/forms.js"></script>' in html, url
+    if path != "/accounts/login/":  # a failed login is an error of the whole form
+        assert 'aria-invalid="true"' in html, url

@@ -8,7 +8,7 @@ from goals.models import Phase
 from planning.broadcast import event_frame
 from planning.models import ConfidenceAnswer
 from planning.snapshot import build_snapshot
-from tests.planning.helpers import refuse, send, set_phase
+from tests.planning.helpers import add_item, refuse, send, set_phase
 
 
 @pytest.fixture
@@ -119,3 +119,61 @@ def test_the_check_is_opened_in_plan_only(room):
     for phase in (Phase.GATHER, Phase.VOTE, Phase.AGREED):
         set_phase(room.workshop, phase)
         refuse(room.workshop, room.facilitator, "confidence.open", "phase")
+
+
+# A result belongs to the version it was taken for (contract §2)
+
+CLEARED = {"open": False, "answers": 0, "result": None}
+
+
+def agree_and_reopen(room):
+    """Agree a plan of one accepted, owned item, then reopen it; returns the reopen's outcome."""
+    item = add_item(room.workshop, room.member, title="Ship it")
+    send(room.workshop, room.facilitator, "item.status", item=item, status="accepted")
+    send(room.workshop, room.member, "item.claim", item=item)
+    send(room.workshop, room.facilitator, "phase.set", phase="agreed")
+    return send(room.workshop, room.facilitator, "phase.set", phase="plan")
+
+
+@pytest.mark.parametrize("still_open", [False, True])
+def test_reopening_clears_the_check_for_everyone(planning_room, still_open):
+    room = planning_room
+    send(room.workshop, room.facilitator, "confidence.open")
+    send(room.workshop, room.member, "confidence.answer", score=4)
+    if not still_open:
+        send(room.workshop, room.facilitator, "confidence.close")
+
+    outcome = agree_and_reopen(room)
+
+    assert [event.name for event in outcome.events] == ["phase.changed", "confidence.changed"]
+    assert outcome.events[1].data == {"confidence": CLEARED}
+    for viewer in (room.member, room.facilitator, room.observer):
+        snapshot = build_snapshot(room.workshop.id, viewer.id)
+        assert snapshot["workshop"]["confidence"] == CLEARED
+        assert snapshot["me"]["confidence"] is None
+    # A new check starts from nothing: no answers carried over from the version agreed.
+    assert confidence(send(room.workshop, room.facilitator, "confidence.open")) == {
+        "open": True,
+        "answers": 0,
+        "result": None,
+    }
+
+
+def test_reopening_a_plan_agreed_without_a_check_sends_no_confidence_event(planning_room):
+    outcome = agree_and_reopen(planning_room)
+    assert [event.name for event in outcome.events] == ["phase.changed"]
+    assert build_snapshot(planning_room.workshop.id, planning_room.member.id)["workshop"]["confidence"] == CLEARED
+
+
+def test_the_result_stays_on_the_board_while_the_plan_is_agreed(planning_room):
+    room = planning_room
+    send(room.workshop, room.facilitator, "confidence.open")
+    send(room.workshop, room.member, "confidence.answer", score=4)
+    send(room.workshop, room.facilitator, "confidence.close")
+    item = add_item(room.workshop, room.member, title="Ship it")
+    send(room.workshop, room.facilitator, "item.status", item=item, status="accepted")
+    send(room.workshop, room.member, "item.claim", item=item)
+    outcome = send(room.workshop, room.facilitator, "phase.set", phase="agreed")
+    assert "confidence.changed" not in [event.name for event in outcome.events]
+    shown = build_snapshot(room.workshop.id, room.member.id)["workshop"]["confidence"]
+    assert shown["result"] == {"histogram": [0, 0, 0, 0, 1, 0], "mean": 4.0}

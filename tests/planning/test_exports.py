@@ -288,15 +288,35 @@ def test_the_leader_and_facilitators_export_every_format(plan, who):
             assert response["Cache-Control"] == "private, no-store"
 
 
-def test_members_and_observers_are_forbidden(plan):
-    for agreed in (False, True):
-        if agreed:
-            agree(plan)
-        for who in ("member", "target", "observer"):
-            for extension in FORMATS:
-                for version in (None, 1) if agreed else (None,):
-                    response = plan.clients[who].get(export_url(plan.workshop, extension, version))
-                    assert response.status_code == 403, (who, extension, version)
+def test_members_and_observers_may_not_export_the_draft(plan):
+    for who in ("member", "target", "observer"):
+        for extension in FORMATS:
+            for version in (None, 1):
+                response = plan.clients[who].get(export_url(plan.workshop, extension, version))
+                assert response.status_code == 403, (who, extension, version)
+                assert b"Write the welcome email" not in response.content
+                assert b"The plan is not agreed yet" in response.content
+
+
+@pytest.mark.parametrize("who", ["member", "observer"])
+def test_members_and_observers_take_every_agreed_version_home(plan, who):
+    client, workshop = plan.clients[who], plan.workshop
+    agree(plan)
+    send(workshop, plan.facilitator, "phase.set", phase="plan")
+    send(workshop, plan.member, "item.edit", item=plan.ids.email, version=1, title="Write two welcome emails")
+    # Reopened: the board is the draft of version 2, and a member's export is still version 1.
+    for extension in FORMATS:
+        response = client.get(export_url(workshop, extension))
+        assert response.status_code == 200
+        assert response["Content-Type"].startswith(CONTENT_TYPES[extension])
+        assert response["Content-Disposition"].endswith(f'-plan-v1.{extension}"')
+        assert response["Cache-Control"] == "private, no-store"
+    assert "Write two welcome emails" not in fetch(client, workshop, "md").decode()
+    agree(plan)
+    assert "Write two welcome emails" in fetch(client, workshop, "md").decode()
+    assert "Write two welcome emails" not in fetch(client, workshop, "md", 1).decode()
+    assert "Plan version 1" in Pdf(fetch(client, workshop, "pdf", 1)).pages[0]
+    assert client.get(export_url(workshop, "csv", 3)).status_code == 404
 
 
 def test_non_members_and_anonymous_visitors_get_404(plan, outsiders):
@@ -434,6 +454,41 @@ def test_a_plan_without_a_confidence_check_has_no_confidence_section(plan):
     assert "Confidence" not in pdf.text
     assert "Mean" not in pdf.text
     assert "## Confidence" not in fetch(client, plan.workshop, "md").decode()
+
+
+def reopen(team):
+    send(team.workshop, team.facilitator, "phase.set", phase="plan")
+
+
+def test_a_confidence_result_stays_with_the_version_it_was_taken_for(plan):
+    """Contract §2: after a reopen, version 2 carries only a check taken for it."""
+    client, workshop = plan.clients["leader"], plan.workshop
+    take_confidence(plan, 4, 3)
+    first = agree(plan)
+    reopen(plan)
+    second = agree(plan)
+    assert first.content["confidence"] == {"histogram": [0, 0, 0, 1, 1, 0], "mean": 3.5}
+    assert second.content["confidence"] is None, "version 2 presented version 1's result as its own"
+    assert "## Confidence" in fetch(client, workshop, "md", 1).decode()
+    assert "## Confidence" not in fetch(client, workshop, "md", 2).decode()
+
+    reopen(plan)
+    take_confidence(plan, 1)
+    third = agree(plan)
+    assert third.content["confidence"] == {"histogram": [0, 1, 0, 0, 0, 0], "mean": 1.0}
+    assert PlanVersion.objects.get(pk=first.pk).content == first.content, "version 1 never changes"
+    assert "Mean: 1.00 of 5 from 1 answers." in fetch(client, workshop, "md").decode()
+
+
+def test_a_check_left_open_at_a_reopen_is_not_carried_into_the_next_version(plan):
+    take_confidence(plan, 5, 5)
+    agree(plan)
+    reopen(plan)
+    send(plan.workshop, plan.facilitator, "confidence.open")
+    send(plan.workshop, plan.member, "confidence.answer", score=2)
+    agree(plan)  # with the check still open: no result for version 2
+    reopen(plan)
+    assert agree(plan).content["confidence"] is None
 
 
 def test_a_check_still_open_when_agreeing_is_not_a_result(plan):
@@ -578,13 +633,17 @@ def test_the_versions_are_listed_newest_first_with_working_links(plan):
         assert f"Plan version {entry['number']}" in Pdf(client.get(entry["exports"]["pdf"]).content).pages[0]
 
 
-def test_only_facilitators_list_the_versions(plan, outsiders):
-    agree(plan)
+def test_every_member_lists_the_agreed_versions(plan, outsiders):
     url = f"/api/w/{plan.workshop.id}/plans"
-    assert plan.clients["leader"].get(url).status_code == 200
+    for who in ("member", "observer"):
+        assert plan.clients[who].get(url).json() == [], "no version yet, and the draft is not listed"
+    agree(plan)
+    listed = plan.clients["leader"].get(url).json()
     for who in ("member", "observer"):
         response = plan.clients[who].get(url)
-        assert (response.status_code, response.json()["code"]) == (403, "forbidden")
+        assert response.status_code == 200
+        assert response.json() == listed
+        assert [entry["number"] for entry in listed] == [1]
     for name, client in outsiders.items():
         response = client.get(url)
         assert response.status_code == 404, name

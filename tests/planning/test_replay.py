@@ -297,6 +297,27 @@ def taking_confidence(room):
     return [room.member, room.target, room.facilitator, room.observer], steps
 
 
+@case("phase.changed", "confidence.changed")
+def reopening_clears_the_confidence_result(room):
+    """Contract §2: the result stays with the version agreed; the reopened board has none."""
+    set_phase(room.workshop, Phase.PLAN)
+    item_id = add_item(room.workshop, room.member)
+    send(room.workshop, room.facilitator, "item.status", item=item_id, status="accepted")
+    send(room.workshop, room.member, "item.claim", item=item_id)
+    steps = [
+        op(room, room.facilitator, "confidence.open"),
+        op(room, room.member, "confidence.answer", score=4),
+        op(room, room.facilitator, "confidence.close"),
+        op(room, room.facilitator, "phase.set", phase="agreed"),
+        op(room, room.facilitator, "phase.set", phase="plan"),
+        op(room, room.facilitator, "confidence.open"),
+        op(room, room.target, "confidence.answer", score=2),
+        op(room, room.facilitator, "phase.set", phase="agreed"),
+        op(room, room.facilitator, "phase.set", phase="plan"),
+    ]
+    return [room.member, room.target, room.facilitator, room.observer], steps
+
+
 @case("member.ready")
 def signalling_ready(room):
     steps = [
