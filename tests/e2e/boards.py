@@ -15,6 +15,7 @@ Playwright browser context, which is much faster than signing up through the pag
 from __future__ import annotations
 
 import itertools
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -24,8 +25,9 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.contrib.sessions.backends.db import SessionStore
+from django.db import connections
 from django.test import Client
-from playwright.sync_api import BrowserContext
+from playwright.sync_api import Browser, BrowserContext, Page
 
 from goals.invites import current_member_invite, invite_create, token_for
 from goals.members import member_join
@@ -34,7 +36,12 @@ from goals.workshops import workshop_create
 from planning.models import Lane
 from planning.protocol import dispatch
 
+from .pages import open_page, wait_live
+
 PHASES = ("gather", "vote", "plan", "agreed")
+# The issue's three screens: a laptop, a projector, a phone (width, height).
+SIZES = {"1440x900": (1440, 900), "1920x1080": (1920, 1080), "390x844": (390, 844)}
+PHONE_WIDTH = 760  # below this the board shows one lane at a time (docs: ui-hooks)
 
 TITLE = "Ship the new onboarding by March"
 WHY = (
@@ -210,6 +217,24 @@ def op(workshop_id: str, actor: Person, name: str, **fields: Any) -> Any:
 
 
 def seed_board(leader_user: AbstractBaseUser | None = None, phase: str = "gather", *, six_lanes: bool = False) -> Board:
+    """`_seed_board` in a thread of its own, with its own database connection, closed after.
+
+    Seeding runs the ops' after-commit broadcast; on the test's thread, where Playwright's event
+    loop runs, that broadcast cannot run (`async_to_sync` refuses) and logs an error per change.
+    Nobody listens to this process's channel layer (the browsers are on Daphne's), so the thread
+    only keeps the path the same as a socket's, without the noise."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(_in_thread, leader_user, phase, six_lanes).result()
+
+
+def _in_thread(leader_user: AbstractBaseUser | None, phase: str, six_lanes: bool) -> Board:
+    try:
+        return _seed_board(leader_user, phase, six_lanes=six_lanes)
+    finally:
+        connections.close_all()
+
+
+def _seed_board(leader_user: AbstractBaseUser | None, phase: str, *, six_lanes: bool) -> Board:
     """A workshop with the full goal, three guests and fifteen items, brought to `phase`.
 
     gather: the items. vote: and dots cast (tallies in RANKING). plan: revealed, ACCEPTED items
@@ -295,3 +320,24 @@ def _to_agreed(board: Board, by_name: dict[str, Person]) -> None:
 
 
 _STEPS = {"vote": _to_vote, "plan": _to_plan, "agreed": _to_agreed}
+
+
+def is_phone(size: str) -> bool:
+    return SIZES[size][0] < PHONE_WIDTH
+
+
+def open_board(browser: Browser, base: str, board: Board, person: Person, size: str, errors: list[str]) -> Page:
+    """`person`'s live board in a browser context of their own at `size` (a phone is a touch device)."""
+    width, height = SIZES[size]
+    phone = is_phone(size)
+    context = browser.new_context(
+        viewport={"width": width, "height": height},
+        device_scale_factor=2 if phone else 1,
+        is_mobile=phone,
+        has_touch=phone,
+    )
+    log_in(context, base, person.session_key)
+    page = open_page(context, errors)
+    page.goto(board.url(base))
+    wait_live(page)
+    return page
