@@ -15,12 +15,14 @@ Playwright browser context, which is much faster than signing up through the pag
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 from urllib.parse import urlparse
 
+import pytest
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
@@ -341,3 +343,24 @@ def open_board(browser: Browser, base: str, board: Board, person: Person, size: 
     page.goto(board.url(base))
     wait_live(page)
     return page
+
+
+Open = Callable[[Board, Person, str], Page]
+
+
+@pytest.fixture
+def open_as(browser: Browser, live_server: str) -> Iterator[Open]:
+    """`open_as(board, person, size)`: that person's live board, each in a browser context of their
+    own; all closed after the test, and uncaught script errors in any of them fail it."""
+    pages: list[Page] = []
+    errors: list[str] = []
+
+    def opener(board: Board, person: Person, size: str) -> Page:
+        page = open_board(browser, live_server, board, person, size, errors)
+        pages.append(page)
+        return page
+
+    yield opener
+    for page in pages:
+        page.context.close()
+    assert not errors, f"script errors in the page: {errors}"

@@ -16,44 +16,25 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
+from playwright.sync_api import Locator, Page, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-from .boards import PHASES, PHONE_WIDTH, SIZES, Board, Person, is_phone, open_board, seed_board
+from . import boards
+from .boards import PHASES, PHONE_WIDTH, SIZES, Board, Open, is_phone, seed_board
 from .pages import TIMEOUT
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+open_as = boards.open_as  # the fixture
 
 CARDS = 15
 FIRST_CARD_WITHIN = 0.6  # of the first screen's height
 MAX_PAGE_SCREENS = 1.6  # at the desktop sizes
 MAX_FOLDED_CARD = 260  # px: the card with the 4,000-character note, on the board
-
-Open = Callable[[Board, Person, str], Page]
-
-
-@pytest.fixture
-def open_as(browser: Browser, live_server: str) -> Iterator[Open]:
-    """`open_as(board, person, size)`: that person's live board; uncaught script errors fail the test."""
-    pages: list[Page] = []
-    errors: list[str] = []
-
-    def opener(board: Board, person: Person, size: str) -> Page:
-        page = open_board(browser, live_server, board, person, size, errors)
-        pages.append(page)
-        return page
-
-    yield opener
-    contexts: list[BrowserContext] = [page.context for page in pages]
-    for context in contexts:
-        context.close()
-    assert not errors, f"script errors in the page: {errors}"
-
 
 # --- measuring -----------------------------------------------------------------------------------
 
@@ -196,11 +177,11 @@ def test_goal_and_phase_bars_stay_in_view(open_as: Open, phase: str, size: str) 
     board = seed_board(phase=phase)
     page = open_as(board, board.leader, size)
     settle(page)
-    bars = [page.locator("#board-root .goal-bar"), page.locator("#board-root .phase-bar")]
+    bars = [page.locator(".goal-bar"), page.locator(".phase-bar")]
     for bar in bars:
         expect(bar).to_have_count(1)
         expect(bar).to_be_visible()
-    expect(page.locator("#board-root .goal-bar #goal-title")).to_be_visible()
+    expect(page.locator(".goal-bar #goal-title")).to_be_visible()
     # Sticky, not merely on screen because the page happens to be short.
     for bar in bars:
         assert pinned(bar), f"{bar} is neither sticky nor fixed, nor inside something that is"
