@@ -37,6 +37,11 @@ class Workshop(models.Model):
     timer_ends_at = models.DateTimeField(null=True, blank=True)
     plan_version = models.PositiveIntegerField(default=0)
     agreed_at = models.DateTimeField(null=True, blank=True)
+    # The item a facilitator is walking the room through (planning.walk), or null. A plain id, not a
+    # foreign key: items are deleted in SQL under this row's lock, and the op that deletes the focused
+    # item clears this in the same commit (a foreign key's SET_NULL is the ORM's, which that SQL
+    # bypasses, and would make goals' migrations depend on planning's, which depend on goals').
+    focus_item_id = models.BigIntegerField(null=True, blank=True)
     # The seq of the last event appended; bumped under the row lock.
     seq = models.PositiveBigIntegerField(default=0)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")

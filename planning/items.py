@@ -29,6 +29,7 @@ from planning.models import Item, ItemStatus
 from planning.payloads import item_json
 from planning.phases import EDITING_PHASES, require_plan_phase
 from planning.validation import UNSET, choice, identifier, integer, optional_date, text
+from planning.walk import walk_end
 
 ITEM_FIELDS = (
     "workshop_id",
@@ -204,6 +205,9 @@ def item_delete(change: Change, *, item: Any) -> None:
         "UPDATE planning_item SET position = position - 1 WHERE lane_id = %s AND position > %s",
         [target.lane_id, target.position],
     )
+    if change.workshop.focus_item_id == target.id:
+        # Before the deletion, so that no state between the two events points at a missing item.
+        walk_end(change)
     change.emit("item.deleted", {"item": target.id})
     # The dots on a deleted item go back to the people who gave them.
     for member_id, used in voters:

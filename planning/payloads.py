@@ -70,4 +70,5 @@ def workshop_json(workshop: Workshop, *, confidence: dict[str, Any]) -> dict[str
         "confidence": confidence,
         "plan_version": workshop.plan_version,
         "agreed_at": iso(workshop.agreed_at),
+        "focus": workshop.focus_item_id,
     }

@@ -12,6 +12,7 @@ from planning.errors import UnownedItems, WrongPhase
 from planning.models import Item, ItemStatus, Ownership, PlanVersion
 from planning.plan import current_plan
 from planning.validation import choice
+from planning.walk import walk_end
 
 EDITING_PHASES: Final = frozenset({Phase.GATHER, Phase.PLAN})
 VOTING_PHASES: Final = frozenset({Phase.VOTE})
@@ -69,6 +70,8 @@ def phase_set(change: Change, *, phase: Any) -> None:
     change.emit("phase.changed", data)
     if previous == Phase.VOTE:
         change.emit("votes.revealed", {"votes": {str(item_id): votes for item_id, votes in _tallies(workshop.id)}})
+    # A new phase starts from the whole board, not from the item the last one was looking at.
+    walk_end(change)
     if phase == Phase.AGREED:
         PlanVersion.objects.create(
             workshop=workshop,

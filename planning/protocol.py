@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from goals import members, workshops
-from planning import claims, confidence, items, lanes, phases, timer, votes
+from planning import claims, confidence, items, lanes, phases, timer, votes, walk
 from planning.changes import Outcome
 from planning.errors import BadRequest
 
@@ -42,6 +42,7 @@ OPS: dict[str, OpSpec] = {
     "goal.edit": OpSpec(workshops.goal_edit, (), ("title", "why", "success_criteria")),
     "timer.start": OpSpec(timer.timer_start, ("seconds",)),
     "timer.stop": OpSpec(timer.timer_stop),
+    "walk.focus": OpSpec(walk.walk_focus, ("item",)),
     "confidence.open": OpSpec(confidence.confidence_open),
     "confidence.answer": OpSpec(confidence.confidence_answer, ("score",)),
     "confidence.close": OpSpec(confidence.confidence_close),

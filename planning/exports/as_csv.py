@@ -1,4 +1,10 @@
-"""The plan as CSV: one row per item, stable column names, safe to open in a spreadsheet."""
+"""The plan as CSV: one row per item, stable column names, safe to open in a spreadsheet.
+
+Dates stay ISO 8601 (`2026-12-05`) here, unlike the PDF and Markdown ("5 Dec 2026"): a CSV is
+read by spreadsheets and scripts, which sort and parse ISO dates in every locale. What changed
+since the previous version is not a column: the rows are this version's items, and an item
+deleted since could not have a row; comparing two versions' CSVs (`?version=N`) gives it.
+"""
 
 from __future__ import annotations
 

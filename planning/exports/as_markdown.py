@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from planning.exports.document import PlanDocument, PlanItem
+from planning.exports.document import PlanDocument, PlanItem, Summary, describe_change
 
 # `&` too: "&amp;" or "&#60;" typed by a member would otherwise render as "&" or "<".
 _INLINE = re.compile(r"([\\`*_\[\]<>|~&])")
@@ -51,7 +51,7 @@ def _items_table(items: list[PlanItem], *, with_lane: bool = False, with_status:
                 *([cell(item.lane)] if with_lane else []),
                 *([item.status] if with_status else []),
                 cell(", ".join(item.owners)) if item.owners else "—",
-                item.due or "—",
+                item.due_text or "—",
                 "hidden" if item.votes is None else str(item.votes),
                 cell(item.notes) if item.notes else "—",
             )
@@ -59,8 +59,61 @@ def _items_table(items: list[PlanItem], *, with_lane: bool = False, with_status:
     return lines
 
 
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
+
+
+def _summary(plan: PlanDocument, summary: Summary) -> list[str]:
+    """The plan at a glance: key figures, each owner's load, the first due dates."""
+    owners = len(summary.owner_load)
+    lines = ["## Summary", "", f"- **{_count(summary.accepted, 'accepted item')}**, {_count(owners, 'owner')}"]
+    if summary.unowned:
+        lines.append(f"- **{_count(summary.unowned, 'accepted item')} without an owner yet**")
+    lines.append(f"- {summary.coverage}")
+    lines += [
+        f"   - **Not served by any accepted item:** {criterion.number}\\. {one_line(criterion.text)}"
+        for criterion in summary.unserved
+    ]
+    if plan.confidence and plan.confidence["mean"] is not None:
+        answers = _count(plan.confidence_answers, "answer")
+        lines.append(f"- Confidence: mean {plan.confidence['mean']:.2f} of 5 from {answers}")
+    lines.append("")
+    if summary.owner_load:
+        lines += [_row("Owner", "Accepted items"), _row("---", "---:")]
+        lines += [_row(cell(name), str(load)) for name, load in summary.owner_load]
+        lines.append("")
+    if summary.next_due:
+        lines += [_row("Due first", "Item", "Owners"), _row("---", "---", "---")]
+        lines += [
+            _row(item.due_text, cell(item.title), cell(", ".join(item.owners)) if item.owners else "—")
+            for item in summary.next_due
+        ]
+        lines.append("")
+    if summary.due_remark:
+        lines += [summary.due_remark, ""]
+    return lines
+
+
+def _changes(plan: PlanDocument) -> list[str]:
+    """What changed in the accepted plan since the version before; nothing for version 1."""
+    if plan.changes is None:
+        return []
+    since = plan.changes.since
+    lines = [f"## Changed since version {since}", ""]
+    if not plan.changes:
+        return [*lines, f"Nothing in the accepted plan changed since version {since}.", ""]
+    lines += [_row("Change", "Item", f"Version {since}", plan.version_label), _row(*["---"] * 4)]
+    for change in plan.changes:
+        label, before, after = describe_change(change)
+        lines.append(_row(label, cell(change.title), cell(before), cell(after)))
+    return [*lines, ""]
+
+
 def render_markdown(plan: PlanDocument) -> str:
     lines = [heading(1, plan.title), "", f"**{escape(plan.status_line)}**", ""]
+    if plan.summary is not None:
+        lines += _summary(plan, plan.summary)
+    lines += _changes(plan)
     if plan.why:
         lines += ["## Why it matters", "", escape(plan.why), ""]
     lines += ["## Success criteria", ""]

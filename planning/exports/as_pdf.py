@@ -17,6 +17,7 @@ import secrets
 from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
+from typing import NamedTuple
 
 import fontpkg_fira_sans
 from fpdf import FPDF
@@ -24,7 +25,7 @@ from fpdf.enums import XPos, YPos
 from fpdf.fonts import TTFFont
 from fpdf.line_break import BREAKING_SPACE_SYMBOLS_STR, HYPHEN, NBSP, SOFT_HYPHEN, SPACE
 
-from planning.exports.document import DRAFT_HEADING, PlanDocument, PlanItem
+from planning.exports.document import DRAFT_HEADING, PlanDocument, PlanItem, Summary, describe_change
 
 FONT = "Fira"
 INK = (29, 35, 43)
@@ -33,6 +34,7 @@ ACCENT = (36, 86, 166)
 WARN = (154, 61, 0)
 RULE = (217, 214, 207)
 SHADE = (240, 238, 233)
+PANEL = (247, 246, 242)
 CELL_LINE_HEIGHT = 4.6
 CELL_PADDING = 1.4
 PARTICIPANT_PADDING = 1.2
@@ -41,10 +43,37 @@ PARTICIPANT_PADDING = 1.2
 # after its table. 30 lines and the padding (141 mm) always fit on a page under the headings.
 CELL_MAX_LINES = 30
 CONTINUED = "… continued below the table"
-CONTINUED_LABELS = {"Item": "Title", "Lane": "Lane", "Owners": "Owners", "Notes": "Notes"}
+CONTINUED_LABELS = {"Item": "Notes", "Lane": "Lane", "Owners": "Owners"}
 # Relative widths of the item tables' columns: a table's columns share the text width in these
-# proportions.
-COLUMN_SHARES = {"Item": 56, "Lane": 24, "Status": 20, "Owners": 36, "Due": 20, "Votes": 16, "Notes": 58}
+# proportions (millimetres in the accepted items' table, whose columns add up to the 174 mm text
+# width). The item's title, with its notes under it, takes most of the width, so that a title
+# reads on one line or two rather than as a column of short lines; Due and Votes just hold
+# "29 Sep 2030" and "hidden" on one line.
+COLUMN_SHARES = {"Item": 101, "Lane": 24, "Status": 18, "Owners": 38, "Due": 21, "Votes": 14}
+CHANGE_SHARES = [16, 80, 38, 40]
+# The summary box lists this many owners at most (the last line then says how many more).
+SUMMARY_OWNERS = 6
+
+
+class TextStyle(NamedTuple):
+    """How a run of lines in a table cell is set: font style and size, colour, line height."""
+
+    style: str
+    size: float
+    color: tuple[int, int, int]
+    line_height: float
+
+
+CELL = TextStyle("", 9, INK, CELL_LINE_HEIGHT)
+HEADING_CELL = TextStyle("B", 9, INK, CELL_LINE_HEIGHT)
+TITLE_CELL = TextStyle("", 9.5, INK, 4.8)
+NOTE_CELL = TextStyle("", 8, MUTED, 3.8)
+PARTICIPANT_CELL = TextStyle("", 9.5, INK, CELL_LINE_HEIGHT)
+# A table cell: runs of lines, each set in its own style (an item's title, then its notes smaller).
+Block = tuple[TextStyle, list[str]]
+Cell = list[Block]
+
+
 # Where fpdf2's line breaker may break a line (it drops the space it breaks at), and the slack
 # of its width comparison (fpdf.util.FloatTolerance): the same here, so lines break where they did.
 BREAKING_SPACES = frozenset(BREAKING_SPACE_SYMBOLS_STR)
@@ -193,34 +222,47 @@ class PlanPDF(FPDF):
         total = sum(shares)
         return [share / total * self.epw for share in shares]
 
-    def cell_lines(self, text: str, width: float, padding: float, *, cut: bool = False) -> tuple[list[str], bool]:
-        """The lines of a table cell `width` wide (current font), none for no text; whether they were cut.
+    def cell_lines(
+        self, text: str, width: float, padding: float, style: TextStyle = CELL, *, limit: int | None = None
+    ) -> tuple[Block, bool]:
+        """The lines of a table cell `width` wide in `style`, none for no text; whether they were cut.
 
-        With `cut`, a cell of more than CELL_MAX_LINES lines ends with CONTINUED instead, so that
+        With `limit`, a cell of more lines ends with CONTINUED instead, within `limit` lines, so that
         its row fits on a page; the caller prints the whole text after the table.
         """
         if not text:
-            return [], False
+            return (style, []), False
+        self.set_font(FONT, style.style, style.size)
         room = width - 2 * padding
         lines = self.wrap(text, room)
-        if not cut or len(lines) <= CELL_MAX_LINES:
-            return lines, False
+        if limit is None or len(lines) <= limit:
+            return (style, lines), False
         marker = self.wrap(CONTINUED, room)
-        return [*lines[: CELL_MAX_LINES - len(marker)], *marker], True
+        return (style, [*lines[: max(0, limit - len(marker))], *marker]), True
 
-    def ruled_table(
-        self, headings: list[str], rows: list[list[list[str]]], widths: list[float], padding: float
-    ) -> None:
-        """A table at the left margin: a shaded bold heading row, then `rows` (each cell's lines, in the
-        current font), each row as tall as its tallest cell, with the text vertically centred.
+    def fit(self, text: str, width: float) -> str:
+        """`text` on one line `width` wide in the current font, cut with "…" where it does not fit."""
+        text = " ".join(text.split())
+        if self.get_string_width(text) <= width:
+            return text
+        return self.wrap(text, width - self.get_string_width("…"))[0].rstrip() + "…"
+
+    def two_lines(self, text: str, width: float) -> list[str]:
+        """`text` in at most two lines `width` wide in the current font, the second cut with "…"."""
+        lines = self.wrap(" ".join(text.split()), width)
+        return lines if len(lines) <= 2 else [lines[0], self.fit(" ".join(lines[1:]), width)]
+
+    def ruled_table(self, headings: list[str], rows: list[list[Cell]], widths: list[float], padding: float) -> None:
+        """A table at the left margin: a shaded bold heading row, then `rows`, each as tall as its
+        tallest cell, with each cell's text at its top.
 
         A row that does not fit on the page starts the next one, under the headings again, and the
         headings never end a page alone. Rules run between rows, as fpdf2's HORIZONTAL_LINES drew them.
         """
-        style = self.font_style
-        self.set_font(style="B")
-        heading = [self.cell_lines(text, width, padding)[0] for text, width in zip(headings, widths, strict=True)]
-        self.set_font(style=style)
+        heading = [
+            [self.cell_lines(text, width, padding, HEADING_CELL)[0]]
+            for text, width in zip(headings, widths, strict=True)
+        ]
         heading_height = self.row_height(heading, padding)
         heights = [self.row_height(row, padding) for row in rows]
         if self.will_page_break(heading_height + (heights[0] if heights else 0)):
@@ -231,15 +273,23 @@ class PlanPDF(FPDF):
                 self.add_page()
                 self.table_row(heading, widths, heading_height, padding, heading=True, ruled=True)
             self.table_row(row, widths, height, padding, ruled=number < len(rows) - 1)
+        self.set_text_color(*INK)
 
     @staticmethod
-    def row_height(cells: list[list[str]], padding: float) -> float:
+    def row_height(cells: list[Cell], padding: float) -> float:
         """The height of the row's tallest cell; a row of empty cells is one line high."""
-        return max((len(lines) * CELL_LINE_HEIGHT + 2 * padding for lines in cells if lines), default=CELL_LINE_HEIGHT)
+        return max(
+            (
+                sum(len(lines) * style.line_height for style, lines in cell) + 2 * padding
+                for cell in cells
+                if any(lines for _, lines in cell)
+            ),
+            default=CELL_LINE_HEIGHT,
+        )
 
     def table_row(
         self,
-        cells: list[list[str]],
+        cells: list[Cell],
         widths: list[float],
         height: float,
         padding: float,
@@ -249,47 +299,54 @@ class PlanPDF(FPDF):
     ) -> None:
         """Draw one row at the current y and move below it; `ruled` draws the rule under it."""
         top, left, right = self.y, self.l_margin, self.l_margin + sum(widths)
-        style = self.font_style
         if heading:
             with self.local_context(fill_color=SHADE):
                 self.rect(left, top, right - left, height, style="F")
-            self.set_font(style="B")
         x = left
-        for lines, width in zip(cells, widths, strict=True):
-            # cell() insets its text by c_margin; a table cell's text is inset by the padding alone.
-            first = top + (height - len(lines) * CELL_LINE_HEIGHT) / 2
-            for number, line in enumerate(lines):
-                self.set_xy(x + padding - self.c_margin, first + number * CELL_LINE_HEIGHT)
-                self.cell(width - 2 * padding, CELL_LINE_HEIGHT, line)
+        for cell, width in zip(cells, widths, strict=True):
+            y = top + padding
+            for style, lines in cell:
+                if not lines:
+                    continue
+                self.set_font(FONT, style.style, style.size)
+                self.set_text_color(*style.color)
+                for line in lines:
+                    # cell() insets its text by c_margin; a table cell's text is inset by the padding alone.
+                    self.set_xy(x + padding - self.c_margin, y)
+                    self.cell(width - 2 * padding, style.line_height, line)
+                    y += style.line_height
             x += width
-        if heading:
-            self.set_font(style=style)
         if ruled:
             self.line(left, top + height, right, top + height)
         self.set_xy(left, top + height)
 
     def items_table(self, items: list[PlanItem], *, columns: list[str]) -> None:
+        """Items, one row each; the first column is the title with the notes under it, smaller."""
         widths = self.column_widths([COLUMN_SHARES[name] for name in columns])
-        self.set_font(FONT, "", 9)
-        self.set_text_color(*INK)
-        rows: list[list[list[str]]] = []
+        rows: list[list[Cell]] = []
         overflow: list[tuple[PlanItem, str, str]] = []
         for item in items:
             values = {
-                "Item": item.title,
                 "Lane": item.lane,
                 "Status": item.status.capitalize(),
                 "Owners": ", ".join(item.owners) or "Nobody",
-                "Due": item.due or "",
+                "Due": item.due_text,
                 "Votes": "hidden" if item.votes is None else str(item.votes),
-                "Notes": item.notes,
             }
-            row = []
+            row: list[Cell] = []
             for name, width in zip(columns, widths, strict=True):
-                lines, cut = self.cell_lines(values[name], width, CELL_PADDING, cut=True)
+                if name == "Item":
+                    title, _ = self.cell_lines(item.title, width, CELL_PADDING, TITLE_CELL)
+                    room = CELL_MAX_LINES - len(title[1])
+                    notes, cut = self.cell_lines(item.notes, width, CELL_PADDING, NOTE_CELL, limit=room)
+                    text = item.notes
+                    row.append([title, notes])
+                else:
+                    text = values[name]
+                    block, cut = self.cell_lines(text, width, CELL_PADDING, limit=CELL_MAX_LINES)
+                    row.append([block])
                 if cut:
-                    overflow.append((item, name, values[name]))
-                row.append(lines)
+                    overflow.append((item, name, text))
             rows.append(row)
         self.ruled_table(columns, rows, widths, CELL_PADDING)
         self.ln(2)
@@ -300,6 +357,148 @@ class PlanPDF(FPDF):
             )
             self.paragraph(text, size=9)
             self.ln(2)
+
+    def summary_box(self, plan: PlanDocument, summary: Summary) -> None:
+        """The plan at a glance, in a shaded box: key figures, who owns how much, what is due first.
+
+        Everything is measured first, so that the box is drawn under its text at its full height;
+        it is a few lines per owner and due date, and always fits on the first page.
+        """
+        pad, gap, line = 5.0, 8.0, 4.8
+        left, top, width = self.l_margin, self.y + 3, self.epw
+        inner = width - 2 * pad
+        figures = [
+            (str(summary.accepted), "accepted item" if summary.accepted == 1 else "accepted items", INK),
+            (str(len(summary.owner_load)), "owner" if len(summary.owner_load) == 1 else "owners", INK),
+        ]
+        if summary.criteria_total:
+            served = f"{summary.criteria_served} of {summary.criteria_total}"
+            color = INK if summary.criteria_served == summary.criteria_total else WARN
+            figures.append((served, "criteria served", color))
+        if plan.confidence and plan.confidence["mean"] is not None:
+            answers = _count(plan.confidence_answers, "answer")
+            figures.append((f"{plan.confidence['mean']:.1f} of 5", f"confidence ({answers})", INK))
+        tile = inner / max(len(figures), 4)
+        self.set_font(FONT, "", 8.5)
+        labels = [self.wrap(label, tile - 4)[:2] for _, label, _ in figures]
+        figures_height = 8.5 + max(len(lines) for lines in labels) * 4.0
+
+        owners_width = (inner - gap) * 0.38
+        due_width = inner - gap - owners_width
+        bar_room, count_width, date_width = 11.0, 13.0, 21.0
+        name_width = owners_width - bar_room - count_width - 2
+        owners = summary.owner_load
+        shown = owners if len(owners) <= SUMMARY_OWNERS else owners[: SUMMARY_OWNERS - 1]
+        owner_lines = max(1, len(shown) + (len(owners) > len(shown)))
+        self.set_font(FONT, "", 9)
+        due_titles = [self.two_lines(item.title, due_width - date_width - 2) for item in summary.next_due]
+        due_lines = sum(len(lines) for lines in due_titles) + bool(summary.due_remark)
+        notes: list[tuple[str, tuple[int, int, int]]] = []
+        if summary.unowned:
+            notes.append((f"{_count(summary.unowned, 'accepted item')} without an owner yet.", WARN))
+        for criterion in summary.unserved:
+            notes.append((f"Not served by any accepted item: {criterion.number}. {criterion.text}", WARN))
+        note_lines = [(color, self.wrap(text, inner)) for text, color in notes]
+        notes_height = sum(len(lines) for _, lines in note_lines) * 4.6 + (3 if notes else 0)
+        body_top = top + pad + figures_height + 5
+        height = body_top - top + 6 + max(owner_lines, due_lines) * line + notes_height + pad - 1
+        with self.local_context(fill_color=PANEL, draw_color=RULE):
+            self.rect(left, top, width, height, style="DF")
+        with self.local_context(fill_color=ACCENT):
+            self.rect(left, top, 1.4, height, style="F")
+
+        # Key figures, side by side.
+        for index, ((value, _, color), label) in enumerate(zip(figures, labels, strict=True)):
+            x = left + pad + index * tile - self.c_margin
+            self.set_xy(x, top + pad)
+            self.set_font(FONT, "B", 17)
+            self.set_text_color(*color)
+            self.cell(tile - 2, 8, value)
+            self.set_font(FONT, "", 8.5)
+            self.set_text_color(*MUTED)
+            for number, text in enumerate(label):
+                self.set_xy(x, top + pad + 8.5 + number * 4.0)
+                self.cell(tile - 2, 4.0, text)
+
+        # Who owns how much, and what is due first, side by side.
+        owners_x, due_x = left + pad - self.c_margin, left + pad + owners_width + gap - self.c_margin
+        self.set_font(FONT, "B", 8.5)
+        self.set_text_color(*ACCENT)
+        for x, column_width, text in [(owners_x, owners_width, "WHO OWNS WHAT"), (due_x, due_width, "DUE FIRST")]:
+            self.set_xy(x, body_top)
+            self.cell(column_width, 5, text)
+        y = body_top + 6
+        self.set_font(FONT, "", 9)
+        peak = owners[0][1] if owners else 1
+        for number, (name, load) in enumerate(shown):
+            row_y = y + number * line
+            self.set_text_color(*INK)
+            self.set_xy(owners_x, row_y)
+            self.cell(name_width, line, self.fit(name, name_width - 2))
+            with self.local_context(fill_color=ACCENT):
+                self.rect(owners_x + self.c_margin + name_width, row_y + 1.3, bar_room * load / peak, 2.2, style="F")
+            self.set_xy(owners_x + name_width + bar_room + 2, row_y)
+            self.cell(count_width, line, _count(load, "item"), align="R")
+        self.set_text_color(*MUTED)
+        if len(owners) > len(shown):
+            rest = owners[len(shown) :]
+            self.set_xy(owners_x, y + len(shown) * line)
+            self.cell(owners_width, line, f"and {len(rest)} more, with {_count(sum(n for _, n in rest), 'item')}")
+        elif not owners:
+            self.set_xy(owners_x, y)
+            self.cell(owners_width, line, "Nobody owns an item yet.")
+        row_y = y
+        for item, lines in zip(summary.next_due, due_titles, strict=True):
+            self.set_font(FONT, "B", 9)
+            self.set_text_color(*INK)
+            self.set_xy(due_x, row_y)
+            self.cell(date_width, line, item.due_text)
+            self.set_font(FONT, "", 9)
+            for text in lines:
+                self.set_xy(due_x + date_width, row_y)
+                self.cell(due_width - date_width, line, text)
+                row_y += line
+        if summary.due_remark:
+            self.set_font(FONT, "", 9)
+            self.set_text_color(*MUTED)
+            self.set_xy(due_x, row_y)
+            self.cell(due_width, line, self.fit(summary.due_remark, due_width - 2))
+        y += max(owner_lines, due_lines) * line + (3 if notes else 0)
+        self.set_font(FONT, "", 9)
+        for color, lines in note_lines:
+            self.set_text_color(*color)
+            for text in lines:
+                self.set_xy(left + pad - self.c_margin, y)
+                self.cell(inner, 4.6, text)
+                y += 4.6
+        self.set_text_color(*INK)
+        self.set_xy(left, top + height + 2)
+
+    def changes_table(self, plan: PlanDocument) -> None:
+        """What changed in the accepted plan since the version before: one row per change."""
+        changes = plan.changes
+        if changes is None:
+            return
+        self.heading(f"Changed since version {changes.since}")
+        if not changes:
+            self.paragraph(
+                f"Nothing in the accepted plan changed since version {changes.since}.", size=9.5, color=MUTED
+            )
+            return
+        widths = self.column_widths(CHANGE_SHARES)
+        rows: list[list[Cell]] = []
+        for change in changes:
+            label, before, after = describe_change(change)
+            texts = [(label, HEADING_CELL), (change.title, CELL), (before, CELL), (after, CELL)]
+            rows.append(
+                [
+                    [self.cell_lines(text, width, CELL_PADDING, style)[0]]
+                    for (text, style), width in zip(texts, widths, strict=True)
+                ]
+            )
+        headings = ["Change", "Item", f"Version {changes.since}", plan.version_label]
+        self.ruled_table(headings, rows, widths, CELL_PADDING)
+        self.ln(1)
 
     def histogram(self, counts: list[int], mean: float | None) -> None:
         if self.will_page_break(48):
@@ -326,6 +525,10 @@ class PlanPDF(FPDF):
         self.paragraph("Scores from 0 (no confidence) to 5 (full confidence). " + summary, size=9.5, color=MUTED)
 
 
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
+
+
 def render_pdf(plan: PlanDocument) -> bytes:
     pdf = PlanPDF(plan)
     pdf.add_page()
@@ -335,6 +538,9 @@ def render_pdf(plan: PlanDocument) -> bytes:
     pdf.paragraph(plan.title, size=20, style="B")
     pdf.ln(1.5)
     pdf.paragraph(plan.status_line, size=10, style="B" if plan.is_draft else "", color=WARN if plan.is_draft else MUTED)
+    if plan.summary is not None:
+        pdf.summary_box(plan, plan.summary)
+    pdf.changes_table(plan)
     if plan.why:
         pdf.heading("Why it matters", 12)
         pdf.paragraph(plan.why)
@@ -343,6 +549,9 @@ def render_pdf(plan: PlanDocument) -> bytes:
     if not plan.criteria:
         pdf.paragraph("No success criteria were set.", color=MUTED)
     for criterion in plan.criteria:
+        # A criterion starts a page rather than leave its first items, or its warning, to the next.
+        if pdf.will_page_break(5.3 + 4.8 * min(max(len(criterion.served_by), 1), 4)):
+            pdf.add_page()
         pdf.paragraph(f"{criterion.number}. {criterion.text}", style="B")
         if criterion.served_by:
             for item in criterion.served_by:
@@ -357,22 +566,24 @@ def render_pdf(plan: PlanDocument) -> bytes:
     for lane in plan.lanes:
         pdf.heading(lane.title, 11.5)
         if lane.accepted:
-            pdf.items_table(lane.accepted, columns=["Item", "Owners", "Due", "Votes", "Notes"])
+            pdf.items_table(lane.accepted, columns=["Item", "Owners", "Due", "Votes"])
         else:
             pdf.paragraph("No accepted items.", size=9.5, color=MUTED)
 
     pdf.heading("Not taken")
     if plan.not_taken:
-        pdf.items_table(plan.not_taken, columns=["Item", "Lane", "Status", "Votes", "Notes"])
+        pdf.items_table(plan.not_taken, columns=["Item", "Lane", "Status", "Votes"])
     else:
         pdf.paragraph("Every item was accepted.", size=9.5, color=MUTED)
 
     pdf.heading("Participants")
-    pdf.set_font(FONT, "", 9.5)
     widths = pdf.column_widths([120, 54])
     people = [[name, role.capitalize()] for name, role in plan.participants]
     rows = [
-        [pdf.cell_lines(text, width, PARTICIPANT_PADDING)[0] for text, width in zip(person, widths, strict=True)]
+        [
+            [pdf.cell_lines(text, width, PARTICIPANT_PADDING, PARTICIPANT_CELL)[0]]
+            for text, width in zip(person, widths, strict=True)
+        ]
         for person in people
     ]
     pdf.ruled_table(["Name", "Role"], rows, widths, PARTICIPANT_PADDING)

@@ -6,15 +6,47 @@ in PlanVersion.content), so an export of version 1 never changes.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from goals.models import Role
+from planning.exports.changes import (
+    ADDED,
+    DROPPED,
+    DUE,
+    NOT_ON_THE_BOARD,
+    OWNERS,
+    ItemChange,
+    PlanChanges,
+    plan_changes,
+)
 from planning.models import ItemStatus
 
 DRAFT_HEADING = "Draft — not yet agreed"
 ROLE_ORDER = [Role.LEADER, Role.FACILITATOR, Role.MEMBER, Role.OBSERVER]
+# English abbreviations, not strftime's %b: that follows the process's locale, and a plan printed
+# by a server in another locale would read differently.
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+# The summary lists this many of the soonest due dates: enough to see what comes first, few
+# enough to stay one glance (the lanes' tables have every date).
+NEXT_DUE = 5
+
+
+def human_date(value: date | str | None) -> str:
+    """A date as "5 Dec 2026": day, month as a word, year, which no reader takes for another date
+    (05/12 is May in one country and December in the next); "" for no date."""
+    if value is None or value == "":
+        return ""
+    day = date.fromisoformat(value) if isinstance(value, str) else value
+    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
+
+
+def human_datetime(value: datetime) -> str:
+    """A moment as "5 Dec 2026, 14:03 UTC": in UTC, so that every reader sees the same time."""
+    moment = value.astimezone(UTC) if value.tzinfo else value
+    return f"{human_date(moment.date())}, {moment:%H:%M} UTC"
 
 
 @dataclass(frozen=True)
@@ -23,12 +55,17 @@ class PlanItem:
     lane: str
     status: str
     owners: list[str]
-    due: str | None
+    due: str | None  # ISO date, as frozen: the CSV prints it so; the PDF and Markdown print `due_text`
     votes: int | None  # None while voting: tallies are hidden
     notes: str
     author: str
     criterion: int | None
     lane_index: int
+    id: int = 0
+
+    @property
+    def due_text(self) -> str:
+        return human_date(self.due)
 
 
 @dataclass(frozen=True)
@@ -45,6 +82,36 @@ class Lane:
 
 
 @dataclass(frozen=True)
+class Summary:
+    """The plan at a glance, printed before the detail."""
+
+    accepted: int
+    owner_load: list[tuple[str, int]]  # each owner and how many accepted items they own, most first
+    unowned: int  # accepted items nobody owns yet (a draft; agreeing needs an owner for each)
+    next_due: list[PlanItem]  # the accepted items due soonest, soonest first
+    undated: int  # accepted items without a due date
+    criteria_served: int
+    criteria_total: int
+    unserved: list[Criterion]
+
+    @property
+    def due_remark(self) -> str:
+        """What the list of next due dates leaves out, in a sentence; "" when it lists them all."""
+        if not self.next_due:
+            return "No accepted item has a due date." if self.accepted else ""
+        later = self.accepted - len(self.next_due) - self.undated
+        parts = [f"{later} more due later"] if later else []
+        parts += [f"{self.undated} without a due date"] if self.undated else []
+        return ", ".join(parts).capitalize() + "." if parts else ""
+
+    @property
+    def coverage(self) -> str:
+        if not self.criteria_total:
+            return "No success criteria were set"
+        return f"{self.criteria_served} of {self.criteria_total} criteria served"
+
+
+@dataclass(frozen=True)
 class PlanDocument:
     title: str
     why: str
@@ -58,6 +125,8 @@ class PlanDocument:
     confidence: dict[str, Any] | None
     workshop_id: str = ""
     all_items: list[PlanItem] = field(default_factory=list)
+    summary: Summary | None = None
+    changes: PlanChanges | None = None  # against the version agreed before it; None for version 1
 
     @property
     def is_draft(self) -> bool:
@@ -67,15 +136,41 @@ class PlanDocument:
     def status_line(self) -> str:
         if self.is_draft:
             return DRAFT_HEADING
-        when = self.agreed_at.strftime("%d %B %Y, %H:%M UTC") if self.agreed_at else "an unknown time"
+        when = human_datetime(self.agreed_at) if self.agreed_at else "an unknown time"
         return f"Plan version {self.version}, agreed on {when} by {self.agreed_by or 'a facilitator'}"
 
     @property
     def short_status(self) -> str:
         return DRAFT_HEADING if self.is_draft else f"Plan version {self.version}"
 
+    @property
+    def version_label(self) -> str:
+        """What this plan is called next to the one before it: "Version 2", or "Draft"."""
+        return "Draft" if self.is_draft else f"Version {self.version}"
 
-def plan_document(content: dict[str, Any]) -> PlanDocument:
+    @property
+    def confidence_answers(self) -> int:
+        return sum(self.confidence["histogram"]) if self.confidence else 0
+
+
+def summarize(accepted: list[PlanItem], criteria: list[Criterion]) -> Summary:
+    load = Counter(owner for item in accepted for owner in item.owners)
+    dated = sorted((item for item in accepted if item.due), key=lambda item: item.due or "")  # stable: board order
+    return Summary(
+        accepted=len(accepted),
+        owner_load=sorted(load.items(), key=lambda entry: (-entry[1], entry[0].casefold())),
+        unowned=sum(1 for item in accepted if not item.owners),
+        next_due=dated[:NEXT_DUE],
+        undated=len(accepted) - len(dated),
+        criteria_served=sum(1 for criterion in criteria if criterion.served_by),
+        criteria_total=len(criteria),
+        unserved=[criterion for criterion in criteria if not criterion.served_by],
+    )
+
+
+def plan_document(content: dict[str, Any], previous: dict[str, Any] | None = None) -> PlanDocument:
+    """The plan of `content`; with `previous` (the content of the version agreed before it), what
+    changed since then too."""
     items = [
         PlanItem(
             title=item["title"],
@@ -88,6 +183,7 @@ def plan_document(content: dict[str, Any]) -> PlanDocument:
             author=item["author"],
             criterion=item["criterion"],
             lane_index=index,
+            id=item["id"],
         )
         for index, lane in enumerate(content["lanes"])
         for item in lane["items"]
@@ -123,4 +219,30 @@ def plan_document(content: dict[str, Any]) -> PlanDocument:
         confidence=content.get("confidence"),
         workshop_id=content.get("workshop", ""),
         all_items=items,
+        summary=summarize(accepted, criteria),
+        changes=plan_changes(previous, content) if previous is not None else None,
     )
+
+
+CHANGE_LABELS = {ADDED: "Added", DROPPED: "Dropped", OWNERS: "Owners", DUE: "Due date"}
+_STATUS_TEXT = {
+    NOT_ON_THE_BOARD: "Not on the board",
+    ItemStatus.PROPOSED: "Proposed",
+    ItemStatus.DROPPED: "Dropped",
+    ItemStatus.ACCEPTED: "Accepted",
+}
+
+
+def describe_change(change: ItemChange) -> tuple[str, str, str]:
+    """A change as the exports print it: its label, what was before and what is now."""
+    if change.kind in (ADDED, DROPPED):
+        before, after = _STATUS_TEXT[change.before], _STATUS_TEXT[change.after]
+        if change.after == NOT_ON_THE_BOARD:
+            after = "Deleted from the board"
+        elif change.kind == ADDED:
+            after = f"Accepted, in {change.lane}"
+    elif change.kind == OWNERS:
+        before, after = ", ".join(change.before) or "Nobody", ", ".join(change.after) or "Nobody"
+    else:
+        before, after = human_date(change.before) or "No due date", human_date(change.after) or "No due date"
+    return CHANGE_LABELS[change.kind], before, after

@@ -29,19 +29,24 @@ FORMATS = {
 VERSION = re.compile(r"[1-9][0-9]{0,8}")
 
 
-def plan_content(member: Member, version: str | None) -> dict[str, Any]:
-    """Agreed version N, else the latest agreed one, else the board now as a draft."""
-    versions = PlanVersion.objects.filter(workshop_id=member.workshop_id)
+def plan_content(member: Member, version: str | None) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """Agreed version N, else the latest agreed one, else the board now as a draft; and the content
+    of the version agreed before it (None for version 1 and a first draft), for "Changed since".
+
+    The previous version comes in the same query as the one asked for: two rows instead of one.
+    """
+    versions = PlanVersion.objects.filter(workshop_id=member.workshop_id).order_by("-number")
     if version is not None:
-        found = versions.filter(number=int(version)).first() if VERSION.fullmatch(version) else None
-        if found is None:
+        number = int(version) if VERSION.fullmatch(version) else 0
+        found = list(versions.filter(number__in=[number, number - 1])) if number else []
+        if not found or found[0].number != number:
             raise Http404("No such plan version.")
-        return found.content
-    latest = versions.order_by("-number").first()
-    if latest is not None:
-        return latest.content
+    else:
+        found = list(versions[:2])
+    if found:
+        return found[0].content, found[1].content if len(found) > 1 else None
     with transaction.atomic():
-        return current_plan(member.workshop)
+        return current_plan(member.workshop), None
 
 
 @require_safe
@@ -50,7 +55,7 @@ def export_plan(request: HttpRequest, workshop_id: str, extension: str) -> HttpR
     if extension not in FORMATS:
         raise Http404("No such format.")
     member: Member = request.member  # type: ignore[attr-defined]
-    plan = plan_document(plan_content(member, request.GET.get("version")))
+    plan = plan_document(*plan_content(member, request.GET.get("version")))
     content_type, render = FORMATS[extension]
     response = HttpResponse(render(plan), content_type=content_type)
     label = f"v{plan.version}" if plan.version is not None else "draft"

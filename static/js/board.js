@@ -1,19 +1,26 @@
 // The live storyboard: the entry module of /w/<id>/.
 //
 // It opens the board's one websocket (connection.js), keeps the state it gives (state.js), draws
-// it (render.js) over the server-rendered board, and turns clicks, keys, drags and forms into ops.
-// Remote changes are announced in the polite live region; refusals show as dismissible notices.
+// it (view.js) over the server-rendered board, and turns clicks, keys, drags and forms into ops.
+// Remote changes are announced in the polite live region; the facilitator's moves also show as
+// visible notices (moves.js); refusals show as dismissible notices.
 
 import { describeAll, LiveRegion } from "./announce.js";
 import { Connection, socketUrl } from "./connection.js";
 import { ConnectionBanner, Notices, confirmDialog } from "./dialogs.js";
 import { setupMoving } from "./dnd.js";
 import { captureFocus, restoreFocus } from "./dom.js";
-import { PHASE_LABELS, laneTitle, memberName, plural, quote } from "./format.js";
+import { PHASE_LABELS, formatDateTime, laneTitle, memberName, plural, quote } from "./format.js";
+import { h } from "./dom.js";
 import { ExportPanel } from "./exports.js";
 import { InvitePanel } from "./invites.js";
-import { BoardView } from "./render.js";
+import { movesToTell } from "./moves.js";
+import { walkStep } from "./results.js";
 import { rulesFor } from "./rules.js";
+import { BoardView, PHONE } from "./view.js";
+
+// How long a notice of the facilitator's move stays up.
+const MOVE_NOTICE_MS = 8000;
 
 const root = document.getElementById("board-root");
 const workshopId = root.dataset.workshopId;
@@ -30,6 +37,13 @@ const ui = {
   lastEditedBy: new Map(), // item id -> member id of its latest edit
   dragging: false,
   ended: null,
+  goalOpen: false, // "About the goal" unfolded
+  sideTab: "people", // people | results | tools
+  sideOpen: false, // the side as a sheet, on a phone
+  currentLane: null, // the lane shown on a phone, and marked in the lane tabs
+  detail: null, // the item open in the detail dialog
+  sorted: false, // lanes sorted by dots (a view of one's own; moving is off meanwhile)
+  changingConfidence: false, // the prompt shown again to change an answer
 };
 
 let state = null;
@@ -57,6 +71,7 @@ const banner = new ConnectionBanner(ensureElement("connection-status", () => {
 }), { onRetry: () => connection.reconnectNow() });
 let invitePanel = null;
 let exportPanel = null;
+let memberExportPanel = null;
 
 function ensureElement(id, create) {
   const found = document.getElementById(id);
@@ -126,8 +141,13 @@ function afterEvents(events, previous, next, cause) {
     if (frame.name === "phase.changed") {
       ui.highlight.clear();
       ui.assigning.clear();
+      // The reveal: leaving the vote shows everyone the ranking.
+      if (previous.workshop.phase === "vote" && frame.data.phase !== "vote") ui.sideTab = "results";
     }
+    if (frame.name === "confidence.changed" && !frame.data.confidence.open) ui.changingConfidence = false;
   }
+  const moves = movesToTell(cause === "replay" ? events.filter((frame) => frame.name === "phase.changed").slice(-1) : events, previous, next);
+  for (const note of moves) notices.show(note.text, { kind: "info", key: note.key, timeout: MOVE_NOTICE_MS });
   if (cause === "replay" && events.length > 3) {
     live.say(`Caught up: ${plural(events.length, "change")} while you were away.`);
   } else {
@@ -174,11 +194,17 @@ function render() {
       notify: (text) => notices.show(text),
     });
   }
+  if (invitePanel) {
+    view.onInviteMode = (mode) => invitePanel.setMode(mode);
+    view.renderInviteSlot({ state, rules });
+  }
   if (rules.facilitating && !exportPanel) {
     exportPanel = new ExportPanel(view.exports, { workshopId });
   }
+  if (!memberExportPanel) memberExportPanel = new ExportPanel(view.memberExports, { workshopId, drafts: false });
   // Fetches the agreed versions when first shown and after each agreement (plan_version moves on).
   if (exportPanel) exportPanel.update(state, rules.facilitating);
+  memberExportPanel.update(state, !rules.facilitating);
   restoreFocus(focus, root);
   document.body.dataset.seq = String(state.seq);
 }
@@ -218,7 +244,10 @@ setInterval(() => {
   if (done && timeUpAnnounced !== endsAt) {
     // Announce only a timer that runs out while we watch, not one that ended long ago.
     const endedAgo = Date.now() + (state.clockOffset || 0) - Date.parse(endsAt);
-    if (timeUpAnnounced !== null || endedAgo < 5000) live.say("Time’s up.");
+    if (timeUpAnnounced !== null || endedAgo < 5000) {
+      live.say("Time’s up.");
+      notices.show("Time’s up.", { kind: "info", key: "timer", timeout: MOVE_NOTICE_MS });
+    }
     timeUpAnnounced = endsAt;
   } else if (!done && timeUpAnnounced === endsAt) {
     timeUpAnnounced = null;
@@ -372,11 +401,74 @@ const CLICK = {
     renderNow();
     focusKey("lane:new");
   },
-  "phase.set": (d) => send("phase.set", { phase: d.phase }),
+  "phase.set": async (d) => {
+    closeMenus();
+    const ok = d.phase === "agreed" ? await confirmAgreement() : state.workshop.phase === "agreed" ? await confirmReopen() : true;
+    if (ok) send("phase.set", { phase: d.phase });
+  },
+  "goal.toggle": () => {
+    ui.goalOpen = !ui.goalOpen;
+    if (!ui.goalOpen) ui.editingGoal = false;
+    renderNow();
+    focusKey("goal:toggle");
+  },
+  "item.open": (d) => {
+    closeMenus();
+    ui.detail = num(d.item);
+    renderNow();
+    focusKey("detail:close");
+  },
+  "item.close": () => view.detail.close(),
+  "side.tab": (d) => {
+    ui.sideTab = d.tab;
+    if (window.matchMedia(PHONE).matches) ui.sideOpen = true;
+    renderNow();
+    focusKey(`side-tab:${d.tab}`);
+  },
+  "side.open": () => {
+    ui.sideOpen = true;
+    renderNow();
+    focusKey(`side-tab:${ui.sideTab}`);
+  },
+  "side.close": () => {
+    ui.sideOpen = false;
+    renderNow();
+    focusKey("side:open");
+  },
+  "lane.show": (d) => {
+    ui.currentLane = num(d.laneTab);
+    renderNow();
+    view.showLane(ui.currentLane);
+  },
+  "lanes.scroll": (d) => {
+    view.laneBox.scrollBy({ left: num(d.direction) * view.laneBox.clientWidth * 0.8, behavior: "smooth" });
+  },
+  "sort.votes": () => {
+    ui.sorted = !ui.sorted;
+    renderNow();
+    focusKey("sort:votes");
+  },
+  "walk.start": () => walkTo(walkStep(state, "start")),
+  "walk.next": () => walkTo(walkStep(state, "next")),
+  "walk.prev": () => walkTo(walkStep(state, "prev")),
+  "walk.to": (d) => {
+    closeMenus();
+    walkTo(num(d.item));
+  },
+  "walk.end": () => send("walk.focus", { item: null }),
+  "confidence.change": () => {
+    ui.changingConfidence = true;
+    renderNow();
+    focusKey(`score:${state.me.confidence ?? 0}`);
+  },
   "member.ready": (d) => send("member.ready", { ready: d.ready === "true" }),
   "confidence.open": () => send("confidence.open", {}),
   "confidence.close": () => send("confidence.close", {}),
-  "confidence.answer": (d) => send("confidence.answer", { score: num(d.score) }),
+  "confidence.answer": (d) =>
+    send("confidence.answer", { score: num(d.score) }).then(() => {
+      ui.changingConfidence = false;
+      scheduleRender();
+    }),
   "timer.stop": () => send("timer.stop", {}).then(() => focusKey("timer:minutes")),
   "member.remove": async (d) => {
     const member = state.members.find((candidate) => candidate.id === num(d.member));
@@ -555,6 +647,54 @@ function move(fields, { keyboard }) {
   }));
 }
 
+function walkTo(item) {
+  if (item !== null && item !== undefined) send("walk.focus", { item });
+}
+
+// Agreeing is deliberate: what is about to be frozen, before it is.
+function confirmAgreement() {
+  const accepted = state.items.filter((item) => item.status === "accepted");
+  const owners = new Set(accepted.flatMap((item) => item.owners));
+  const unowned = accepted.filter((item) => !item.owners.length);
+  const participants = state.members.filter((member) => member.role !== "observer");
+  const ready = participants.filter((member) => member.ready).length;
+  const check = state.workshop.confidence || { open: false, result: null };
+  const version = state.workshop.plan_version + 1;
+  const line = (label, value, warn = false) => h("div", { class: warn ? "warn" : null }, h("dt", { text: label }), h("dd", { text: value }));
+  const body = h(
+    "dl",
+    { class: "agree-summary-list" },
+    line("Accepted items", accepted.length ? plural(accepted.length, "item") : "none yet: accept at least one", !accepted.length),
+    line("Owners", owners.size ? plural(owners.size, "person", "people") : "nobody yet"),
+    unowned.length ? line("Still without an owner", unowned.map((item) => quote(item.title)).join(", "), true) : null,
+    line("Ready", `${ready} of ${participants.length}`),
+    line(
+      "Confidence",
+      check.open ? "a check is still open" : check.result && check.result.mean !== null ? `mean ${check.result.mean} of 5` : "not taken for this version",
+      check.open,
+    ),
+  );
+  return confirmDialog({
+    title: `Agree version ${version} of the plan?`,
+    message: "The plan is frozen as it is now, with the time and your name; everyone can download it. Progress is tracked against it from then on.",
+    confirm: `Agree version ${version}`,
+    danger: false,
+    body,
+    kind: "agree-summary",
+  });
+}
+
+function confirmReopen() {
+  const version = state.workshop.plan_version;
+  return confirmDialog({
+    title: "Reopen the plan?",
+    message: `Version ${version} stays the agreed plan: its downloads do not change${state.workshop.agreed_at ? ` (agreed ${formatDateTime(state.workshop.agreed_at)})` : ""}. The board becomes the draft of version ${version + 1}, to change and agree again. A confidence check belongs to the version it was taken for: take a new one for version ${version + 1}.`,
+    confirm: "Reopen as a draft",
+    danger: false,
+    kind: "reopen",
+  });
+}
+
 // --- helpers ---------------------------------------------------------------------------------------
 
 function findItem(id) {
@@ -685,8 +825,14 @@ root.addEventListener("keydown", (event) => {
   }
 });
 
+view.detail.addEventListener("close", () => {
+  const was = ui.detail;
+  ui.detail = null;
+  if (was !== null) focusKey(`item:${was}:open`, `item:${was}`);
+});
+
 setupMoving(root, {
-  canMove: () => Boolean(state) && currentRules().moveItem,
+  canMove: () => Boolean(state) && currentRules().moveItem && !ui.sorted,
   onMove: (fields, options) => move(fields, options),
   onDragChange: (dragging) => {
     ui.dragging = dragging;
@@ -695,5 +841,9 @@ setupMoving(root, {
 });
 
 window.addEventListener("resize", () => view.built && view.fitLanes());
+window.matchMedia(PHONE).addEventListener("change", () => {
+  ui.sideOpen = false;
+  scheduleRender();
+});
 
 connection.start();

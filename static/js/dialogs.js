@@ -18,7 +18,8 @@ export class Notices {
     });
   }
 
-  show(message, { kind = "error", key = null } = {}) {
+  // `timeout` (ms): an information that needs no answer goes away by itself.
+  show(message, { kind = "error", key = null, timeout = 0 } = {}) {
     if (key) this.dismiss(key);
     // A pile of the same notice helps nobody.
     for (const old of this.container.querySelectorAll(".notice")) {
@@ -33,6 +34,13 @@ export class Notices {
       h("button", { type: "button", class: "notice-close", "aria-label": "Dismiss this message", dataset: { dismiss: "" } }, h("span", { "aria-hidden": "true", text: "×" })),
     );
     this.container.append(notice);
+    if (timeout) {
+      setTimeout(() => {
+        // Kept while someone is reading it with the pointer or the keyboard on it.
+        if (notice.matches(":hover, :focus-within")) setTimeout(() => notice.remove(), timeout);
+        else notice.remove();
+      }, timeout);
+    }
     return notice;
   }
 
@@ -110,11 +118,14 @@ let dialog = null;
 
 // Ask before something that cannot be undone; resolves true or false. A native modal <dialog>
 // keeps focus inside and returns it on close.
-export function confirmDialog({ title, message, confirm = "Delete", danger = true }) {
+// `body`: more to read before deciding (the agreement's summary, say); `kind` names the dialog
+// (a class) for styling and tests.
+export function confirmDialog({ title, message, confirm = "Delete", danger = true, body = null, kind = null }) {
   if (!dialog) {
     dialog = h("dialog", { class: "confirm", "aria-labelledby": "confirm-title", "aria-describedby": "confirm-message" });
     document.body.append(dialog);
   }
+  dialog.className = ["confirm", kind].filter(Boolean).join(" ");
   const returnTo = document.activeElement;
   return new Promise((resolve) => {
     const yes = h("button", { type: "submit", value: "yes", class: danger ? "danger" : "primary", text: confirm });
@@ -126,6 +137,7 @@ export function confirmDialog({ title, message, confirm = "Delete", danger = tru
         { method: "dialog" },
         h("h2", { id: "confirm-title", class: "h-small", text: title }),
         h("p", { id: "confirm-message", text: message }),
+        body,
         h("div", { class: "form-buttons" }, yes, no),
       ),
     );

@@ -1,6 +1,6 @@
-// The plan export for facilitators (contract §6): links to the current export and the list of
-// agreed versions from GET /api/w/<id>/plans. Members and observers get no links; the server
-// answers them 403.
+// The plan export (contract §6): links to the current export and the list of agreed versions
+// from GET /api/w/<id>/plans. Facilitators may also download the draft; members and observers
+// get the agreed versions only (contract §3).
 //
 // The current export (no ?version) is the latest agreed version, or before the first agreement a
 // draft of the board as it is now. The list is fetched when the panel is first shown and again
@@ -35,8 +35,11 @@ export function downloadLink(href, { text, label, focus, primary = false, small 
 }
 
 export class ExportPanel {
-  constructor(container, { workshopId }) {
+  // `drafts`: facilitators may download the board before it is agreed; everyone else the agreed
+  // versions only (contract §3).
+  constructor(container, { workshopId, drafts = true }) {
     this.container = container;
+    this.drafts = drafts;
     this.workshopId = workshopId;
     this.url = `/api/w/${encodeURIComponent(workshopId)}/plans`;
     this.versions = null; // null until fetched
@@ -108,7 +111,12 @@ export class ExportPanel {
     if (sig === this.sig && !focusKey) return;
     this.sig = sig;
     const { plan_version: version, phase } = this.workshop;
-    const parts = [h("h3", { class: "tool-title", id: "export-title", text: "Export the plan" })];
+    const parts = [h("h3", { class: "tool-title", id: "export-title", text: this.drafts ? "Export the plan" : "Take the plan home" })];
+    if (!version && !this.drafts) {
+      parts.push(h("p", { class: "help", text: "Once the plan is agreed, download it here as PDF, Markdown or CSV." }));
+      replaceChildren(this.container, parts);
+      return;
+    }
     if (!version) {
       parts.push(
         h("p", { class: "help", text: "No version agreed yet. A download is the board as it is now, headed “Draft — not yet agreed”." }),

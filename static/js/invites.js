@@ -38,9 +38,25 @@ async function api(url, { method = "GET", body } = {}) {
 
 const STATE_LABELS = { valid: "works", expired: "expired", used_up: "used up" };
 
+const EXPIRY_CHOICES = [
+  ["", "Never expires"],
+  ["1", "Expires in 1 hour"],
+  ["24", "Expires in 1 day"],
+  ["168", "Expires in 1 week"],
+  ["720", "Expires in 30 days"],
+];
+
+// The QR code of an invite link, drawn by the server (GET /api/w/<id>/invites/<token>/qr.svg).
+function tokenOf(url) {
+  const match = /\/join\/([^/?#]+)/.exec(url || "");
+  return match ? match[1] : null;
+}
+
 export class InvitePanel {
   constructor(container, { workshopId, memberUrl, say, notify }) {
     this.container = container;
+    this.mode = "tool"; // "card": the empty board's first step; "tool": in the facilitator's tools
+    this.made = null; // the last link made with the form
     this.base = `/api/w/${encodeURIComponent(workshopId)}/invites`;
     this.memberUrl = memberUrl || "";
     this.observer = null; // the observer link made in this page
@@ -50,7 +66,50 @@ export class InvitePanel {
     this.say = say;
     this.notify = notify;
     this.container.addEventListener("click", (event) => this.click(event));
+    this.container.addEventListener("submit", (event) => {
+      const form = event.target.closest("form[data-invite-form]");
+      if (!form) return;
+      event.preventDefault();
+      this.make(form).catch((error) => this.notify(error.message || "That did not work."));
+    });
     this.render();
+  }
+
+  setMode(mode) {
+    if (mode === this.mode) return;
+    this.mode = mode;
+    this.render();
+  }
+
+  qrUrl(url) {
+    const token = tokenOf(url);
+    return token ? `${this.base}/${encodeURIComponent(token)}/qr.svg` : null;
+  }
+
+  async make(form) {
+    if (this.busy) return;
+    const values = new FormData(form);
+    const body = { role: values.get("role") || "member", expires_in_hours: null, max_uses: null };
+    if (values.get("expires_in_hours")) body.expires_in_hours = Number(values.get("expires_in_hours"));
+    const uses = String(values.get("max_uses") || "").trim();
+    if (uses) {
+      const count = Number(uses);
+      if (!Number.isInteger(count) || count < 1 || count > 10000) {
+        this.notify("A link can be limited to between 1 and 10,000 uses; leave it empty for no limit.");
+        return;
+      }
+      body.max_uses = count;
+    }
+    this.busy = true;
+    try {
+      const invite = await api(this.base, { method: "POST", body });
+      this.made = invite;
+      if (this.list) this.list = [invite, ...this.list];
+      this.say("Link made: copy it from the field below the form.");
+    } finally {
+      this.busy = false;
+      this.render("invite:copy-made");
+    }
   }
 
   async click(event) {
@@ -136,16 +195,54 @@ export class InvitePanel {
     }
   }
 
+  limitedForm() {
+    const id = (name) => `invite-${this.mode}-${name}`;
+    return h(
+      "details",
+      { class: "invite-more" },
+      h("summary", { text: "Make a link that expires or works a set number of times" }),
+      h(
+        "form",
+        { class: "invite-form", dataset: { inviteForm: "" }, "aria-label": "Make an invite link" },
+        h("label", { for: id("role"), text: "Joins as" }),
+        h("select", { id: id("role"), name: "role" }, h("option", { value: "member", text: "Member" }), h("option", { value: "observer", text: "Observer" })),
+        h("label", { for: id("expires"), text: "Expiry" }),
+        h("select", { id: id("expires"), name: "expires_in_hours" }, EXPIRY_CHOICES.map(([value, text]) => h("option", { value, text }))),
+        h("label", { for: id("uses"), text: "Uses (empty: no limit)" }),
+        h("input", { id: id("uses"), name: "max_uses", type: "number", min: "1", max: "10000", inputmode: "numeric" }),
+        h("button", { type: "submit", class: "small", dataset: { focus: "invite:make" }, text: "Make the link" }),
+      ),
+    );
+  }
+
   render(focusKey = null) {
-    const parts = [h("h3", { class: "tool-title", text: "Invite people" })];
+    const card = this.mode === "card";
+    const parts = card
+      ? [
+          h("h2", { class: "invite-heading", text: "Bring your team in" }),
+          h("p", { class: "invite-lede", text: "Share this link, or let the people in the room scan the code. Joining takes a name, no account. Then add the first items together." }),
+        ]
+      : [h("h3", { class: "tool-title", text: "Invite people" })];
     if (this.memberUrl) {
-      parts.push(linkRow("invite-member-url", "Member link: joins as a member", this.memberUrl, "invite:copy-member"));
+      const qr = this.qrUrl(this.memberUrl);
+      parts.push(
+        h(
+          "div",
+          { class: "invite-main" },
+          linkRow("invite-member-url", "Member link: joins as a member", this.memberUrl, "invite:copy-member"),
+          qr ? h("figure", { class: "invite-qr" }, h("img", { src: qr, alt: "QR code of the member link", width: card ? "176" : "128", height: card ? "176" : "128" })) : null,
+        ),
+      );
     } else {
       parts.push(
         h("p", { class: "muted", text: "No member link works right now." }),
         h("button", { type: "button", class: "small", dataset: { inviteAction: "member", focus: "invite:member" }, text: "Make a member link" }),
       );
     }
+    if (this.made) {
+      parts.push(linkRow("invite-made-url", describeInvite(this.made), this.made.url, "invite:copy-made"));
+    }
+    parts.push(this.limitedForm());
     if (this.observer) {
       parts.push(linkRow("invite-observer-url", "Observer link: can watch, not change", this.observer.url, "invite:copy-observer"));
     } else {
@@ -205,6 +302,13 @@ export class InvitePanel {
   }
 }
 
+function describeInvite(invite) {
+  const parts = [`New ${ROLE_LABELS[invite.role] || invite.role} link`];
+  if (invite.expires_at) parts.push(`expires ${formatDateTime(invite.expires_at)}`);
+  if (invite.max_uses) parts.push(`works ${invite.max_uses === 1 ? "once" : `${invite.max_uses} times`}`);
+  return parts.join(" · ");
+}
+
 function linkRow(id, label, url, focus) {
   return h(
     "div",
@@ -213,8 +317,8 @@ function linkRow(id, label, url, focus) {
     h(
       "div",
       { class: "copy-row" },
-      h("input", { id, type: "text", readonly: true, value: url, dataset: { focus: `${focus}:input` } }),
-      h("button", { type: "button", class: "small", "aria-controls": id, dataset: { inviteAction: "copy", focus }, text: "Copy" }),
+      h("input", { id, type: "text", class: "invite-input", readonly: true, value: url, dataset: { focus: `${focus}:input` } }),
+      h("button", { type: "button", class: "small primary", "aria-controls": id, dataset: { inviteAction: "copy", action: "invite.copy", focus }, text: "Copy" }),
     ),
   );
 }

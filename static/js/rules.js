@@ -35,6 +35,7 @@ export function rulesFor(state, { ended = false } = {}) {
     lanes: facilitating && open,
     editGoal: !ended && role === "leader" && open,
     timer: facilitating,
+    walk: facilitating,
     openConfidence: facilitating && phase === "plan" && !confidence.open,
     closeConfidence: facilitating && open && confidence.open,
     answerConfidence: participating && phase === "plan" && confidence.open,

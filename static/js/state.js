@@ -172,6 +172,12 @@ function timerChanged(state, data) {
   state.workshop.timer = data.timer;
 }
 
+// The facilitator's current item, or null. The server ends a walk with its own `walk.focused` null
+// before the focused item is deleted and after a phase change: no other event touches it.
+function walkFocused(state, data) {
+  state.workshop.focus = data.item;
+}
+
 function confidenceChanged(state, data) {
   const check = data.confidence;
   state.workshop.confidence = check;
@@ -217,6 +223,7 @@ const HANDLERS = {
   "phase.changed": phaseChanged,
   "goal.edited": goalEdited,
   "timer.changed": timerChanged,
+  "walk.focused": walkFocused,
   "confidence.changed": confidenceChanged,
   "member.ready": memberReady,
   "member.joined": memberJoined,

@@ -144,6 +144,8 @@ def arrange_op(
         return {"title": "Ship the new onboarding by April"}
     if op == "timer.start":
         return {"seconds": 300}
+    if op == "walk.focus":
+        return {"item": item.id}
     if op == "timer.stop":
         Workshop.objects.filter(pk=workshop.pk).update(timer_ends_at=timezone.now())
         return {}

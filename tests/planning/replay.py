@@ -151,6 +151,12 @@ def timer_changed(state, data, me):
     state["workshop"]["timer"] = data["timer"]
 
 
+def walk_focused(state, data, me):
+    # The only event that moves the focus: the server sends it (null) before deleting the focused
+    # item and after a phase change, so item.deleted and phase.changed leave it alone.
+    state["workshop"]["focus"] = data["item"]
+
+
 def confidence_changed(state, data, me):
     check = data["confidence"]
     state["workshop"]["confidence"] = check
@@ -197,6 +203,7 @@ HANDLERS = {
     "phase.changed": phase_changed,
     "goal.edited": goal_edited,
     "timer.changed": timer_changed,
+    "walk.focused": walk_focused,
     "confidence.changed": confidence_changed,
     "member.ready": member_ready,
     "member.joined": member_joined,

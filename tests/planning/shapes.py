@@ -14,6 +14,7 @@ WORKSHOP_KEYS = {
     "confidence",
     "plan_version",
     "agreed_at",
+    "focus",  # the facilitator's current item in a walk, or null: decisions.md
 }
 CONFIDENCE_KEYS = {"open", "answers", "result"}
 LANE_KEYS = {"id", "title"}

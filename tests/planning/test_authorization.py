@@ -60,6 +60,7 @@ WHO = {
     "goal.edit": "leader",
     "timer.start": "facilitator",
     "timer.stop": "facilitator",
+    "walk.focus": "facilitator",
     "confidence.open": "facilitator",
     "confidence.answer": "member",
     "confidence.close": "facilitator",
@@ -88,6 +89,7 @@ EVENT = {
     "goal.edit": "goal.edited",
     "timer.start": "timer.changed",
     "timer.stop": "timer.changed",
+    "walk.focus": "walk.focused",
     "confidence.open": "confidence.changed",
     "confidence.answer": "confidence.changed",
     "confidence.close": "confidence.changed",
@@ -226,7 +228,7 @@ async def test_a_refused_op_on_the_socket_is_forbidden_with_its_ref_and_changes_
         assert await run(everything) == before
     finally:
         await ws.close()
-    assert len(ops) == (25 if who == OBSERVER else 15)
+    assert len(ops) == (26 if who == OBSERVER else 16)
 
 
 @pytest.mark.django_db(transaction=True)

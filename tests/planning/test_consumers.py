@@ -328,6 +328,24 @@ def _(room):
     return OpCase(room.facilitator, {}, ["timer.changed"])
 
 
+@op_case("walk.focus")
+def _(room):
+    return OpCase(room.facilitator, {"item": add_item(room.workshop, room.member)}, ["walk.focused"])
+
+
+@op_case("walk.focus (ending the walk)")
+def _(room):
+    send(room.workshop, room.facilitator, "walk.focus", item=add_item(room.workshop, room.member))
+    return OpCase(room.leader, {"item": None}, ["walk.focused"])
+
+
+@op_case("item.delete (ends the walk on it)")
+def _(room):
+    item = add_item(room.workshop, room.member)
+    send(room.workshop, room.facilitator, "walk.focus", item=item)
+    return OpCase(room.member, {"item": item}, ["walk.focused", "item.deleted"])
+
+
 @op_case("confidence.open")
 def _(room):
     set_phase(room.workshop, Phase.PLAN)

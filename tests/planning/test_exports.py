@@ -8,6 +8,7 @@ needs bulk rows.
 
 from __future__ import annotations
 
+import copy
 import csv
 import io
 import itertools
@@ -17,7 +18,9 @@ import secrets
 from types import SimpleNamespace
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from fpdf.enums import MethodReturnValue
 from pypdf import PdfReader
 
@@ -25,7 +28,9 @@ from goals.invites import current_member_invite, invite_create, token_for
 from goals.models import Member, Phase, Role
 from goals.workshops import workshop_create
 from planning.exports import as_csv
+from planning.exports.as_markdown import render_markdown
 from planning.exports.as_pdf import FONT, PlanPDF, render_pdf
+from planning.exports.changes import ItemChange, plan_changes
 from planning.exports.document import plan_document
 from planning.models import Item, Ownership, PlanVersion, Vote
 from tests.goals.conftest import join_over_http, logged_in, make_user
@@ -74,6 +79,11 @@ def fetch(client, workshop, extension, version=None):
 def flat(text):
     """Text with every run of whitespace made one space: how wrapped lines compare with what was typed."""
     return " ".join(text.split())
+
+
+def human_moment(moment):
+    """An agreement's time as the PDF and Markdown print it: "5 Dec 2026, 14:03 UTC"."""
+    return f"{moment.day} {moment:%b %Y, %H:%M} UTC"
 
 
 def dense(text):
@@ -363,7 +373,8 @@ def test_a_draft_exported_while_voting_keeps_the_tallies_hidden(plan):
     email_row = next(line for line in markdown.splitlines() if line.startswith("| Write the welcome email"))
     assert "| 4 |" not in email_row, "the Markdown shows the welcome email's 4 dots during the vote"
     pdf = Pdf(fetch(client, plan.workshop, "pdf"))
-    assert "2030-03-01 4" not in pdf.text, "the PDF shows the welcome email's 4 dots during the vote"
+    assert "Mia, Tess 1 Mar 2030 hidden" in pdf, pdf.text
+    assert "1 Mar 2030 4" not in pdf.text, "the PDF shows the welcome email's 4 dots during the vote"
 
     set_phase(plan.workshop, Phase.PLAN)  # leaving the vote reveals them
     rows = read_csv(fetch(client, plan.workshop, "csv"))
@@ -381,7 +392,7 @@ def test_the_agreed_pdf_holds_the_whole_plan(plan):
     assert DRAFT not in pdf.text
     assert plan.workshop.title in pdf
     assert plan.workshop.why in pdf
-    agreed_at = f"{version.agreed_at:%d %B %Y, %H:%M} UTC"
+    agreed_at = human_moment(version.agreed_at)
     assert f"Plan version 1, agreed on {agreed_at} by Fay" in pdf
 
     criteria = pdf.section("Success criteria", "The plan, lane by lane")
@@ -394,14 +405,15 @@ def test_the_agreed_pdf_holds_the_whole_plan(plan):
 
     lanes = pdf.section("The plan, lane by lane", "Not taken")
     now, rest = lanes.split(" Next ", 1)
-    assert "Write the welcome email Mia, Tess 2030-03-01 4 Three mails, one a day." in now
-    assert "Measure activation weekly Fay 2030-04-15 2" in rest.split(" Later ")[0]
+    # Notes under the title, then owners, due date and votes.
+    assert "Write the welcome email Three mails, one a day. Mia, Tess 1 Mar 2030 4" in now
+    assert "Measure activation weekly Fay 15 Apr 2030 2" in rest.split(" Later ")[0]
     assert "No accepted items." in rest.split(" Later ")[1]
     for not_taken in ("Record a product tour", "Rewrite the signup form"):
         assert not_taken not in lanes
 
     not_taken = pdf.section("Not taken", "Participants")
-    assert "Record a product tour Now Proposed 0 Maybe later." in not_taken
+    assert "Record a product tour Maybe later. Now Proposed 0" in not_taken
     assert "Rewrite the signup form Later Dropped 0" in not_taken
     assert not_taken.index("Record a product tour") < not_taken.index("Rewrite the signup form")
 
@@ -451,12 +463,12 @@ def test_the_agreed_markdown_holds_the_whole_plan(plan):
     markdown = fetch(plan.clients["leader"], plan.workshop, "md").decode()
 
     assert markdown.startswith("# Ship the new onboarding by March\n")
-    assert f"**Plan version 1, agreed on {version.agreed_at:%d %B %Y, %H:%M} UTC by Fay**" in markdown
+    assert f"**Plan version 1, agreed on {human_moment(version.agreed_at)} by Fay**" in markdown
     assert "New customers churn in week one." in markdown
     assert "   - served by: Write the welcome email\n   - served by: Measure activation weekly\n" in markdown
     assert "2\\. Support tickets halved\n   - **Not served by any accepted item.**" in markdown
-    assert "| Write the welcome email | Mia, Tess | 2030-03-01 | 4 | Three mails, one a day. |" in markdown
-    assert "| Measure activation weekly | Fay | 2030-04-15 | 2 | — |" in markdown
+    assert "| Write the welcome email | Mia, Tess | 1 Mar 2030 | 4 | Three mails, one a day. |" in markdown
+    assert "| Measure activation weekly | Fay | 15 Apr 2030 | 2 | — |" in markdown
     assert "| Record a product tour | Now | proposed | — | — | 0 | Maybe later. |" in markdown
     assert "| Rewrite the signup form | Later | dropped | — | — | 0 | — |" in markdown
     assert f"- {plan.leader.name} (leader)\n- Fay (facilitator)\n- Mia (member)\n" in markdown
@@ -530,7 +542,7 @@ def test_each_agreement_is_a_version_that_never_changes(plan):
     assert "Write the welcome email" in first
     assert "Write two welcome emails" not in first
     assert "Interview five churned customers" not in first
-    assert "Record a product tour Now Proposed" in first
+    assert "Record a product tour Maybe later. Now Proposed" in first
     assert "Plan version 2" not in first.text
     assert all("Plan version 1" in page for page in first.pages)
 
@@ -577,6 +589,256 @@ def test_only_facilitators_list_the_versions(plan, outsiders):
         response = client.get(url)
         assert response.status_code == 404, name
         assert plan.workshop.title not in response.content.decode()
+
+
+# The one-pager before the detail: the summary, one date format, what changed since the last version
+
+
+def edit(team, item_id, **fields):
+    """An item.edit with the item's current version, by a facilitator."""
+    version = Item.objects.get(pk=item_id).version
+    send(team.workshop, team.facilitator, "item.edit", item=item_id, version=version, **fields)
+
+
+@pytest.fixture
+def busy(plan):
+    """The small plan with five more accepted items: Mia owns four items, Fay and Tess two each;
+    six due dates (two on 1 March), one item with none; criterion 2 still served by nothing."""
+    now, nxt, later = plan.lanes
+    extras = [
+        (later, "Book the launch webinar", "2030-01-20", plan.member),
+        (nxt, "Price the new plans", "2030-03-01", plan.member),
+        (now, "Draft the FAQ", "2030-06-30", plan.target),
+        (now, "Call ten customers", "2030-05-05", plan.member),
+        (later, "Clean up the backlog", None, plan.facilitator),
+    ]
+    for lane, title, due, owner in extras:
+        accept(plan, add_item(plan.workshop, plan.member, lane, title, due=due), owner)
+    return plan
+
+
+def test_the_summary_counts_owners_load_first_due_dates_and_coverage(busy):
+    take_confidence(busy, 4, 3)
+    agree(busy)
+    client = busy.clients["leader"]
+
+    markdown = fetch(client, busy.workshop, "md").decode()
+    summary = markdown.split("## Summary\n\n", 1)[1].split("## Why it matters", 1)[0]
+    assert summary == (
+        "- **7 accepted items**, 3 owners\n"
+        "- 1 of 2 criteria served\n"
+        "   - **Not served by any accepted item:** 2\\. Support tickets halved\n"
+        "- Confidence: mean 3.50 of 5 from 2 answers\n"
+        "\n"
+        "| Owner | Accepted items |\n"
+        "| --- | ---: |\n"
+        "| Mia | 4 |\n"
+        "| Fay | 2 |\n"
+        "| Tess | 2 |\n"
+        "\n"
+        "| Due first | Item | Owners |\n"
+        "| --- | --- | --- |\n"
+        "| 20 Jan 2030 | Book the launch webinar | Mia |\n"
+        "| 1 Mar 2030 | Write the welcome email | Mia, Tess |\n"
+        "| 1 Mar 2030 | Price the new plans | Mia |\n"
+        "| 15 Apr 2030 | Measure activation weekly | Fay |\n"
+        "| 5 May 2030 | Call ten customers | Mia |\n"
+        "\n"
+        "1 more due later, 1 without a due date.\n"
+        "\n"
+    ), "owners most first (ties by name), due dates soonest first (ties in board order)"
+    assert markdown.index("## Summary") < markdown.index("## Why it matters") < markdown.index("## The plan")
+
+    pdf = Pdf(fetch(client, busy.workshop, "pdf"))
+    first_page = flat(pdf.pages[0])
+    box = pdf.section("Plan version 1, agreed on", "Why it matters")
+    assert "7 accepted items 3 owners 1 of 2 criteria served 3.5 of 5 confidence (2 answers)" in box
+    assert "WHO OWNS WHAT DUE FIRST Mia 4 items Fay 2 items Tess 2 items" in box
+    due_first = [
+        "20 Jan 2030 Book the launch webinar",
+        "1 Mar 2030 Write the welcome email",
+        "1 Mar 2030 Price the new plans",
+        "15 Apr 2030 Measure activation weekly",
+        "5 May 2030 Call ten customers",
+        "1 more due later, 1 without a due date.",
+    ]
+    assert " ".join(due_first) in box
+    assert "Not served by any accepted item: 2. Support tickets halved" in box
+    assert "WHO OWNS WHAT" in first_page, "the summary is on the first page"
+    assert first_page.index("WHO OWNS WHAT") < first_page.index("Why it matters")
+
+
+def test_a_draft_summary_counts_accepted_items_nobody_owns_yet(plan):
+    accept(plan, add_item(plan.workshop, plan.member, plan.lanes[2], "Nobody's item", criterion=1))
+    client = plan.clients["facilitator"]
+    markdown = fetch(client, plan.workshop, "md").decode()
+    assert "- **3 accepted items**, 3 owners\n- **1 accepted item without an owner yet**\n" in markdown
+    assert "- 2 of 2 criteria served\n" in markdown
+    assert "Changed since" not in markdown, "nothing was agreed before this draft"
+    box = Pdf(fetch(client, plan.workshop, "pdf")).section(DRAFT, "Why it matters")
+    assert "3 accepted items 3 owners 2 of 2 criteria served" in box
+    assert "1 accepted item without an owner yet." in box
+    assert "Not served by any accepted item" not in box
+
+
+MONTHS = "Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec"
+HUMAN_DATE = rf"(?:[1-9]|[12][0-9]|3[01]) (?:{MONTHS}) 2[0-9]{{3}}"
+# Anything that reads as a date or a time of day: the human form or any other.
+DATE_LIKE = re.compile(
+    r"\b\d{4}-\d{1,2}-\d{1,2}\b|\b\d{1,2}[./]\d{1,2}[./]\d{2,4}\b|\b\d{1,2}:\d{2}\b"
+    r"|\b\d{1,2}(?:st|nd|rd|th)?\.? [A-Z][a-z]+\.? \d{4}\b|\b[A-Z][a-z]+\.? \d{1,2},? \d{4}\b"
+)
+HUMAN = re.compile(rf"{HUMAN_DATE}, [0-2][0-9]:[0-5][0-9] UTC|{HUMAN_DATE}")
+
+
+def dates_in(text):
+    """Every date or time in `text`, each as a human date, a human date and time, or as it is."""
+    return HUMAN.findall(text), DATE_LIKE.findall(HUMAN.sub(" ", text))
+
+
+def test_dates_read_one_way_in_the_pdf_and_markdown_and_stay_iso_in_the_csv(plan):
+    agree(plan)
+    send(plan.workshop, plan.facilitator, "phase.set", phase="plan")
+    edit(plan, plan.ids.email, due="2030-03-15")
+    version = agree(plan)
+    client = plan.clients["leader"]
+    agreed = human_moment(version.agreed_at)
+    assert re.fullmatch(rf"{HUMAN_DATE}, \d\d:\d\d UTC", agreed)
+
+    for label, text in [
+        ("pdf", Pdf(fetch(client, plan.workshop, "pdf")).text),
+        ("md", unescaped(fetch(client, plan.workshop, "md").decode())),
+    ]:
+        human, other = dates_in(text)
+        assert other == [], f"{label}: dates not in the one format: {other}"
+        assert agreed in human, label
+        for due in ("15 Mar 2030", "1 Mar 2030", "15 Apr 2030"):
+            assert due in human, (label, due)  # 1 March: before, in the change of due date
+
+    rows = read_csv(fetch(client, plan.workshop, "csv"))
+    assert {row["title"]: row["due"] for row in rows if row["due"]} == {
+        "Write the welcome email": "2030-03-15",
+        "Measure activation weekly": "2030-04-15",
+    }
+
+
+@pytest.fixture
+def replanned(plan):
+    """Version 1 of the small plan with a help video accepted too; then, reopened for version 2:
+    the product tour accepted and a new item added and accepted; activation metrics dropped and
+    the help video deleted; Tess off the welcome email, whose due date moves to 15 March."""
+    workshop = plan.workshop
+    video = add_item(workshop, plan.member, plan.lanes[2], "Record a help video", due="2030-02-02")
+    accept(plan, video, plan.facilitator)
+    agree(plan)
+    send(workshop, plan.facilitator, "phase.set", phase="plan")
+    accept(plan, plan.ids.tour, plan.member)
+    accept(plan, add_item(workshop, plan.target, plan.lanes[2], "Interview five churned customers"), plan.target)
+    send(workshop, plan.facilitator, "item.status", item=plan.ids.metrics, status="dropped")
+    send(workshop, plan.facilitator, "item.delete", item=video)
+    send(workshop, plan.target, "item.unclaim", item=plan.ids.email)
+    edit(plan, plan.ids.email, due="2030-03-15")
+    agree(plan, plan.leader)
+    return plan
+
+
+CHANGES_SINCE_1 = [
+    ("Added", "Record a product tour", "Proposed", "Accepted, in Now"),
+    ("Added", "Interview five churned customers", "Not on the board", "Accepted, in Later"),
+    ("Dropped", "Measure activation weekly", "Accepted", "Dropped"),
+    ("Dropped", "Record a help video", "Accepted", "Deleted from the board"),
+    ("Owners", "Write the welcome email", "Mia, Tess", "Mia"),
+    ("Due date", "Write the welcome email", "1 Mar 2030", "15 Mar 2030"),
+]
+
+
+def test_version_2_says_what_changed_since_version_1(replanned):
+    client, workshop = replanned.clients["leader"], replanned.workshop
+    markdown = fetch(client, workshop, "md").decode()
+    table = markdown.split("## Changed since version 1\n\n", 1)[1].split("\n\n", 1)[0]
+    assert table.splitlines() == [
+        "| Change | Item | Version 1 | Version 2 |",
+        "| --- | --- | --- | --- |",
+        *(f"| {' | '.join(change)} |" for change in CHANGES_SINCE_1),
+    ]
+    assert markdown.index("## Summary") < markdown.index("## Changed since version 1") < markdown.index("## The plan")
+    assert fetch(client, workshop, "md", 2).decode() == markdown
+
+    pdf = Pdf(fetch(client, workshop, "pdf"))
+    section = pdf.section("Changed since version 1", "Why it matters")
+    assert section.strip() == "Change Item Version 1 Version 2 " + " ".join(" ".join(row) for row in CHANGES_SINCE_1)
+    assert "Changed since version 1" in flat(pdf.pages[0])
+
+
+def test_version_1_has_no_changes_section_after_version_2_is_agreed(replanned):
+    client, workshop = replanned.clients["leader"], replanned.workshop
+    pdf = Pdf(fetch(client, workshop, "pdf", 1))
+    assert "Plan version 1" in pdf
+    assert "Changed since" not in pdf.text
+    assert "Changed since" not in fetch(client, workshop, "md", 1).decode()
+    assert set(read_csv(fetch(client, workshop, "csv", 1))[0]) == set(COLUMNS), "the CSV gains no column"
+
+
+def test_a_version_agreed_again_unchanged_says_nothing_changed(plan):
+    agree(plan)
+    send(plan.workshop, plan.facilitator, "phase.set", phase="plan")
+    send(plan.workshop, plan.member, "item.edit", item=plan.ids.email, version=1, title="Write two welcome emails")
+    send(plan.workshop, plan.member, "item.move", item=plan.ids.metrics, lane=plan.lanes[2].id, index=0)
+    agree(plan)
+    client = plan.clients["leader"]
+    nothing = "Nothing in the accepted plan changed since version 1."
+    assert f"## Changed since version 1\n\n{nothing}\n" in fetch(client, plan.workshop, "md").decode()
+    assert f"Changed since version 1 {nothing}" in Pdf(fetch(client, plan.workshop, "pdf"))
+
+
+def test_the_previous_version_costs_no_extra_query(replanned):
+    """Version N and N-1 come in one query."""
+    client, workshop = replanned.clients["leader"], replanned.workshop
+    counts = {}
+    for version in (1, 2, None):
+        with CaptureQueriesContext(connection) as queries:
+            fetch(client, workshop, "md", version)
+        counts[version] = len(queries)
+    assert counts[1] == counts[2] == counts[None]
+
+
+def v1_content():
+    """Two accepted items and a proposed one, as agreed in version 1."""
+    content = frozen_plan([("Kept", ""), ("Renamed and moved", ""), ("Will be dropped", "")])
+    content["lanes"].append({"title": "Later", "items": []})
+    first, _, third = content["lanes"][0]["items"]
+    first.update(owners=["Fay", "Mia"], due="2030-01-05")
+    third.update(owners=["Mia"])
+    return content
+
+
+def test_changes_are_by_item_id_and_ignore_renames_moves_and_owner_order():
+    before = v1_content()
+    after = copy.deepcopy(before)
+    after.update(version=None, agreed_at=None, agreed_by=None)
+    first, second, third = after["lanes"][0]["items"]
+    first["owners"] = ["Mia", "Fay"]  # the same people, claimed in another order
+    second["title"] = "A new name"
+    after["lanes"][0]["items"].remove(second)
+    after["lanes"][1]["items"].append({**second, "lane": "Later"})
+    third["status"] = "proposed"
+    assert list(plan_changes(before, after)) == [
+        ItemChange("dropped", third["id"], "Will be dropped", "Now", "accepted", "proposed")
+    ]
+    assert not plan_changes(before, copy.deepcopy(before))
+
+
+def test_a_draft_after_version_1_can_show_what_changed_since_it():
+    """The document compares a draft with the last agreed version too (a facilitator replanning)."""
+    before = v1_content()
+    after = copy.deepcopy(before)
+    after.update(version=None, agreed_at=None, agreed_by=None)
+    after["lanes"][0]["items"][0]["due"] = None
+    document = plan_document(after, before)
+    pdf = Pdf(render_pdf(document))
+    assert "Changed since version 1 Change Item Version 1 Draft Due date Kept 5 Jan 2030 No due date" in pdf
+    assert "| Due date | Kept | 5 Jan 2030 | No due date |" in render_markdown(document)
+    assert "Changed since" not in Pdf(render_pdf(plan_document(before))).text
 
 
 # Hostile and non-Latin text
@@ -836,12 +1098,12 @@ def test_a_long_table_goes_on_under_its_headings_and_never_splits_a_row():
     table_pages = [page for page in pdf.pages if re.search(r"Item \d{3}", page)]
     assert len(table_pages) > 3
     for page in table_pages[1:]:
-        assert page.startswith("Item Owners Due Votes Notes\n"), page[:80]
+        assert page.startswith("Item Owners Due Votes\n"), page[:80]
     for number, (title, notes) in enumerate(items):
         pages = [flat(page) for page in pdf.pages if flat(title) in flat(page)]
         assert len(pages) == 1, f"item {number} is on {len(pages)} pages"
         assert flat(notes) in pages[0], f"item {number}'s notes are not all on its page"
-    assert sum(page.count("Item Owners Due Votes Notes") for page in pdf.pages) == len(table_pages)
+    assert sum(page.count("Item Owners Due Votes") for page in pdf.pages) == len(table_pages)
 
 
 # Scale

@@ -88,8 +88,9 @@ class Choice:
     choices: frozenset[str]
 
 
-ITEM, LANE, MEMBER, INDEX, VERSION, BOOL, DATE, CRITERION, CRITERIA = (
+ITEM, FOCUS, LANE, MEMBER, INDEX, VERSION, BOOL, DATE, CRITERION, CRITERIA = (
     "item id",
+    "item id or null",
     "lane id",
     "member id",
     "index",
@@ -130,6 +131,7 @@ FIELDS: dict[str, dict[str, Any]] = {
     "goal.edit": {"title": TITLE, "why": Text(0, limits.WHY_MAX), "success_criteria": CRITERIA},
     "timer.start": {"seconds": Range(limits.TIMER_MIN_SECONDS, limits.TIMER_MAX_SECONDS)},
     "timer.stop": {},
+    "walk.focus": {"item": FOCUS},
     "confidence.open": {},
     "confidence.answer": {"score": Range(0, 5)},
     "confidence.close": {},
@@ -268,7 +270,7 @@ def wrong_type(kind: Any) -> st.SearchStrategy[Any]:
         return json_values.filter(lambda value: not isinstance(value, bool))
     if kind == DATE:
         return json_values.filter(lambda value: value is not None and not isinstance(value, str))
-    if kind == CRITERION:
+    if kind in (CRITERION, FOCUS):
         return json_values.filter(lambda value: value is not None and not is_int(value))
     if kind == CRITERIA:
         return json_values.filter(
@@ -310,7 +312,7 @@ def out_of_range(kind: Any) -> st.SearchStrategy[tuple[Any, str]]:
         return (st.lists(entry, min_size=21, max_size=25) | too_long(200).map(lambda long: ["fine", long])).map(
             lambda value: (value, "invalid")
         )
-    if kind in (ITEM, LANE, MEMBER):
+    if kind in (ITEM, FOCUS, LANE, MEMBER):
         # None of these ids can exist: the suite's ids stay far below a billion.
         missing = st.integers(max_value=0) | st.integers(min_value=10**9) | st.sampled_from(BIG_NUMBERS)
         return missing.map(lambda value: (value, "not_found"))

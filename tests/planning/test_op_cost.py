@@ -69,6 +69,7 @@ def ops_on(room, extra: list[int], name: str) -> dict[str, int]:
         "item.assign": count_queries(room, room.facilitator, "item.assign", item=other, member=room.target.id),
         "lane.rename": count_queries(room, room.facilitator, "lane.rename", lane=lanes[0], title=name),
         "timer.start": count_queries(room, room.facilitator, "timer.start", seconds=60),
+        "walk.focus": count_queries(room, room.facilitator, "walk.focus", item=other),
         "member.ready": count_queries(
             room, room.member, "member.ready", ready=not Member.objects.get(pk=room.member.pk).ready
         ),

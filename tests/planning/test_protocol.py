@@ -21,7 +21,7 @@ LEADER_ONLY = frozenset({LEADER})
 
 # op -> (roles allowed, phases allowed, the event it sends). Contract §2's phase table binds everyone;
 # facilitators' operations work in every phase but `agreed`. Where the contract is silent, the
-# decisions in docs/decisions.md: the timer, the ready signal, roles and removal are about the room,
+# decisions in docs/decisions.md: the timer, the walk, the ready signal, roles and removal are about the room,
 # not the plan, and still work in `agreed`; the goal, lanes and confidence check are frozen there.
 RULES = {
     "item.add": (PARTICIPANTS, EDITING, "item.added"),
@@ -43,6 +43,7 @@ RULES = {
     "goal.edit": (LEADER_ONLY, OPEN_BOARD, "goal.edited"),
     "timer.start": (FACILITATORS, ALL_PHASES, "timer.changed"),
     "timer.stop": (FACILITATORS, ALL_PHASES, "timer.changed"),
+    "walk.focus": (FACILITATORS, ALL_PHASES, "walk.focused"),
     "confidence.open": (FACILITATORS, frozenset({PLAN}), "confidence.changed"),
     "confidence.answer": (PARTICIPANTS, frozenset({PLAN}), "confidence.changed"),
     "confidence.close": (FACILITATORS, OPEN_BOARD, "confidence.changed"),
@@ -155,6 +156,7 @@ def test_a_ref_of_64_characters_is_fine(room):
         ("item.assign", {"item": "ITEM"}, "member"),
         ("phase.set", {}, "phase"),
         ("timer.start", {}, "seconds"),
+        ("walk.focus", {}, "item"),
         ("confidence.answer", {}, "score"),
         ("member.ready", {}, "ready"),
         ("member.role", {"member": "TARGET"}, "role"),
@@ -212,6 +214,9 @@ def test_an_unknown_extra_field_is_a_bad_request_naming_it(room, op, fields, ext
         ("member.ready", {"ready": 1}, "ready"),
         ("member.role", {"member": "TARGET", "role": 3}, "role"),
         ("confidence.answer", {"score": "5"}, "score"),
+        ("walk.focus", {"item": "1"}, "item"),
+        ("walk.focus", {"item": True}, "item"),
+        ("walk.focus", {"item": 1.0}, "item"),
     ],
 )
 def test_a_mistyped_field_is_a_bad_request_naming_it(room, op, fields, field):

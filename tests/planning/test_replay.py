@@ -31,6 +31,7 @@ CONTRACT_EVENTS = {
     "votes.revealed",
     "goal.edited",
     "timer.changed",
+    "walk.focused",
     "confidence.changed",
     "member.ready",
     "member.joined",
@@ -260,6 +261,25 @@ def running_the_timer(room):
         op(room, room.facilitator, "timer.stop"),
     ]
     return [room.facilitator, room.member], steps
+
+
+@case("walk.focused", "item.deleted", "phase.changed", "goal.edited")
+def walking_the_room(room):
+    a, b, c = (add_item(room.workshop, room.member, title=title) for title in "abc")
+    steps = [
+        op(room, room.facilitator, "walk.focus", item=a),
+        op(room, room.leader, "walk.focus", item=b),
+        op(room, room.leader, "goal.edit", why="Read out the plan, item by item."),  # keeps the focus
+        op(room, room.member, "item.delete", item=a),  # not the focused one: the walk goes on
+        op(room, room.member, "item.delete", item=b),  # the focused one: the walk ends first
+        op(room, room.facilitator, "walk.focus", item=c),
+        op(room, room.facilitator, "walk.focus", item=None),
+        op(room, room.facilitator, "walk.focus", item=c),
+        op(room, room.facilitator, "phase.set", phase="vote"),  # a new phase starts from the board
+        op(room, room.facilitator, "walk.focus", item=c),
+        op(room, room.facilitator, "phase.set", phase="plan"),  # leaving vote: revealed, then ended
+    ]
+    return [room.facilitator, room.member, room.observer], steps
 
 
 @case("confidence.changed")

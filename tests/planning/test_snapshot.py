@@ -62,6 +62,7 @@ def test_the_snapshot_has_exactly_the_contracts_shape(room):
         "confidence": {"open": False, "answers": 0, "result": None},
         "plan_version": 0,
         "agreed_at": None,
+        "focus": None,
     }
     assert snapshot["lanes"] == [{"id": lane.id, "title": lane.title} for lane in room.lanes]
     assert all(set(lane) == LANE_KEYS for lane in snapshot["lanes"])

@@ -1,0 +1,52 @@
+// The facilitator's tools beside the board: the timer, the confidence check, the lanes, the
+// plan export and the invite links. Everything here is also a move everyone sees.
+
+import { h } from "./dom.js";
+import { plural } from "./format.js";
+
+export function toolsSignature(ctx) {
+  const { state, rules, ui } = ctx;
+  const check = state.workshop.confidence || { open: false, answers: 0 };
+  return JSON.stringify([rules.facilitating, state.workshop.timer, check.open, check.answers, rules.openConfidence, rules.closeConfidence, state.workshop.phase, rules.lanes, ui.addingLane, state.lanes.length]);
+}
+
+export function renderTools(ctx, { timerForm, laneForm, exportsBox, invitesBox }) {
+  const { state, rules, ui } = ctx;
+  const check = state.workshop.confidence || { open: false, answers: 0 };
+  const confidence = h("div", { class: "tool" }, h("h3", { class: "tool-title", text: "Confidence check" }));
+  if (check.open) {
+    confidence.append(
+      h("p", { class: "muted", text: `Open: ${plural(check.answers, "answer")} so far.` }),
+      rules.closeConfidence ? h("button", { type: "button", dataset: { action: "confidence.close", focus: "confidence:close" }, text: "Close and show the result" }) : null,
+    );
+  } else if (rules.openConfidence) {
+    confidence.append(h("button", { type: "button", dataset: { action: "confidence.open", focus: "confidence:open" }, text: "Open a confidence check" }));
+  } else {
+    confidence.append(h("p", { class: "muted", text: "Taken in the plan phase." }));
+  }
+  const lanes = h("div", { class: "tool" }, h("h3", { class: "tool-title", text: "Lanes" }));
+  if (!rules.lanes) {
+    lanes.append(h("p", { class: "muted", text: "Reopen the plan to change lanes." }));
+  } else if (ui.addingLane) {
+    lanes.append(laneForm());
+  } else {
+    lanes.append(
+      h("button", { type: "button", class: "small", disabled: state.lanes.length >= 20, dataset: { action: "lane.add.open", focus: "lane:new" } }, h("span", { "aria-hidden": "true", text: "+ " }), "Add a lane"),
+      h("p", { class: "help", text: "Rename, move or delete a lane from its ⋯ menu." }),
+    );
+  }
+  return [
+    h("h2", { id: "facilitate-title", class: "h-small", text: "Facilitate" }),
+    invitesBox,
+    h(
+      "div",
+      { class: "tool" },
+      h("h3", { class: "tool-title", text: "Timer" }),
+      timerForm,
+      state.workshop.timer ? h("button", { type: "button", class: "small", dataset: { action: "timer.stop", focus: "timer:stop" }, text: "Stop the timer" }) : null,
+    ),
+    confidence,
+    lanes,
+    exportsBox,
+  ];
+}

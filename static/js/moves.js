@@ -1,0 +1,52 @@
+// What the facilitator does, said to everyone where they can see it: phase changes, the
+// confidence check opening and closing, the timer, a promotion. One visible notice each (the
+// polite live region says the same for screen readers, through announce.js).
+
+import { PHASE_LABELS, ROLE_LABELS, memberName, spokenDuration } from "./format.js";
+
+const PHASE_NOTES = {
+  gather: "add what needs doing.",
+  vote: "put your dots on what matters most.",
+  plan: "accept what we will do and give each item an owner.",
+};
+
+// Notices for the events in `events` (state went from `previous` to `next`). Own moves are not
+// told back to the one who made them: they just did it.
+export function movesToTell(events, previous, next) {
+  const me = next.me.member;
+  const notes = [];
+  for (const frame of events) {
+    const byMe = frame.actor === me;
+    const who = memberName(previous, frame.actor, { you: false });
+    if (frame.name === "phase.changed" && !byMe) {
+      const phase = frame.data.phase;
+      const from = previous.workshop.phase;
+      if (phase === "agreed") notes.push({ key: "phase", text: `${who} agreed the plan: version ${frame.data.plan_version}. Download it from the top of the board.` });
+      else if (from === "agreed") notes.push({ key: "phase", text: `${who} reopened the plan. The board is now the draft of version ${next.workshop.plan_version + 1}; version ${next.workshop.plan_version} stays the agreed plan.` });
+      else if (from === "vote") notes.push({ key: "phase", text: `${who} ended voting. The results are ranked under Results, the top items marked on the board. Now ${PHASE_LABELS[phase]}: ${PHASE_NOTES[phase]}` });
+      else notes.push({ key: "phase", text: `${who} moved the workshop to ${PHASE_LABELS[phase]}: ${PHASE_NOTES[phase]}` });
+    }
+    if (frame.name === "confidence.changed" && !byMe) {
+      const before = previous.workshop.confidence || { open: false };
+      const after = frame.data.confidence;
+      if (after.open && !before.open) notes.push({ key: "confidence", text: `${who} opened a confidence check: answer it at the bottom of your screen.` });
+      if (!after.open && before.open && after.result) {
+        notes.push({ key: "confidence", text: after.result.mean === null ? "The confidence check closed: nobody answered." : `The confidence check closed: mean ${after.result.mean} of 5.` });
+      }
+    }
+    if (frame.name === "timer.changed" && !byMe) {
+      const timer = frame.data.timer;
+      if (timer) {
+        const seconds = Math.round((Date.parse(timer.ends_at) - (Date.now() + (next.clockOffset || 0))) / 1000);
+        notes.push({ key: "timer", text: seconds > 0 ? `${who} started the timer: ${spokenDuration(seconds)}.` : `${who} started the timer.` });
+      } else notes.push({ key: "timer", text: `${who} stopped the timer.` });
+    }
+    if (frame.name === "member.changed" && frame.data.member.id === me) {
+      const before = previous.members.find((member) => member.id === me);
+      if (!before || before.role !== frame.data.member.role) {
+        notes.push({ key: "role", text: `You are now ${frame.data.member.role === "observer" ? "an" : "a"} ${ROLE_LABELS[frame.data.member.role].toLowerCase()}.${frame.data.member.role === "facilitator" ? " Your tools are under Tools." : ""}` });
+      }
+    }
+  }
+  return notes;
+}

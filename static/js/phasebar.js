@@ -1,0 +1,228 @@
+// The phase bar, sticky at the top of the board: where the workshop is (gather, vote, plan,
+// agreed), the shared timer, the dots left, the confidence check, who is ready, and for
+// facilitators the next move. Once agreed it offers everyone the plan to take home.
+
+import { h, srOnly } from "./dom.js";
+import { PHASE_HINTS, PHASE_LABELS, formatDateTime, plural } from "./format.js";
+import { FORMATS, downloadLink, exportUrl } from "./exports.js";
+import { PHASES } from "./rules.js";
+import { menuNode } from "./widgets.js";
+
+const PHASE_MOVES = {
+  gather: { primary: "vote", labels: { vote: "Start voting", plan: "Skip to planning", agreed: "Agree the plan…" } },
+  vote: { primary: "plan", labels: { plan: "End voting and plan", gather: "Back to gathering", agreed: "Agree the plan…" } },
+  plan: { primary: "agreed", labels: { agreed: "Agree the plan…", vote: "Back to voting", gather: "Back to gathering" } },
+  agreed: { primary: "plan", labels: { plan: "Reopen the plan…" } },
+};
+
+// A timer that ran out is shown as "Time's up" this long, then goes away.
+export const TIMES_UP_SHOWN_MS = 30_000;
+
+export function phaseSignature(ctx) {
+  const { state, rules, ui } = ctx;
+  const workshop = state.workshop;
+  const me = state.members.find((member) => member.id === state.me.member);
+  return JSON.stringify([
+    workshop.phase,
+    workshop.plan_version,
+    workshop.agreed_at,
+    workshop.timer,
+    workshop.votes_per_member,
+    workshop.confidence,
+    state.me.confidence,
+    state.me.votes_left,
+    rules.role,
+    rules.facilitating,
+    Boolean(me && me.ready),
+    state.members.map((member) => [member.role, member.ready]),
+    ui.ended,
+    ui.openMenu === "phase",
+    ui.sorted,
+    ctx.ranked.length > 0,
+    state.items.some((item) => item.status === "accepted"),
+  ]);
+}
+
+export function renderPhaseBar(ctx) {
+  const { state, rules, ui } = ctx;
+  const workshop = state.workshop;
+  const phase = workshop.phase;
+  const me = state.members.find((member) => member.id === state.me.member);
+  const ready = Boolean(me && me.ready);
+  const participants = state.members.filter((member) => member.role !== "observer");
+  const readyCount = participants.filter((member) => member.ready).length;
+
+  const steps = h(
+    "ol",
+    { class: "phases", "aria-label": "Phases" },
+    PHASES.map((step, index) => {
+      const current = step === phase;
+      const done = PHASES.indexOf(phase) > index;
+      return h(
+        "li",
+        { class: ["phase-step", current && "current", done && "done"], "aria-current": current ? "step" : null },
+        h("span", { class: "step-number", "aria-hidden": "true", text: done ? "✓" : String(index + 1) }),
+        h("span", { class: "step-label", text: PHASE_LABELS[step] }),
+        current ? srOnly(" (current phase)") : done ? srOnly(" (done)") : null,
+      );
+    }),
+  );
+
+  const status = h("div", { class: "session-status" });
+  if (workshop.timer) {
+    status.append(h("p", { class: "timer", role: "timer", "aria-label": "Timer" }, h("span", { class: "timer-label", text: "Timer " }), h("span", { class: "timer-remaining", text: "" })));
+  }
+  if (phase === "vote" && rules.participating) {
+    const left = state.me.votes_left;
+    status.append(
+      h(
+        "p",
+        { class: ["dots-left", left === 0 && "none-left"] },
+        h("span", { class: "dot-row", "aria-hidden": "true", text: "●".repeat(left) + "○".repeat(Math.max(workshop.votes_per_member - left, 0)) }),
+        h("span", { class: "dots-text", text: `${left} of ${workshop.votes_per_member} dots left` }),
+      ),
+    );
+  }
+  const check = workshop.confidence || { open: false, answers: 0, result: null };
+  if (check.open) {
+    const mine = state.me.confidence === undefined ? null : state.me.confidence;
+    status.append(
+      h(
+        "p",
+        { class: "confidence-chip is-open" },
+        `Confidence check · ${plural(check.answers, "answer")}`,
+        mine !== null ? h("button", { type: "button", class: "link", dataset: { action: "confidence.change", focus: "confidence:change" }, text: ` you said ${mine}` }) : null,
+      ),
+    );
+  } else if (check.result && check.result.mean !== null) {
+    status.append(
+      h("button", { type: "button", class: "confidence-chip link-plain", dataset: { action: "side.tab", tab: "results", focus: "confidence:chip" } }, `Confidence ${check.result.mean} / 5`),
+    );
+  }
+  // Readiness is about moving on; once agreed there is nothing to be ready for.
+  if (phase !== "agreed" && participants.length) {
+    status.append(h("p", { class: "ready-count", text: `${readyCount} of ${participants.length} ready` }));
+  }
+  if (rules.ready && phase !== "agreed") {
+    status.append(
+      h(
+        "button",
+        {
+          type: "button",
+          class: ["ready-toggle", "small", ready && "pressed"],
+          "aria-pressed": ready ? "true" : "false",
+          dataset: { action: "member.ready", ready: ready ? "false" : "true", focus: "session:ready" },
+        },
+        ready ? h("span", { class: "check", "aria-hidden": "true", text: "✓" }) : null,
+        "I’m ready",
+      ),
+    );
+  }
+
+  const actions = h("div", { class: "phase-actions" });
+  if (ctx.ranked.length && (phase === "plan" || phase === "agreed")) {
+    actions.append(
+      h("button", {
+        type: "button",
+        class: ["small", "sort-toggle", ui.sorted && "pressed"],
+        "aria-pressed": ui.sorted ? "true" : "false",
+        dataset: { action: "sort.votes", focus: "sort:votes" },
+        text: "Sort by dots",
+      }),
+    );
+  }
+  if (rules.setPhase) {
+    const moves = PHASE_MOVES[phase];
+    const anyAccepted = state.items.some((item) => item.status === "accepted");
+    const others = rules.phaseTargets.filter((target) => target !== moves.primary && (target !== "agreed" || phase === "plan" || anyAccepted));
+    actions.append(
+      h("button", {
+        type: "button",
+        class: phase === "agreed" ? "small" : "primary",
+        dataset: { action: "phase.set", phase: moves.primary, focus: `phase:${moves.primary}`, focusFallback: fallbackAfter(moves.primary) },
+        text: moves.labels[moves.primary],
+      }),
+    );
+    if (others.length) {
+      actions.append(
+        menuNode(
+          "phase",
+          "Other phases",
+          ui,
+          others.map((target) =>
+            h("button", { type: "button", dataset: { action: "phase.set", phase: target, focus: `phase:${target}`, focusFallback: fallbackAfter(target) }, text: moves.labels[target] }),
+          ),
+          { className: "phase-menu", icon: "▾" },
+        ),
+      );
+    }
+  }
+  actions.append(
+    h(
+      "button",
+      { type: "button", class: "small side-open", "aria-controls": "side", dataset: { action: "side.open", focus: "side:open" } },
+      h("span", { "aria-hidden": "true", text: "☰ " }),
+      rules.facilitating ? "People & tools" : "People & results",
+    ),
+  );
+
+  const observing = rules.role === "observer" && !ui.ended ? " You are watching as an observer." : null;
+  const rows = [h("div", { class: "phase-row" }, steps, status, actions)];
+  if (phase === "agreed") rows.push(agreedBanner(ctx, observing));
+  else if (workshop.plan_version) rows.push(draftNote(ctx, observing));
+  else rows.push(h("p", { class: "phase-hint" }, PHASE_HINTS[phase], observing));
+  return rows;
+}
+
+// Where focus goes when the phase button pressed is gone: after agreeing, to the PDF.
+function fallbackAfter(target) {
+  return target === "agreed" ? "agreed:pdf" : null;
+}
+
+function downloads(workshopId, version, { primary = true, prefix = "agreed" } = {}) {
+  return h(
+    "div",
+    { class: "agreed-actions", role: "group", "aria-label": `Download plan version ${version}` },
+    FORMATS.map(({ key, label }) =>
+      downloadLink(exportUrl(workshopId, key, version), {
+        text: label,
+        label: `Plan version ${version} as ${label}`,
+        focus: `${prefix}:${key}`,
+        primary: primary && key === "pdf",
+      }),
+    ),
+  );
+}
+
+// Once agreed: the plan version and its downloads, for everyone.
+function agreedBanner(ctx, observing) {
+  const { state, rules } = ctx;
+  const workshop = state.workshop;
+  const version = workshop.plan_version;
+  const when = workshop.agreed_at ? h("time", { datetime: workshop.agreed_at, text: formatDateTime(workshop.agreed_at) }) : null;
+  return h(
+    "div",
+    { class: "agreed-banner", dataset: { planVersion: version } },
+    h("span", { class: "agreed-icon", "aria-hidden": "true", text: "✓" }),
+    h(
+      "p",
+      { class: "agreed-text" },
+      h("strong", { class: "agreed-title", text: `Plan version ${version} is agreed` }),
+      when ? [" · ", when] : null,
+      h("span", { class: "agreed-detail", text: rules.facilitating ? " · Reopen it to change anything." : " · Take it home:" }),
+      observing,
+    ),
+    downloads(ctx.workshopId, version),
+  );
+}
+
+// Reopened: the board is the draft of the next version; the last agreed one still stands.
+function draftNote(ctx, observing) {
+  const version = ctx.state.workshop.plan_version;
+  return h(
+    "div",
+    { class: "draft-note" },
+    h("p", null, h("strong", { text: `Drafting version ${version + 1}.` }), ` Version ${version} stays the agreed plan until this one is agreed.`, observing),
+    downloads(ctx.workshopId, version, { primary: false, prefix: "previous" }),
+  );
+}
