@@ -30,14 +30,17 @@ NOTICE_LIFETIME = 20_000
 
 
 def facilitator_control(page: Page, action: str, **data: str) -> Locator:
-    """A facilitator's button by its data-action, wherever the board keeps it: when it sits in the
-    side column's tools tab, that tab is opened first."""
+    """A facilitator's button by its data-action, wherever the board keeps it: when it sits in a tab
+    of the side column (results, tools), the tabs are opened in turn until it shows."""
     selector = f"button[data-action='{action}']" + "".join(f"[data-{key}='{value}']" for key, value in data.items())
     button = page.locator(f"{selector}:visible")
-    if not button.count():
-        tools = page.locator("button[data-side-tab='tools']:visible")
-        if tools.count():
-            tools.click()
+    for tab in ("results", "tools"):
+        if button.count():
+            break
+        side_tab = page.locator(f"button[data-side-tab='{tab}']:visible")
+        if side_tab.count():
+            side_tab.click()
+            expect(side_tab).to_have_attribute("aria-selected", "true")
     button = page.locator(f"{selector}:visible").first
     expect(button).to_be_visible()
     return button
@@ -80,7 +83,7 @@ def test_phase_change_shows_a_notice_to_a_member_wherever_they_are(open_as: Open
 
 def test_confidence_prompt_stays_until_the_member_answers(open_as: Open) -> None:
     board, leader, member = two(open_as, "plan")
-    expect(member.locator(".confidence-prompt")).to_have_count(0)  # the seeded check is closed
+    expect(member.locator(".confidence-prompt")).to_be_hidden()  # the seeded check is closed
 
     facilitator_control(leader, "confidence.open").click()
     prompt = member.locator(".confidence-prompt")
@@ -100,7 +103,7 @@ def test_confidence_prompt_stays_until_the_member_answers(open_as: Open) -> None
     scores = prompt.locator("button[data-action='confidence.answer'][data-score]")
     expect(scores).to_have_count(6)
     prompt.locator("button[data-action='confidence.answer'][data-score='4']").click()
-    expect(prompt).to_have_count(0)
+    expect(prompt).to_be_hidden()
     # The answer went to the open check (the second one: the seeded board closed the first).
     open_check = ConfidenceCheck.objects.filter(workshop_id=board.workshop_id).latest("id")
     assert open_check.closed_at is None
@@ -140,7 +143,7 @@ def test_walk_through_marks_the_same_item_on_the_members_board(open_as: Open) ->
         expect(focused).to_have_attribute("data-item-id", str(board.items[title]))
         expect(focused).to_be_in_viewport()
         expect(member.locator(".walk-banner")).to_contain_text(title)
-        expect(member.locator(".walk-banner")).to_contain_text(f"({step + 1} of")
+        expect(member.locator(".walk-banner")).to_contain_text(re.compile(rf"(?<!\d){step + 1} of \d+"))
         expect(leader.locator("#board-root .item.walk-focus")).to_have_attribute(
             "data-item-id", str(board.items[title])
         )
@@ -153,10 +156,10 @@ def test_agreeing_shows_a_summary_first(open_as: Open) -> None:
     facilitator_control(leader, "phase.set", phase="agreed").click()
     summary = leader.locator("dialog.confirm.agree-summary")
     expect(summary).to_be_visible()
-    for title, owner in ACCEPTED:
-        expect(summary).to_contain_text(title)
-        expect(summary).to_contain_text(owner)
-    expect(summary).not_to_contain_text(DROPPED)
+    # The figures the issue names: accepted items (4), owners (2 people), ready count, confidence (3.67).
+    expect(summary).to_contain_text(re.compile(rf"(?<!\d){len(ACCEPTED)}(?!\d)"))
+    expect(summary).to_contain_text(re.compile(r"ready", re.IGNORECASE))
+    expect(summary).to_contain_text("3.67")
     # Nothing is sent before the leader confirms.
     phase_is(member, "plan")
     assert Workshop.objects.get(pk=board.workshop_id).phase == "plan"
@@ -166,6 +169,18 @@ def test_agreeing_shows_a_summary_first(open_as: Open) -> None:
         phase_is(page, "agreed")
         expect(page.locator(".agreed-banner[data-plan-version='1']")).to_be_visible()
     assert Workshop.objects.get(pk=board.workshop_id).phase == "agreed"
+
+
+def test_agree_summary_names_the_accepted_items_and_their_owners(open_as: Open) -> None:
+    """What is about to be frozen, by name: the accepted items and who owns them, not only counts."""
+    _, leader, _ = two(open_as, "plan")
+    facilitator_control(leader, "phase.set", phase="agreed").click()
+    summary = leader.locator("dialog.confirm.agree-summary")
+    expect(summary).to_be_visible()
+    for title, owner in ACCEPTED:
+        expect(summary).to_contain_text(title)
+        expect(summary).to_contain_text(owner)
+    expect(summary).not_to_contain_text(DROPPED)
 
 
 @pytest.mark.parametrize("who", ["member", "observer"])
