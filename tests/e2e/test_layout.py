@@ -313,3 +313,23 @@ def test_six_lanes_each_reachable_from_its_tab(open_as: Open, phase: str) -> Non
             pytest.fail(
                 f"lane {title!r}'s tab did not bring it into view: {rect(column)} in {viewport(page)['width']} px"
             )
+
+
+@pytest.mark.parametrize("phase", PHASES)
+def test_phone_page_does_not_scroll_sideways(open_as: Open, phase: str) -> None:
+    """On a phone nothing may stick out to the right: a clipped control (the goal button, the phase bar) is one
+    nobody finds. The lanes are tabs there, so nothing needs to scroll sideways."""
+    board = seed_board(phase=phase)
+    page = open_as(board, board.leader, "390x844")
+    settle(page)
+    wide = page.evaluate(
+        """() => ({page: document.scrollingElement.scrollWidth, view: document.documentElement.clientWidth,
+                   out: [...document.querySelectorAll(".goal-bar *, .phase-bar *, nav.lane-tabs")]
+                     .filter(e => e.getClientRects().length && e.getBoundingClientRect().right
+                                  > document.documentElement.clientWidth + 1
+                                  && !e.closest("nav.lane-tabs, [class*='scroll']"))
+                     .slice(0, 5).map(e => `${e.tagName.toLowerCase()}.${[...e.classList].join(".")}`
+                                            + ` right ${Math.round(e.getBoundingClientRect().right)}`)})"""
+    )
+    assert not wide["out"], f"controls stick out on a {wide['view']} px phone: {wide}"
+    assert wide["page"] <= wide["view"], f"the page scrolls sideways on a {wide['view']} px phone: {wide}"
