@@ -190,7 +190,11 @@ def add_item(page: Page, lane_title: str, title: str, *, wait: bool = True) -> N
 
 
 def open_editor(page: Page, title: str) -> Locator:
-    item(page, title).locator("button[data-action='item.edit.open']").click()
+    card = item(page, title)
+    edit = card.locator("button[data-action='item.edit.open']")
+    if not edit.is_visible():  # the sticky-note card keeps Edit in its menu (issue 12)
+        card.locator("details.menu > summary").click()
+    edit.click()
     editor = page.locator("form[data-form='item.edit']")
     expect(editor).to_be_visible()
     return editor
@@ -234,6 +238,9 @@ def set_status(page: Page, title: str, status: str) -> None:
 
 def set_phase(page: Page, phase: str) -> None:
     page.locator(f"#board-root button[data-action='phase.set'][data-phase='{phase}']").click()
+    if phase == "agreed" or page.locator("#board-root").get_attribute("data-phase") == "agreed":
+        # Agreeing and reopening are confirmed first (issue 12: the agree summary, the reopen note).
+        page.locator("dialog.confirm[open] button[value=yes]").click()
     phase_is(page, phase)
 
 
