@@ -21,6 +21,8 @@ import { BoardView, PHONE } from "./view.js";
 
 // How long a notice of the facilitator's move stays up.
 const MOVE_NOTICE_MS = 8000;
+// The agreement's summary names this many accepted items; the rest are counted.
+const AGREE_LISTED = 12;
 
 const root = document.getElementById("board-root");
 const workshopId = root.dataset.workshopId;
@@ -666,6 +668,25 @@ function confirmAgreement() {
     { class: "agree-summary-list" },
     line("Accepted items", accepted.length ? plural(accepted.length, "item") : "none yet: accept at least one", !accepted.length),
     line("Owners", owners.size ? plural(owners.size, "person", "people") : "nobody yet"),
+    accepted.length
+      ? h(
+          "div",
+          { class: "agree-items" },
+          h("dt", { text: "The plan" }),
+          h(
+            "dd",
+            null,
+            h(
+              "ul",
+              null,
+              accepted.slice(0, AGREE_LISTED).map((item) =>
+                h("li", null, h("span", { class: "agree-item-title", text: item.title }), " — ", item.owners.length ? item.owners.map((id) => memberName(state, id, { you: false })).join(", ") : h("span", { class: "warn", text: "no owner" })),
+              ),
+              accepted.length > AGREE_LISTED ? h("li", { class: "muted", text: `and ${plural(accepted.length - AGREE_LISTED, "more item")}` }) : null,
+            ),
+          ),
+        )
+      : null,
     unowned.length ? line("Still without an owner", unowned.map((item) => quote(item.title)).join(", "), true) : null,
     line("Ready", `${ready} of ${participants.length}`),
     line(

@@ -160,9 +160,9 @@ export function renderPhaseBar(ctx) {
   actions.append(
     h(
       "button",
-      { type: "button", class: "small side-open", "aria-controls": "side", dataset: { action: "side.open", focus: "side:open" } },
-      h("span", { "aria-hidden": "true", text: "☰ " }),
-      rules.facilitating ? "People & tools" : "People & results",
+      { type: "button", class: "small side-open", "aria-controls": "side", title: rules.facilitating ? "People, results and tools" : "People and results", dataset: { action: "side.open", focus: "side:open" } },
+      h("span", { "aria-hidden": "true", text: "☰" }),
+      h("span", { class: "sr-only", text: rules.facilitating ? "People, results and tools" : "People and results" }),
     ),
   );
 

@@ -85,7 +85,7 @@ def test_leader_and_guest_run_a_workshop_live(new_page: NewPage, live_server: st
     )
     expect(leader).to_have_url(f"{live_server}/w/{wid}/")
     expect(leader.locator("#goal-title")).to_have_text(title)
-    expect(leader.locator("#board-root .criteria li")).to_have_count(2)
+    expect(leader.locator("#board-root .criterion-chip")).to_have_count(2)
     expect(leader.locator("#board-root .lane-name")).to_have_text(["Now", "Next", "Later"])
     phase_is(leader, "gather")
 
@@ -116,15 +116,15 @@ def test_leader_and_guest_run_a_workshop_live(new_page: NewPage, live_server: st
     # The leader sees how many dots the guest used, not where: tallies stay hidden.
     expect(person(leader, "Zoë Martín").locator(".dots-used")).to_have_text("2 of 5 dots used")
     for page in (leader, guest):
-        expect(item(page, "Interview churned customers").locator(".votes")).to_have_text("hidden while voting")
+        expect(item(page, "Interview churned customers").locator(".votes")).to_have_text("dots hidden")
 
     # Planning: the tallies come out on both boards.
     set_phase(leader, "plan")
     phase_is(guest, "plan")
-    expect(item(leader, "Interview churned customers").locator(".votes")).to_have_text("2")
-    expect(item(leader, "Guided first project").locator(".votes")).to_have_text("0")
-    expect(item(guest, "Interview churned customers").locator(".votes")).to_have_text(re.compile(r"^2\b"))
-    expect(item(guest, "Guided first project").locator(".votes")).to_have_text("0")
+    expect(item(leader, "Interview churned customers").locator(".votes")).to_have_text("● 2 dots")
+    expect(item(leader, "Guided first project").locator(".votes")).to_have_text("● 0 dots")
+    expect(item(guest, "Interview churned customers").locator(".votes")).to_have_text(re.compile(r"^● 2 dots \(2 yours\)$"))
+    expect(item(guest, "Guided first project").locator(".votes")).to_have_text("● 0 dots")
 
     # The guest claims an item: the leader sees them as its owner.
     claim(guest, "Interview churned customers")
