@@ -75,8 +75,9 @@ export function renderGoal(ctx, editForm) {
     chips,
     toggle,
   );
+  // Drawn while folded too (hidden), so that "About the goal" only has to show it.
   const details = h("div", { id: "goal-details", class: "goal-details", hidden: !open });
-  if (open) {
+  {
     if (ui.editingGoal && rules.editGoal) details.append(editForm());
     else {
       details.append(

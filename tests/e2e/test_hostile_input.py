@@ -49,7 +49,8 @@ ITEMS = {
 EVERY_PAYLOAD = [GOAL, WHY, *CRITERIA, NAME, LANE, *ITEMS, *ITEMS.values()]
 # Elements no typed text may become (the client's own markup has none of them on the board).
 FOREIGN_ELEMENTS = (
-    "#board-root img:not(.invite-qr img), #board-root svg, #board-root iframe, #board-root script, #board-root a[href^='javascript']"
+    "#board-root img:not(.invite-qr img), #board-root svg, #board-root iframe, #board-root script,"
+    " #board-root a[href^='javascript']"
 )
 
 NewPage = Callable[[], Page]
