@@ -195,8 +195,7 @@ function render() {
       say: (text) => live.say(text),
       notify: (text) => notices.show(text),
     });
-  }
-  if (invitePanel) {
+    // The view moves the panel between the empty board and Tools; it says which on each render.
     view.onInviteMode = (mode) => invitePanel.setMode(mode);
     view.renderInviteSlot({ state, rules });
   }

@@ -77,37 +77,35 @@ export function renderGoal(ctx, editForm) {
   );
   // Drawn while folded too (hidden), so that "About the goal" only has to show it.
   const details = h("div", { id: "goal-details", class: "goal-details", hidden: !open });
-  {
-    if (ui.editingGoal && rules.editGoal) details.append(editForm());
-    else {
-      details.append(
-        h("h2", { class: "h-small", text: "Why it matters" }),
-        workshop.why ? h("p", { class: "why", text: workshop.why }) : h("p", { class: "muted", text: "Not written down yet." }),
-        criteria.length ? h("h2", { class: "h-small", text: "How we will know we got there" }) : null,
-        criteria.length
-          ? h(
-              "ol",
-              { class: "criteria" },
-              criteria.map((text, index) =>
-                h(
-                  "li",
-                  null,
-                  text,
-                  h("span", {
-                    class: ["criterion-count", counts[index] ? null : "unserved"],
-                    text: counts[index]
-                      ? ` — ${plural(counts[index], planning ? "accepted item" : "item")}`
-                      : workshop.phase === "agreed"
-                        ? " — no accepted item serves this"
-                        : " — nothing serves this yet",
-                  }),
-                ),
+  if (ui.editingGoal && rules.editGoal) details.append(editForm());
+  else {
+    details.append(
+      h("h2", { class: "h-small", text: "Why it matters" }),
+      workshop.why ? h("p", { class: "why", text: workshop.why }) : h("p", { class: "muted", text: "Not written down yet." }),
+      criteria.length ? h("h2", { class: "h-small", text: "How we will know we got there" }) : null,
+      criteria.length
+        ? h(
+            "ol",
+            { class: "criteria" },
+            criteria.map((text, index) =>
+              h(
+                "li",
+                null,
+                text,
+                h("span", {
+                  class: ["criterion-count", counts[index] ? null : "unserved"],
+                  text: counts[index]
+                    ? ` — ${plural(counts[index], planning ? "accepted item" : "item")}`
+                    : workshop.phase === "agreed"
+                      ? " — no accepted item serves this"
+                      : " — nothing serves this yet",
+                }),
               ),
-            )
-          : null,
-        rules.editGoal ? h("button", { type: "button", class: "small", dataset: { action: "goal.open", focus: "goal:edit" }, text: "Edit goal" }) : null,
-      );
-    }
+            ),
+          )
+        : null,
+      rules.editGoal ? h("button", { type: "button", class: "small", dataset: { action: "goal.open", focus: "goal:edit" }, text: "Edit goal" }) : null,
+    );
   }
   return [line, details];
 }

@@ -85,7 +85,7 @@ export function renderPhaseBar(ctx) {
   }
   const check = workshop.confidence || { open: false, answers: 0, result: null };
   if (check.open) {
-    const mine = state.me.confidence === undefined ? null : state.me.confidence;
+    const mine = state.me.confidence ?? null;
     status.append(
       h(
         "p",

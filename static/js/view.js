@@ -438,7 +438,7 @@ export class BoardView {
   renderPrompt(ctx) {
     const { state, rules, ui } = ctx;
     const check = state.workshop.confidence || { open: false };
-    const mine = state.me.confidence === undefined ? null : state.me.confidence;
+    const mine = state.me.confidence ?? null;
     const shown = Boolean(check.open && rules.answerConfidence && (mine === null || ui.changingConfidence));
     this.root.classList.toggle("has-prompt", shown);
     this.part("prompt", JSON.stringify([shown, mine, check.answers]), () => {
