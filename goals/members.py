@@ -23,6 +23,7 @@ from planning.changes import FACILITATING, PARTICIPATING, Change, operation, run
 from planning.errors import Forbidden, Invalid, LimitReached
 from planning.models import Ownership
 from planning.payloads import member_json
+from planning.progress import release_help
 from planning.validation import boolean, choice, identifier, text
 
 GUEST_KEY = "rallypoint_guest"
@@ -126,6 +127,7 @@ def _release_claims(change: Change, member: Member) -> None:
     Ownership.objects.filter(member=member).delete()
     for item_id in owned:
         change.emit("item.owners", {"item": item_id, "owners": owners_of(item_id)})
+    release_help(change, member.id)
 
 
 @operation

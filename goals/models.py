@@ -69,6 +69,8 @@ class Member(models.Model):
     ready = models.BooleanField(default=False)
     joined_at = models.DateTimeField(auto_now_add=True)
     removed_at = models.DateTimeField(null=True, blank=True)
+    # The SHA-256 of the member's personal return link (goals.return_links), or null: one per member.
+    return_link_hash = models.CharField(max_length=64, null=True, blank=True, unique=True)
 
     objects = MemberQuerySet.as_manager()
 

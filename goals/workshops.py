@@ -11,6 +11,7 @@ from goals.accounts import display_name
 from goals.invites import invite_create
 from goals.models import Member, Role, Workshop
 from planning import limits
+from planning.board import checkins_of
 from planning.changes import Change, operation
 from planning.lanes import DEFAULT_LANES
 from planning.models import Item, Lane
@@ -68,4 +69,7 @@ def goal_edit(change: Change, *, title: Any = UNSET, why: Any = UNSET, success_c
     workshop.save(update_fields=list(updates))
     # Items that served a criterion which no longer exists serve none.
     Item.objects.filter(workshop=workshop, criterion__gte=len(workshop.success_criteria)).update(criterion=None)
-    change.emit("goal.edited", {"workshop": workshop_json(workshop, confidence=confidence_state(workshop))})
+    change.emit(
+        "goal.edited",
+        {"workshop": workshop_json(workshop, confidence=confidence_state(workshop), checkins=checkins_of(workshop))},
+    )

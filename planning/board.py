@@ -21,8 +21,8 @@ from django.db.models import Model, Sum
 
 from goals.models import Member, Phase, Workshop
 from planning.errors import NotFound
-from planning.models import Item, Lane, Ownership, Vote
-from planning.payloads import item_json
+from planning.models import CheckIn, HelpOffer, Item, Lane, Ownership, Vote
+from planning.payloads import checkin_json, item_json
 
 M = TypeVar("M", bound=Model)
 Row = tuple[Any, ...]
@@ -201,20 +201,46 @@ def owners_by_item(workshop: Workshop) -> dict[int, list[int]]:
     return owners
 
 
+def helpers_by_item(workshop: Workshop) -> dict[int, list[int]]:
+    """Who offered help on each item, in the order they offered."""
+    helpers: dict[int, list[int]] = defaultdict(list)
+    for item_id, member_id in (
+        HelpOffer.objects.filter(workshop=workshop).order_by("id").values_list("item_id", "member_id")
+    ):
+        helpers[item_id].append(member_id)
+    return helpers
+
+
+def helpers_of(item_id: int) -> list[int]:
+    rows = fetch_all("SELECT member_id FROM planning_helpoffer WHERE item_id = %s ORDER BY id", [item_id])
+    return [member_id for (member_id,) in rows]
+
+
+def checkins_of(workshop: Workshop) -> list[dict[str, Any]]:
+    """The workshop's check-ins, oldest first: the `checkins` of its JSON."""
+    return [checkin_json(checkin) for checkin in CheckIn.objects.filter(workshop=workshop).order_by("number")]
+
+
 def tally_by_item(workshop: Workshop) -> dict[int, int]:
     rows = Vote.objects.filter(workshop=workshop).values("item_id").annotate(n=Sum("dots")).values_list("item_id", "n")
     return dict(rows)
 
 
 def item_payload(item: Item, workshop: Workshop) -> dict[str, Any]:
-    # One round trip: the tally's row first, then the owners' in claim order.
+    # One round trip: the tally's row first, then the owners' in claim order, then the helpers'.
     rows = fetch_all(
         "SELECT 0, 0, COALESCE(SUM(dots), 0) FROM planning_vote WHERE item_id = %s"
-        " UNION ALL SELECT 1, id, member_id FROM planning_ownership WHERE item_id = %s ORDER BY 1, 2",
-        [item.id, item.id],
+        " UNION ALL SELECT 1, id, member_id FROM planning_ownership WHERE item_id = %s"
+        " UNION ALL SELECT 2, id, member_id FROM planning_helpoffer WHERE item_id = %s ORDER BY 1, 2",
+        [item.id, item.id, item.id],
     )
     votes = None if tallies_hidden(workshop) else rows[0][2]
-    return item_json(item, owners=[member_id for _, _, member_id in rows[1:]], votes=votes)
+    return item_json(
+        item,
+        owners=[member_id for kind, _, member_id in rows if kind == 1],
+        helpers=[member_id for kind, _, member_id in rows if kind == 2],
+        votes=votes,
+    )
 
 
 def my_votes(member_id: int) -> dict[str, int]:

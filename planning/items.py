@@ -200,6 +200,7 @@ def item_delete(change: Change, *, item: Any) -> None:
     )
     change.write("DELETE FROM planning_vote WHERE item_id = %s", [target.id])
     change.write("DELETE FROM planning_ownership WHERE item_id = %s", [target.id])
+    change.write("DELETE FROM planning_helpoffer WHERE item_id = %s", [target.id])
     change.write("DELETE FROM planning_item WHERE id = %s", [target.id])
     change.write(
         "UPDATE planning_item SET position = position - 1 WHERE lane_id = %s AND position > %s",
@@ -224,12 +225,30 @@ def item_status(change: Change, *, item: Any, status: Any) -> None:
     require_plan_phase(change, "Item status is set in the plan phase.")
     item_id = identifier(item, "item")
     found = fetch_one(
-        "SELECT status FROM planning_item WHERE id = %s AND workshop_id = %s", [item_id, change.workshop.id]
+        "SELECT status, progress_state, EXISTS (SELECT 1 FROM planning_helpoffer WHERE item_id = i.id)"
+        " FROM planning_item i WHERE id = %s AND workshop_id = %s",
+        [item_id, change.workshop.id],
     )
     if found is None:
         raise missing_item(item_id)
     status = choice(status, "status", STATUSES)
-    if found[0] == status:
+    current, progress, helped = found
+    if current == status:
         return
-    change.write("UPDATE planning_item SET status = %s WHERE id = %s", [status, item_id])
+    if status == ItemStatus.ACCEPTED:
+        change.write("UPDATE planning_item SET status = %s WHERE id = %s", [status, item_id])
+        change.emit("item.status", {"item": item_id, "status": status})
+        return
+    # Only accepted items carry progress and helpers (contract §7): an item leaving the plan
+    # leaves its thread behind, and says so in events of its own.
+    change.write(
+        "UPDATE planning_item SET status = %s, progress_state = '', progress_note = '', progress_by_id = NULL,"
+        " progress_at = NULL WHERE id = %s",
+        [status, item_id],
+    )
     change.emit("item.status", {"item": item_id, "status": status})
+    if progress:
+        change.emit("item.progress", {"item": item_id, "progress": None})
+    if helped:
+        change.write("DELETE FROM planning_helpoffer WHERE item_id = %s", [item_id])
+        change.emit("item.helpers", {"item": item_id, "helpers": []})

@@ -25,3 +25,6 @@ TIMER_MAX_SECONDS: Final = 2 * 60 * 60
 # while one browser (or a script with a stolen cookie) cannot hold hundreds of sockets,
 # each with its own presence row, heartbeat and database calls.
 MAX_SOCKETS_PER_MEMBER: Final = 10
+
+PROGRESS_NOTE_MAX: Final = 500
+CHECKIN_NOTE_MAX: Final = 2000

@@ -13,6 +13,15 @@ class ItemStatus(models.TextChoices):
     DROPPED = "dropped"
 
 
+class ProgressState(models.TextChoices):
+    """How an accepted item of the agreed plan is going, as its owner last reported it."""
+
+    ON_TRACK = "on_track"
+    AT_RISK = "at_risk"
+    BLOCKED = "blocked"
+    DONE = "done"
+
+
 class Lane(models.Model):
     workshop = models.ForeignKey(Workshop, on_delete=models.CASCADE, related_name="lanes")
     title = models.CharField(max_length=80)
@@ -38,6 +47,14 @@ class Item(models.Model):
     # Bumped by content edits only, so that a move never makes an edit conflict.
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
+    # The latest progress report (contract §7): "" until an owner reports. Columns of the item
+    # rather than a table of reports, so that the snapshot reads them with the item.
+    progress_state = models.CharField(
+        max_length=10, choices=ProgressState.choices, blank=True, default="", db_default=""
+    )
+    progress_note = models.TextField(blank=True, default="", db_default="", max_length=500)
+    progress_by = models.ForeignKey(Member, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    progress_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["lane__position", "position", "id"]
@@ -76,6 +93,40 @@ class Ownership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.member_id} owns {self.item_id}"
+
+
+class HelpOffer(models.Model):
+    """A member's "I can help" on an accepted item; `id` order is the order they offered."""
+
+    workshop = models.ForeignKey(Workshop, on_delete=models.CASCADE, related_name="+")
+    item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="help_offers")
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="help_offers")
+    offered_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [models.UniqueConstraint(fields=["item", "member"], name="one_help_offer_per_item_member")]
+
+    def __str__(self) -> str:
+        return f"{self.member_id} helps with {self.item_id}"
+
+
+class CheckIn(models.Model):
+    """A check-in on the agreed plan: the counts of its items' states, frozen when it was recorded."""
+
+    workshop = models.ForeignKey(Workshop, on_delete=models.CASCADE, related_name="checkins")
+    number = models.PositiveIntegerField()
+    at = models.DateTimeField()
+    by = models.ForeignKey(Member, null=True, on_delete=models.SET_NULL, related_name="+")
+    note = models.TextField(blank=True, default="", max_length=2000)
+    counts = models.JSONField()
+
+    class Meta:
+        ordering = ["number"]
+        constraints = [models.UniqueConstraint(fields=["workshop", "number"], name="one_checkin_number")]
+
+    def __str__(self) -> str:
+        return f"{self.workshop_id} check-in {self.number}"
 
 
 class ConfidenceCheck(models.Model):

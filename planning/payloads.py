@@ -7,7 +7,7 @@ from datetime import date, datetime
 from typing import Any
 
 from goals.models import Member, Workshop
-from planning.models import ConfidenceCheck, Item, Lane
+from planning.models import CheckIn, ConfidenceCheck, Item, Lane
 
 
 def iso(value: datetime | date | None) -> str | None:
@@ -24,11 +24,35 @@ def member_json(member: Member) -> dict[str, Any]:
 
 # What an item's JSON is made of, in the order `item_values` takes it: a snapshot reads these
 # columns for every item on the board, and building 2,000 model instances would cost more.
-ITEM_COLUMNS = ("id", "lane_id", "position", "title", "notes", "due", "criterion", "status", "author_id", "version")
+ITEM_COLUMNS = (
+    "id",
+    "lane_id",
+    "position",
+    "title",
+    "notes",
+    "due",
+    "criterion",
+    "status",
+    "author_id",
+    "version",
+    "progress_state",
+    "progress_note",
+    "progress_by_id",
+    "progress_at",
+)
 
 
-def item_values(values: Sequence[Any], *, owners: list[int], votes: int | None) -> dict[str, Any]:
-    item_id, lane, position, title, notes, due, criterion, status, author, version = values
+def progress_values(state: str, note: str, by: int | None, at: datetime | None) -> dict[str, Any] | None:
+    """An item's `progress` (contract §7): null until someone reports."""
+    if not state:
+        return None
+    return {"state": state, "note": note, "by": by, "at": iso(at)}
+
+
+def item_values(
+    values: Sequence[Any], *, owners: list[int], votes: int | None, helpers: list[int] | None = None
+) -> dict[str, Any]:
+    item_id, lane, position, title, notes, due, criterion, status, author, version, *progress = values
     return {
         "id": item_id,
         "lane": lane,
@@ -42,11 +66,23 @@ def item_values(values: Sequence[Any], *, owners: list[int], votes: int | None) 
         "owners": owners,
         "votes": votes,
         "version": version,
+        "progress": progress_values(*progress),
+        "helpers": helpers or [],
     }
 
 
-def item_json(item: Item, *, owners: list[int], votes: int | None) -> dict[str, Any]:
-    return item_values([getattr(item, name) for name in ITEM_COLUMNS], owners=owners, votes=votes)
+def item_json(item: Item, *, owners: list[int], votes: int | None, helpers: list[int] | None = None) -> dict[str, Any]:
+    return item_values([getattr(item, name) for name in ITEM_COLUMNS], owners=owners, votes=votes, helpers=helpers)
+
+
+def checkin_json(checkin: CheckIn) -> dict[str, Any]:
+    return {
+        "number": checkin.number,
+        "at": iso(checkin.at),
+        "by": checkin.by_id,
+        "note": checkin.note,
+        "counts": checkin.counts,
+    }
 
 
 def confidence_json(check: ConfidenceCheck | None, answers: int) -> dict[str, Any]:
@@ -58,7 +94,7 @@ def confidence_json(check: ConfidenceCheck | None, answers: int) -> dict[str, An
     return {"open": check.closed_at is None, "answers": answers, "result": result}
 
 
-def workshop_json(workshop: Workshop, *, confidence: dict[str, Any]) -> dict[str, Any]:
+def workshop_json(workshop: Workshop, *, confidence: dict[str, Any], checkins: list[dict[str, Any]]) -> dict[str, Any]:
     return {
         "id": workshop.id,
         "title": workshop.title,
@@ -71,4 +107,5 @@ def workshop_json(workshop: Workshop, *, confidence: dict[str, Any]) -> dict[str
         "plan_version": workshop.plan_version,
         "agreed_at": iso(workshop.agreed_at),
         "focus": workshop.focus_item_id,
+        "checkins": checkins,
     }

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from goals import members, workshops
-from planning import claims, confidence, items, lanes, phases, timer, votes, walk
+from planning import claims, confidence, items, lanes, phases, progress, timer, votes, walk
 from planning.changes import Outcome
 from planning.errors import BadRequest
 
@@ -46,6 +46,9 @@ OPS: dict[str, OpSpec] = {
     "confidence.open": OpSpec(confidence.confidence_open),
     "confidence.answer": OpSpec(confidence.confidence_answer, ("score",)),
     "confidence.close": OpSpec(confidence.confidence_close),
+    "item.progress": OpSpec(progress.item_progress, ("item", "state"), ("note",)),
+    "item.help": OpSpec(progress.item_help, ("item", "offer")),
+    "checkin.record": OpSpec(progress.checkin_record, (), ("note",)),
     "member.ready": OpSpec(members.member_ready, ("ready",)),
     "member.role": OpSpec(members.member_role, ("member", "role")),
     "member.remove": OpSpec(members.member_remove, ("member",)),

@@ -15,7 +15,7 @@ from django.db.models.functions import Coalesce
 
 from goals.models import Member, Workshop
 from planning import clock
-from planning.board import my_votes, owners_by_item, tallies_hidden, tally_by_item
+from planning.board import checkins_of, helpers_by_item, my_votes, owners_by_item, tallies_hidden, tally_by_item
 from planning.broadcast import encode, event_frame
 from planning.errors import NotFound
 from planning.models import ConfidenceAnswer, ConfidenceCheck, Event, Item, Lane
@@ -63,6 +63,8 @@ def build_snapshot(workshop_id: str, member_id: int) -> dict[str, Any]:
         hidden = tallies_hidden(workshop)
         tallies = {} if hidden else tally_by_item(workshop)
         owners = owners_by_item(workshop)
+        helpers = helpers_by_item(workshop)
+        checkins = checkins_of(workshop)
         lanes = list(Lane.objects.filter(workshop=workshop).order_by("position", "id"))
         items = list(
             Item.objects.filter(workshop=workshop)
@@ -91,10 +93,15 @@ def build_snapshot(workshop_id: str, member_id: int) -> dict[str, Any]:
             "votes_left": max(workshop.votes_per_member - used, 0),
             "confidence": my_score,
         },
-        "workshop": workshop_json(workshop, confidence=confidence),
+        "workshop": workshop_json(workshop, confidence=confidence, checkins=checkins),
         "lanes": [lane_json(lane) for lane in lanes],
         "items": [
-            item_values(item, owners=owners.get(item[0], []), votes=None if hidden else tallies.get(item[0], 0))
+            item_values(
+                item,
+                owners=owners.get(item[0], []),
+                helpers=helpers.get(item[0], []),
+                votes=None if hidden else tallies.get(item[0], 0),
+            )
             for item in items
         ],
         "members": [

@@ -1,0 +1,127 @@
+"""After the agreement: progress on the agreed plan, offers of help, and check-ins (contract §7).
+
+The board's content stays frozen in `agreed`; these three ops are what still moves there. They
+take the same one change path as every other op. Progress and helpers belong to accepted items
+only: `item.status` clears them when an item leaves the plan, and a reopen keeps them, so that
+the thread of an item that stays accepted runs on into the next version.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from goals.models import Phase
+from planning import clock, limits
+from planning.board import fetch_all, fetch_one, insert_statement, missing_item
+from planning.changes import FACILITATING, PARTICIPATING, Change, operation
+from planning.errors import Forbidden, Invalid
+from planning.models import CheckIn, HelpOffer, ItemStatus, ProgressState
+from planning.payloads import checkin_json, progress_values
+from planning.validation import UNSET, boolean, choice, identifier, text
+
+STATES = frozenset(ProgressState.values)
+AFTER_AGREEMENT = frozenset({Phase.AGREED})
+# The keys of a check-in's counts: every state, and `none` for items nobody has reported on yet.
+COUNT_KEYS = ("on_track", "at_risk", "blocked", "done", "none")
+
+
+def _accepted_item(change: Change, item: Any, *, people: str) -> tuple[int, list[int]]:
+    """The item's id and the member ids in `people` (the item's owners or its helpers, in order),
+    if it is an accepted item of this workshop."""
+    item_id = identifier(item, "item")
+    table = {"owners": "planning_ownership", "helpers": "planning_helpoffer"}[people]
+    rows = fetch_all(
+        f"SELECT i.status, p.member_id FROM planning_item i LEFT JOIN {table} p ON p.item_id = i.id"  # noqa: S608 (fixed table names)
+        " WHERE i.id = %s AND i.workshop_id = %s ORDER BY p.id",
+        [item_id, change.workshop.id],
+    )
+    if not rows:
+        raise missing_item(item_id)
+    if rows[0][0] != ItemStatus.ACCEPTED:
+        raise Invalid("item", "Only accepted items of the plan carry progress and helpers.")
+    return item_id, [member_id for _, member_id in rows if member_id is not None]
+
+
+@operation
+def item_progress(change: Change, *, item: Any, state: Any, note: Any = UNSET) -> None:
+    change.require_role(PARTICIPATING, "Observers do not report progress.")
+    change.require_phase(AFTER_AGREEMENT, "Progress is reported on the agreed plan.")
+    state = choice(state, "state", STATES)
+    note = "" if note is UNSET else text(note, "note", min_length=0, max_length=limits.PROGRESS_NOTE_MAX)
+    item_id, owners = _accepted_item(change, item, people="owners")
+    if change.member.role not in FACILITATING and change.member.id not in owners:
+        raise Forbidden("Only the item's owners (or a facilitator) report its progress.")
+    # Reported again unchanged still counts: "still on track" at a check-in is news, and its time is.
+    at = clock.now()
+    change.write(
+        "UPDATE planning_item SET progress_state = %s, progress_note = %s, progress_by_id = %s, progress_at = %s"
+        " WHERE id = %s",
+        [state, note, change.member.id, at, item_id],
+    )
+    change.emit("item.progress", {"item": item_id, "progress": progress_values(state, note, change.member.id, at)})
+
+
+@operation
+def item_help(change: Change, *, item: Any, offer: Any) -> None:
+    change.require_role(PARTICIPATING, "Observers do not offer help.")
+    change.require_phase(AFTER_AGREEMENT, "Help is offered on the agreed plan.")
+    offer = boolean(offer, "offer")
+    item_id, helpers = _accepted_item(change, item, people="helpers")
+    me = change.member.id
+    if offer == (me in helpers):
+        return
+    if offer:
+        # Offer order is id order, and this row's id is the newest of the item's.
+        row = HelpOffer(workshop_id=change.workshop.id, item_id=item_id, member_id=me, offered_at=clock.now())
+        change.write(*insert_statement([row], ("workshop_id", "item_id", "member_id", "offered_at")))
+        helpers = [*helpers, me]
+    else:
+        change.write("DELETE FROM planning_helpoffer WHERE item_id = %s AND member_id = %s", [item_id, me])
+        helpers = [helper for helper in helpers if helper != me]
+    change.emit("item.helpers", {"item": item_id, "helpers": helpers})
+
+
+@operation
+def checkin_record(change: Change, *, note: Any = UNSET) -> None:
+    change.require_role(FACILITATING, "Only a facilitator records a check-in.")
+    change.require_phase(AFTER_AGREEMENT, "Check-ins are recorded on the agreed plan.")
+    note = "" if note is UNSET else text(note, "note", min_length=0, max_length=limits.CHECKIN_NOTE_MAX)
+    counts = dict.fromkeys(COUNT_KEYS, 0)
+    for state, count in fetch_all(
+        "SELECT progress_state, COUNT(*) FROM planning_item WHERE workshop_id = %s AND status = %s"
+        " GROUP BY progress_state",
+        [change.workshop.id, ItemStatus.ACCEPTED],
+    ):
+        counts[state or "none"] += count
+    (last,) = fetch_one("SELECT MAX(number) FROM planning_checkin WHERE workshop_id = %s", [change.workshop.id])
+    checkin = CheckIn(
+        workshop_id=change.workshop.id,
+        number=(last or 0) + 1,
+        at=clock.now(),
+        by_id=change.member.id,
+        note=note,
+        counts=counts,
+    )
+    change.write(*insert_statement([checkin], ("workshop_id", "number", "at", "by_id", "note", "counts")))
+    change.emit("checkin.recorded", {"checkin": checkin_json(checkin)})
+
+
+def release_help(change: Change, member_id: int) -> None:
+    """Someone who has left, or only watches, no longer offers help: each item they offered on says so."""
+    rows = fetch_all(
+        "SELECT item_id, member_id FROM planning_helpoffer WHERE item_id IN"
+        " (SELECT item_id FROM planning_helpoffer WHERE member_id = %s AND workshop_id = %s) ORDER BY item_id, id",
+        [member_id, change.workshop.id],
+    )
+    if not rows:
+        return
+    change.write(
+        "DELETE FROM planning_helpoffer WHERE member_id = %s AND workshop_id = %s", [member_id, change.workshop.id]
+    )
+    helpers: dict[int, list[int]] = {}
+    for item_id, helper in rows:
+        helpers.setdefault(item_id, [])
+        if helper != member_id:
+            helpers[item_id].append(helper)
+    for item_id, remaining in helpers.items():
+        change.emit("item.helpers", {"item": item_id, "helpers": remaining})
