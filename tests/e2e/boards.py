@@ -364,3 +364,41 @@ def open_as(browser: Browser, live_server: str) -> Iterator[Open]:
     for page in pages:
         page.context.close()
     assert not errors, f"script errors in the page: {errors}"
+
+
+# --- after the agreement (contract §7) --------------------------------------------------------------
+
+# A plan some weeks on: (item title, who reports, state, note). Seeded after a first check-in with
+# nothing reported and before a second one, so the history has two bars and "now" a third.
+PROGRESS_WEEK_ONE: tuple[tuple[str, str, str, str], ...] = (
+    ("Interview churned customers", MIA, "done", "Twelve calls, notes in the research folder."),
+    ("Guided first project", NOOR, "on_track", "Checklist designs signed off."),
+)
+PROGRESS_NOW: tuple[tuple[str, str, str, str], ...] = (
+    ("Fix the CSV import errors", MIA, "blocked", "Waiting on the data team's export fix (DATA-412)."),
+    (LONG_NOTE_TITLE, NOOR, "at_risk", "Two interviews slipped to next week."),
+)
+CHECKIN_NOTES = ("Kick-off: the plan is agreed.", "Week one: interviews done, checklist on track.")
+
+
+def seed_progress(board: Board, *, helper_on: str | None = LONG_NOTE_TITLE) -> None:
+    """An agreed board some weeks on: two check-ins, then PROGRESS_NOW reported; the leader offers
+    help on `helper_on` (the at-risk item by default), so the blocked one still needs help."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(_progress_in_thread, board, helper_on).result()
+
+
+def _progress_in_thread(board: Board, helper_on: str | None) -> None:
+    try:
+        by_name = {"leader": board.leader, **board.people}
+        wid = board.workshop_id
+        op(wid, board.leader, "checkin.record", note=CHECKIN_NOTES[0])
+        for title, who, state, note in PROGRESS_WEEK_ONE:
+            op(wid, by_name[who], "item.progress", item=board.items[title], state=state, note=note)
+        op(wid, board.leader, "checkin.record", note=CHECKIN_NOTES[1])
+        for title, who, state, note in PROGRESS_NOW:
+            op(wid, by_name[who], "item.progress", item=board.items[title], state=state, note=note)
+        if helper_on is not None:
+            op(wid, board.leader, "item.help", item=board.items[helper_on], offer=True)
+    finally:
+        connections.close_all()
