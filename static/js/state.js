@@ -107,6 +107,20 @@ function itemStatus(state, data) {
   findItem(state, data.item).status = data.status;
 }
 
+// After the agreement (contract §7)
+
+function itemProgress(state, data) {
+  findItem(state, data.item).progress = data.progress;
+}
+
+function itemHelpers(state, data) {
+  findItem(state, data.item).helpers = data.helpers;
+}
+
+function checkinRecorded(state, data) {
+  state.workshop.checkins = [...(state.workshop.checkins || []), data.checkin];
+}
+
 // Votes
 
 function voteChanged(state, data, me) {
@@ -214,6 +228,9 @@ const HANDLERS = {
   "item.deleted": itemDeleted,
   "item.owners": itemOwners,
   "item.status": itemStatus,
+  "item.progress": itemProgress,
+  "item.helpers": itemHelpers,
+  "checkin.recorded": checkinRecorded,
   "vote.changed": voteChanged,
   "votes.revealed": votesRevealed,
   "lane.added": laneAdded,
