@@ -2,6 +2,7 @@
 // Events caused by this member (from this tab or another of theirs) are not announced.
 
 import { PHASE_LABELS, ROLE_LABELS, STATUS_LABELS, laneTitle, listNames, memberName, quote, spokenDuration } from "./format.js";
+import { PROGRESS_LABELS, countsText } from "./progress.js";
 
 function itemTitle(state, id) {
   const item = state && state.items.find((candidate) => candidate.id === id);
@@ -28,6 +29,14 @@ const DESCRIBE = {
     return `Owners of ${title}: ${listNames(f.data.owners.map((id) => memberName(next, id)))}`;
   },
   "item.status": (f, prev, next, who) => `${who} marked ${itemTitle(next, f.data.item)} ${STATUS_LABELS[f.data.status] || f.data.status}`,
+  "item.progress": (f, prev, next, who) =>
+    f.data.progress ? `${who} marked ${itemTitle(next, f.data.item)} ${PROGRESS_LABELS[f.data.progress.state].toLowerCase()}` : null,
+  "item.helpers": (f, prev, next, who) => {
+    const title = itemTitle(next, f.data.item);
+    if (f.data.helpers.includes(f.actor)) return `${who} offered to help with ${title}`;
+    return f.actor === null ? null : `${who} withdrew their help from ${title}`;
+  },
+  "checkin.recorded": (f) => `Check-in ${f.data.checkin.number} recorded: ${countsText(f.data.checkin.counts)}`,
   "vote.changed": () => null, // too chatty while a room votes; the dots-used counts show it
   "votes.revealed": () => "Voting is over: the tallies are shown",
   "lane.added": (f, prev, next, who) => `${who} added the lane ${quote(f.data.lane.title)}`,

@@ -13,8 +13,9 @@ import { captureFocus, restoreFocus } from "./dom.js";
 import { PHASE_LABELS, formatDateTime, laneTitle, memberName, plural, quote } from "./format.js";
 import { h } from "./dom.js";
 import { ExportPanel } from "./exports.js";
-import { InvitePanel } from "./invites.js";
+import { InvitePanel, csrfToken } from "./invites.js";
 import { movesToTell } from "./moves.js";
+import { checkinOrder, countProgress, countsText, planItems, progressBar } from "./progress.js";
 import { walkStep } from "./results.js";
 import { rulesFor } from "./rules.js";
 import { BoardView, PHONE } from "./view.js";
@@ -46,6 +47,9 @@ const ui = {
   detail: null, // the item open in the detail dialog
   sorted: false, // lanes sorted by dots (a view of one's own; moving is off meanwhile)
   changingConfidence: false, // the prompt shown again to change an answer
+  checkinOrder: null, // item ids of the check-in this facilitator is walking, in the order it started
+  flash: null, // the item just jumped to from "Needs attention"
+  deviceLink: {}, // {busy, url, copied, error}: "Open on another device"
 };
 
 let state = null;
@@ -147,6 +151,7 @@ function afterEvents(events, previous, next, cause) {
       if (previous.workshop.phase === "vote" && frame.data.phase !== "vote") ui.sideTab = "results";
     }
     if (frame.name === "confidence.changed" && !frame.data.confidence.open) ui.changingConfidence = false;
+    if ((frame.name === "walk.focused" && frame.data.item === null) || frame.name === "phase.changed") ui.checkinOrder = null;
   }
   const moves = movesToTell(cause === "replay" ? events.filter((frame) => frame.name === "phase.changed").slice(-1) : events, previous, next);
   for (const note of moves) notices.show(note.text, { kind: "info", key: note.key, timeout: MOVE_NOTICE_MS });
@@ -450,13 +455,39 @@ const CLICK = {
     focusKey("sort:votes");
   },
   "walk.start": () => walkTo(walkStep(state, "start")),
-  "walk.next": () => walkTo(walkStep(state, "next")),
-  "walk.prev": () => walkTo(walkStep(state, "prev")),
+  "walk.next": () => walkTo(walkStep(state, "next", ui.checkinOrder)),
+  "walk.prev": () => walkTo(walkStep(state, "prev", ui.checkinOrder)),
   "walk.to": (d) => {
     closeMenus();
     walkTo(num(d.item));
   },
-  "walk.end": () => send("walk.focus", { item: null }),
+  "walk.end": () => {
+    ui.checkinOrder = null;
+    send("walk.focus", { item: null });
+  },
+  "item.progress": (d) => {
+    closeMenus();
+    const id = num(d.item);
+    send("item.progress", { item: id, state: d.state }).then(() => focusKey(`progress:${id}:menu`, `item:${id}`));
+  },
+  "item.progress.note": (d) => {
+    closeMenus();
+    ui.detail = num(d.item);
+    renderNow();
+    focusKey(`progress-form:${d.item}:note`);
+  },
+  "item.help": (d) => send("item.help", { item: num(d.item), offer: d.offer === "true" }),
+  "item.jump": (d) => jumpTo(num(d.item)),
+  "checkin.start": () => {
+    closeMenus();
+    const list = checkinOrder(state);
+    if (!list.length) return recordCheckin();
+    ui.checkinOrder = list.map((item) => item.id);
+    walkTo(list[0].id);
+  },
+  "checkin.record": () => recordCheckin(),
+  "device.link": () => makeDeviceLink(),
+  "device.copy": () => copyDeviceLink(),
   "confidence.change": () => {
     ui.changingConfidence = true;
     renderNow();
@@ -510,6 +541,25 @@ const CHANGE = {
 };
 
 const SUBMIT = {
+  "item.progress": (form) => {
+    const item = num(form.dataset.item);
+    const data = new FormData(form);
+    if (!data.get("state")) return formError(form, "Pick how it is going: on track, at risk, blocked or done.");
+    const fields = { item, state: data.get("state") };
+    const note = String(data.get("note") || "").trim();
+    if (note) fields.note = note;
+    formError(form, null);
+    send("item.progress", fields, { quiet: true }).then(
+      () => {
+        // Closed through the state (a close() alone would be undone by a render before its event).
+        view.dropForm(`progress:${item}`);
+        ui.detail = null;
+        renderNow();
+        focusKey(`progress:${item}:menu`, `item:${item}`);
+      },
+      (error) => formError(form, friendlyError(error, "item.progress")),
+    );
+  },
   "item.add": (form) => {
     const lane = num(form.dataset.lane);
     const values = formValues(form);
@@ -650,6 +700,107 @@ function move(fields, { keyboard }) {
 
 function walkTo(item) {
   if (item !== null && item !== undefined) send("walk.focus", { item });
+}
+
+// From "Needs attention" to the card: its lane shown (on a phone), in view, focused and flashed.
+let flashTimer = null;
+function jumpTo(id) {
+  const item = findItem(id);
+  if (!item) return;
+  ui.currentLane = item.lane;
+  ui.flash = id;
+  renderNow();
+  view.showLane(item.lane);
+  const card = root.querySelector(`.lane .item[data-item-id="${id}"]`);
+  if (card) {
+    card.scrollIntoView({ block: "center", behavior: matchMedia("(prefers-reduced-motion: reduce)").matches ? "auto" : "smooth" });
+    card.focus({ preventScroll: true });
+  }
+  clearTimeout(flashTimer);
+  flashTimer = setTimeout(() => {
+    if (ui.flash !== id) return;
+    ui.flash = null;
+    scheduleRender();
+  }, 1600);
+}
+
+// The end of a check-in: today's counts frozen, with a note, for everyone's history.
+async function recordCheckin() {
+  if (!currentRules().recordCheckin) return;
+  const checkins = state.workshop.checkins || [];
+  const number = checkins.length ? checkins[checkins.length - 1].number + 1 : 1;
+  const counts = countProgress(planItems(state));
+  const note = h("textarea", { id: "checkin-note", name: "note", rows: "4", maxlength: "2000", placeholder: "What we agreed, who helps whom, what to look at next time" });
+  const body = h(
+    "div",
+    { class: "checkin-record" },
+    progressBar(counts, { label: "The plan now" }),
+    h("p", { class: "checkin-record-counts", text: countsText(counts) }),
+    h("label", { for: "checkin-note", text: "Note (optional)" }),
+    note,
+  );
+  const asked = confirmDialog({
+    title: `Record check-in ${number}?`,
+    message: "The state of every item in the plan is kept as it is now, with the time, your name and this note. Everyone sees it in the Progress history.",
+    confirm: `Record check-in ${number}`,
+    danger: false,
+    body,
+    kind: "checkin-record",
+  });
+  note.focus();
+  if (!(await asked)) return;
+  const fields = note.value.trim() ? { note: note.value.trim() } : {};
+  send("checkin.record", fields).then(() => {
+    if (state.workshop.focus !== null && state.workshop.focus !== undefined) send("walk.focus", { item: null });
+    ui.checkinOrder = null;
+    ui.sideTab = "progress";
+    renderNow();
+  });
+}
+
+// "Open on another device": a personal link (POST /api/w/<id>/me/link), shown with Copy.
+async function makeDeviceLink() {
+  ui.deviceLink = { busy: true };
+  renderNow();
+  try {
+    const response = await fetch(`/api/w/${encodeURIComponent(workshopId)}/me/link`, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { Accept: "application/json", "X-CSRFToken": csrfToken() },
+    });
+    const data = await response.json().catch(() => null);
+    if (!response.ok || !data || !data.url) {
+      throw new Error(response.status === 404 ? "Personal links are not available on this server yet." : (data && data.message) || `Could not make the link (the server answered ${response.status}). Try again.`);
+    }
+    ui.deviceLink = { url: data.url };
+  } catch (error) {
+    ui.deviceLink = { error: error instanceof TypeError ? "Could not reach the server. Try again." : error.message };
+  }
+  renderNow();
+  focusKey(ui.deviceLink.url ? "device:url" : "device:link");
+  if (ui.deviceLink.url) root.querySelector('[data-focus="device:url"]')?.select();
+}
+
+async function copyDeviceLink() {
+  const input = root.querySelector('[data-focus="device:url"]');
+  if (!input) return;
+  try {
+    await navigator.clipboard.writeText(input.value);
+  } catch {
+    input.focus();
+    input.select();
+    live.say("The link is selected: copy it with your keyboard or menu.");
+    return;
+  }
+  ui.deviceLink = { ...ui.deviceLink, copied: true };
+  live.say("Link copied to the clipboard.");
+  renderNow();
+  focusKey("device:copy");
+  setTimeout(() => {
+    if (!ui.deviceLink.copied) return;
+    ui.deviceLink = { ...ui.deviceLink, copied: false };
+    scheduleRender();
+  }, 2000);
 }
 
 // Agreeing is deliberate: what is about to be frozen, before it is.

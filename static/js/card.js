@@ -3,8 +3,12 @@
 // its ⋯ menu and in the detail dialog that opens from the title, where long notes read in full.
 
 import { h } from "./dom.js";
-import { STATUS_ICONS, STATUS_LABELS, formatDate, plural, quote } from "./format.js";
+import { STATUS_ICONS, STATUS_LABELS, formatDate, formatDateTime, plural, quote } from "./format.js";
+import { helpButton, helpersLine, helpersOf, needsHelp, progressChip, progressControl, progressNote, progressOf } from "./progress.js";
 import { avatar, menuButton, menuNode, row } from "./widgets.js";
+
+// Once agreed, an accepted item carries the plan's progress (contract §7).
+const tracked = (item, state) => state.workshop.phase === "agreed" && item.status === "accepted";
 
 export function cardSignature(item, ctx, { index, laneLength, laneIndex, myDots }) {
   const { state, ui } = ctx;
@@ -27,6 +31,10 @@ export function cardSignature(item, ctx, { index, laneLength, laneIndex, myDots 
     ctx.ranks.get(item.id) || 0,
     state.workshop.focus === item.id,
     ctx.sorted,
+    helpersOf(item).map((id) => ctx.names.get(id)),
+    item.progress ? ctx.names.get(item.progress.by) : null,
+    ui.openMenu === `progress:${item.id}`,
+    ui.flash === item.id,
   ]);
 }
 
@@ -39,6 +47,8 @@ export function buildCard(item, { index, laneLength, laneIndex, myDots }, ctx) {
   const needsOwner = item.status === "accepted" && item.owners.length === 0;
   const rank = ctx.ranks.get(id);
   const movable = rules.moveItem && !ctx.sorted;
+  const tracking = tracked(item, state);
+  const agreed = state.workshop.phase === "agreed";
   const node = h("li", {
     class: [
       "item",
@@ -47,13 +57,25 @@ export function buildCard(item, { index, laneLength, laneIndex, myDots }, ctx) {
       rank && "top",
       state.workshop.focus === id && "walk-focus",
       item.owners.includes(state.me.member) && "is-mine",
+      tracking && `progress-${progressOf(item)}`,
+      tracking && needsHelp(item) && "needs-help",
+      ui.flash === id && "flash",
     ],
     tabindex: "0",
     "aria-labelledby": titleId,
     "aria-describedby": movable ? "move-hint" : null,
     "aria-keyshortcuts": movable ? "Alt+ArrowUp Alt+ArrowDown Alt+ArrowLeft Alt+ArrowRight" : null,
     draggable: movable ? "true" : null,
-    dataset: { itemId: id, lane: item.lane, focus: `item:${id}`, focusFallback: `lane:${item.lane}`, rank: rank || null },
+    dataset: {
+      itemId: id,
+      item: id,
+      lane: item.lane,
+      focus: `item:${id}`,
+      focusFallback: `lane:${item.lane}`,
+      rank: rank || null,
+      progress: tracking ? progressOf(item) : null,
+      helpers: agreed ? helpersOf(item).length : null,
+    },
   });
 
   const tags = [];
@@ -68,7 +90,8 @@ export function buildCard(item, { index, laneLength, laneIndex, myDots }, ctx) {
       ),
     );
   }
-  if (item.status !== "proposed") {
+  if (tracking) tags.push(progressControl(item, ctx));
+  else if (item.status !== "proposed") {
     tags.push(h("span", { class: `badge status-badge status-${item.status}` }, h("span", { "aria-hidden": "true", text: `${STATUS_ICONS[item.status]} ` }), STATUS_LABELS[item.status]));
   }
   if (needsOwner && state.workshop.phase !== "gather") {
@@ -85,6 +108,10 @@ export function buildCard(item, { index, laneLength, laneIndex, myDots }, ctx) {
   );
   if (item.notes) node.append(h("p", { class: "notes", text: item.notes }));
   if (item.due) node.append(h("p", { class: "item-due" }, h("span", { "aria-hidden": "true", text: "◷ " }), "Due ", h("time", { datetime: item.due, text: formatDate(item.due) })));
+  if (tracking) {
+    const note = progressNote(item, ctx);
+    if (note) node.append(note);
+  }
 
   const owners = h("div", { class: "owners", "aria-label": "Owners" });
   if (!item.owners.length) owners.append(h("span", { class: "no-owner", text: "No owner" }));
@@ -98,6 +125,13 @@ export function buildCard(item, { index, laneLength, laneIndex, myDots }, ctx) {
     if (myDots) votes.append(h("span", { class: "my-dots", text: ` (${myDots} yours)` }));
   }
   const author = ctx.names.get(item.author);
+  if (tracking) {
+    // On the plan: who does it, who helps, and the offer of help; dots and authors are history.
+    node.append(h("div", { class: "item-foot" }, owners, helpersLine(item, ctx), helpButton(item, ctx)));
+    const actions = cardActions(item, myDots, ctx);
+    if (actions.childNodes.length) node.append(actions);
+    return node;
+  }
   node.append(
     h(
       "div",
@@ -196,8 +230,9 @@ function cardMenu(item, { index, laneLength, laneIndex }, ctx, movable) {
 }
 
 // The whole item, in the detail dialog: notes in full and every control the card has.
-export function detailContent(item, ctx) {
+export function detailContent(item, ctx, { progressForm = null } = {}) {
   const { state } = ctx;
+  const tracking = tracked(item, state);
   const criteria = state.workshop.success_criteria;
   const lane = state.lanes.find((candidate) => candidate.id === item.lane);
   const myDots = state.me.votes[String(item.id)] || 0;
@@ -213,10 +248,15 @@ export function detailContent(item, ctx) {
     item.due ? row("Due", h("dd", null, h("time", { datetime: item.due, text: formatDate(item.due) }))) : null,
     item.criterion !== null && criteria[item.criterion] !== undefined ? row("Serves", h("dd", { text: `${item.criterion + 1}. ${criteria[item.criterion]}` })) : null,
     row("Added by", h("dd", { text: author || "someone who left" })),
+    tracking ? row("Progress", h("dd", { class: "detail-progress" }, progressChip(item), item.progress ? h("span", { class: "muted", text: `by ${item.progress.by === state.me.member ? "you" : ctx.names.get(item.progress.by) || "someone who left"} · ${formatDateTime(item.progress.at)}` }) : null)) : null,
+    tracking && item.progress && item.progress.note ? row("Note", h("dd", { class: "detail-progress-note", text: item.progress.note })) : null,
+    tracking ? row("Helpers", h("dd", { text: helpersOf(item).map((id) => ctx.names.get(id) || "someone who left").join(", ") || "nobody yet" })) : null,
   );
   const actions = cardActions(item, myDots, ctx);
   const claim = claimButton(item, ctx, "detail");
   if (claim) actions.prepend(claim);
+  const help = tracking ? helpButton(item, ctx, "detail") : null;
+  if (help) actions.prepend(help);
   const extra = [];
   if (ctx.rules.editItem(item)) extra.push(h("button", { type: "button", class: "small", dataset: { action: "item.edit.open", item: item.id, focus: `detail:${item.id}:edit` }, text: "Edit" }));
   if (ctx.rules.deleteItem(item)) extra.push(h("button", { type: "button", class: "small danger-text", dataset: { action: "item.delete", item: item.id, focus: `detail:${item.id}:delete` }, text: "Delete" }));
@@ -230,6 +270,7 @@ export function detailContent(item, ctx) {
     ),
     item.notes ? h("p", { class: "detail-notes", text: item.notes }) : h("p", { class: "detail-notes muted", text: "No notes." }),
     meta,
+    progressForm,
     actions.childNodes.length ? actions : null,
   ];
 }

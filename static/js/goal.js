@@ -4,6 +4,7 @@
 
 import { h } from "./dom.js";
 import { plural } from "./format.js";
+import { planItems, progressOf } from "./progress.js";
 
 // How many items serve each criterion: accepted ones once planning, else every item not dropped.
 export function coverage(state) {
@@ -16,11 +17,19 @@ export function coverage(state) {
   return { counts, planning };
 }
 
+// Once agreed, how many of each criterion's items are done.
+function doneBy(state) {
+  if (state.workshop.phase !== "agreed") return null;
+  const done = state.workshop.success_criteria.map(() => 0);
+  for (const item of planItems(state)) if (item.criterion !== null && item.criterion < done.length && progressOf(item) === "done") done[item.criterion] += 1;
+  return done;
+}
+
 export function goalSignature(ctx) {
   const { state, ui, rules } = ctx;
   const workshop = state.workshop;
   return JSON.stringify([
-    ui.editingGoal && rules.editGoal ? "editing" : [workshop.title, workshop.why, workshop.success_criteria, coverage(state)],
+    ui.editingGoal && rules.editGoal ? "editing" : [workshop.title, workshop.why, workshop.success_criteria, coverage(state), doneBy(state)],
     ui.goalOpen,
     rules.editGoal,
   ]);
@@ -32,6 +41,7 @@ export function renderGoal(ctx, editForm) {
   const { counts, planning } = coverage(state);
   const criteria = workshop.success_criteria;
   const open = ui.goalOpen || (ui.editingGoal && rules.editGoal);
+  const done = doneBy(state);
   const chips = criteria.length
     ? h(
         "ul",
@@ -46,12 +56,19 @@ export function renderGoal(ctx, editForm) {
             },
             h("span", { class: "chip-number", text: `C${index + 1}` }),
             h("span", { class: "chip-text", text }),
-            h(
-              "span",
-              { class: "chip-count", title: planning ? "accepted items that serve it" : "items that serve it" },
-              h("span", { "aria-hidden": "true", text: counts[index] ? `${planning ? "✓" : "●"}${counts[index]}` : "–" }),
-              h("span", { class: "sr-only", text: `: ${counts[index] ? plural(counts[index], planning ? "accepted item" : "item") : "no item yet"}` }),
-            ),
+            done && counts[index]
+              ? h(
+                  "span",
+                  { class: ["chip-count", "chip-done", done[index] === counts[index] && "all-done"], title: `${done[index]} of ${counts[index]} done` },
+                  h("span", { "aria-hidden": "true", text: `${done[index]}/${counts[index]} done` }),
+                  h("span", { class: "sr-only", text: `: ${done[index]} of ${counts[index]} done` }),
+                )
+              : h(
+                  "span",
+                  { class: "chip-count", title: planning ? "accepted items that serve it" : "items that serve it" },
+                  h("span", { "aria-hidden": "true", text: counts[index] ? `${planning ? "✓" : "●"}${counts[index]}` : "–" }),
+                  h("span", { class: "sr-only", text: `: ${counts[index] ? plural(counts[index], planning ? "accepted item" : "item") : "no item yet"}` }),
+                ),
           ),
         ),
       )

@@ -4,7 +4,7 @@
 import { h, replaceChildren } from "./dom.js";
 import { ROLE_LABELS, formatDateTime } from "./format.js";
 
-function csrfToken() {
+export function csrfToken() {
   const match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
   return match ? decodeURIComponent(match[1]) : "";
 }

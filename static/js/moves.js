@@ -2,7 +2,11 @@
 // confidence check opening and closing, the timer, a promotion. One visible notice each (the
 // polite live region says the same for screen readers, through announce.js).
 
-import { PHASE_LABELS, ROLE_LABELS, memberName, spokenDuration } from "./format.js";
+import { PHASE_LABELS, ROLE_LABELS, memberName, quote, spokenDuration } from "./format.js";
+import { countsText } from "./progress.js";
+
+// A check-in's note in a notice: the start of it; the Progress tab has it whole.
+const NOTE_SHOWN = 140;
 
 const PHASE_NOTES = {
   gather: "add what needs doing.",
@@ -40,6 +44,20 @@ export function movesToTell(events, previous, next) {
         const seconds = Math.round((Date.parse(timer.ends_at) - (Date.now() + (next.clockOffset || 0))) / 1000);
         notes.push({ key: "timer", text: seconds > 0 ? `${who} started the timer: ${spokenDuration(seconds)}.` : `${who} started the timer.` });
       } else notes.push({ key: "timer", text: `${who} stopped the timer.` });
+    }
+    // A check-in is the room's: told to everyone, the one who recorded it included.
+    if (frame.name === "checkin.recorded") {
+      const { number, counts, note } = frame.data.checkin;
+      const said = note ? ` ${quote(note.length > NOTE_SHOWN ? `${note.slice(0, NOTE_SHOWN - 1)}…` : note)}` : "";
+      notes.push({ key: "checkin", text: `Check-in ${number} recorded: ${countsText(counts)}.${said}` });
+    }
+    // Help offered on something I own.
+    if (frame.name === "item.helpers" && !byMe) {
+      const item = next.items.find((candidate) => candidate.id === frame.data.item);
+      const before = previous.items.find((candidate) => candidate.id === frame.data.item);
+      if (item && before && item.owners.includes(me) && frame.data.helpers.includes(frame.actor) && !(before.helpers || []).includes(frame.actor)) {
+        notes.push({ key: `help:${item.id}`, text: `${who} offered to help with ${quote(item.title)}.` });
+      }
     }
     if (frame.name === "member.changed" && frame.data.member.id === me) {
       const before = previous.members.find((member) => member.id === me);

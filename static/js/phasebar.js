@@ -5,6 +5,7 @@
 import { h, srOnly } from "./dom.js";
 import { PHASE_HINTS, PHASE_LABELS, formatDateTime, plural } from "./format.js";
 import { FORMATS, downloadLink, exportUrl } from "./exports.js";
+import { countProgress, myCommitments, planItems, progressBar, progressSummary } from "./progress.js";
 import { PHASES } from "./rules.js";
 import { menuNode } from "./widgets.js";
 
@@ -21,6 +22,7 @@ export const TIMES_UP_SHOWN_MS = 30_000;
 export function phaseSignature(ctx) {
   const { state, rules, ui } = ctx;
   const workshop = state.workshop;
+  const phase = workshop.phase;
   const me = state.members.find((member) => member.id === state.me.member);
   return JSON.stringify([
     workshop.phase,
@@ -40,6 +42,7 @@ export function phaseSignature(ctx) {
     ui.sorted,
     ctx.ranked.length > 0,
     state.items.some((item) => item.status === "accepted"),
+    phase === "agreed" && [countProgress(planItems(state)), myCommitments(ctx) && myCommitments(ctx).textContent, workshop.focus ?? null],
   ]);
 }
 
@@ -131,6 +134,15 @@ export function renderPhaseBar(ctx) {
       }),
     );
   }
+  // Once agreed, the facilitator's move is the check-in.
+  if (rules.recordCheckin) {
+    const walking = workshop.focus !== null && workshop.focus !== undefined;
+    actions.append(
+      walking
+        ? h("button", { type: "button", class: "primary", dataset: { action: "checkin.record", focus: "checkin:record" }, text: "Record check-in…" })
+        : h("button", { type: "button", class: "primary", dataset: { action: "checkin.start", focus: "checkin:start" }, text: "Run a check-in" }),
+    );
+  }
   if (rules.setPhase) {
     const moves = PHASE_MOVES[phase];
     const anyAccepted = state.items.some((item) => item.status === "accepted");
@@ -208,11 +220,26 @@ function agreedBanner(ctx, observing) {
       "p",
       { class: "agreed-text" },
       h("strong", { class: "agreed-title", text: `Plan version ${version} is agreed` }),
-      when ? [" · ", when] : null,
-      h("span", { class: "agreed-detail", text: rules.facilitating ? " · Reopen it to change anything." : " · Take it home:" }),
+      when ? h("span", { class: "agreed-when" }, " · ", when) : null,
+      h("span", { class: "agreed-detail", text: rules.facilitating ? " · Reopen it to change anything." : "" }),
       observing,
     ),
+    overallProgress(state),
+    myCommitments(ctx),
     downloads(ctx.workshopId, version),
+  );
+}
+
+// The plan as a whole: one bar of done, on track, at risk, blocked and not yet reported.
+function overallProgress(state) {
+  const items = planItems(state);
+  if (!items.length) return null;
+  const counts = countProgress(items);
+  return h(
+    "p",
+    { class: "overall-progress", dataset: { done: counts.done, total: items.length } },
+    progressBar(counts, { label: "The plan" }),
+    h("span", { class: "overall-progress-text", text: progressSummary(counts) }),
   );
 }
 

@@ -3,6 +3,7 @@
 
 import { h } from "./dom.js";
 import { plural } from "./format.js";
+import { checkinOrder, planItems } from "./progress.js";
 import { avatar } from "./widgets.js";
 
 export const TOP = 3;
@@ -31,16 +32,23 @@ export function topRanks(ranked) {
   return ranks;
 }
 
-// What the walk steps through: the ranking, or the board in order when nobody voted.
-export function walkList(state) {
+// What the walk steps through: once agreed, the check-in's order (what is stuck first; `frozen`,
+// the ids as the facilitator started it, keeps it steady while owners report); else the ranking,
+// or the board in order when nobody voted.
+export function walkList(state, frozen = null) {
+  if (state.workshop.phase === "agreed" && planItems(state).length) {
+    if (!frozen) return checkinOrder(state);
+    const byId = new Map(planItems(state).map((item) => [item.id, item]));
+    return frozen.map((id) => byId.get(id)).filter(Boolean);
+  }
   const ranked = ranking(state);
   if (ranked.length) return ranked;
   const order = boardOrder(state);
   return [...state.items].sort((a, b) => order(a) - order(b));
 }
 
-export function walkStep(state, direction) {
-  const list = walkList(state);
+export function walkStep(state, direction, frozen = null) {
+  const list = walkList(state, frozen);
   if (!list.length) return null;
   const at = list.findIndex((item) => item.id === state.workshop.focus);
   if (direction === "start" || at === -1) return list[0].id;
@@ -87,7 +95,8 @@ export function renderResults(ctx) {
       ),
     );
   }
-  if (rules.walk && state.items.length) {
+  // Once agreed, walking the room is the check-in, under Progress.
+  if (rules.walk && state.items.length && state.workshop.phase !== "agreed") {
     const walking = state.workshop.focus !== null && state.workshop.focus !== undefined;
     parts.push(
       h(

@@ -36,6 +36,10 @@ export function rulesFor(state, { ended = false } = {}) {
     editGoal: !ended && role === "leader" && open,
     timer: facilitating,
     walk: facilitating,
+    // After the agreement (contract §7): progress on accepted items, by their owners or a facilitator.
+    reportProgress: (item) => participating && phase === "agreed" && item.status === "accepted" && (facilitating || item.owners.includes(me)),
+    offerHelp: (item) => participating && phase === "agreed" && item.status === "accepted",
+    recordCheckin: facilitating && phase === "agreed",
     openConfidence: facilitating && phase === "plan" && !confidence.open,
     closeConfidence: facilitating && open && confidence.open,
     answerConfidence: participating && phase === "plan" && confidence.open,

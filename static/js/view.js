@@ -9,6 +9,7 @@ import { renderTools, toolsSignature } from "./facilitation.js";
 import { formatCountdown, plural, quote } from "./format.js";
 import { goalSignature, renderGoal } from "./goal.js";
 import { peopleSignature, renderPeople } from "./people.js";
+import { overviewSignature, progressChip, progressForm, progressOf, progressPanelSignature, renderOverview, renderProgressPanel, tracking } from "./progress.js";
 import { TIMES_UP_SHOWN_MS, phaseSignature, renderPhaseBar } from "./phasebar.js";
 import { confidenceResult, ranking, renderResults, topRanks, walkList } from "./results.js";
 import { menuButton, menuNode } from "./widgets.js";
@@ -39,12 +40,14 @@ export class BoardView {
     this.invites = h("div", { class: "invites" });
     this.inviteSlot = h("div", { class: "invite-slot", hidden: true });
     this.laneBox = h("section", { class: "lanes", "aria-label": "Storyboard" });
+    this.overview = h("div", { class: "plan-progress", hidden: true });
     this.laneBox.addEventListener("scroll", () => this.updateCues(), { passive: true });
     this.people = h("section", { id: "side-people", class: "people side-panel", role: "tabpanel", "aria-labelledby": "people-title" });
     this.results = h("section", { id: "side-results", class: "results side-panel", role: "tabpanel", "aria-labelledby": "results-title" });
     this.resultsBody = h("div");
     this.memberExports = h("div", { class: "tool export-tool" });
     this.results.append(this.resultsBody, this.memberExports);
+    this.progress = h("section", { id: "side-progress", class: "progress-panel side-panel", role: "tabpanel", "aria-labelledby": "progress-title", hidden: true });
     this.facilitate = h("section", { id: "side-tools", class: "facilitate side-panel", role: "tabpanel", "aria-labelledby": "facilitate-title", hidden: true });
     this.exports = h("div", { class: "tool export-tool" });
     this.sideTabs = h("div", { class: "side-tabs", role: "tablist", "aria-label": "People, results and tools" });
@@ -54,9 +57,10 @@ export class BoardView {
       h("div", { class: "side-head" }, this.sideTabs, h("button", { type: "button", class: "side-close notice-close", "aria-label": "Close", dataset: { action: "side.close", focus: "side:close" } }, h("span", { "aria-hidden": "true", text: "×" }))),
       this.people,
       this.results,
+      this.progress,
       this.facilitate,
     );
-    this.body = h("div", { class: "board-body" }, h("div", { class: "board-main" }, this.inviteSlot, this.laneBox), this.side);
+    this.body = h("div", { class: "board-body" }, h("div", { class: "board-main" }, this.inviteSlot, this.overview, this.laneBox), this.side);
     this.prompt = h("section", { class: "confidence-prompt", "aria-labelledby": "prompt-title", hidden: true });
     const hint = h("p", { id: "move-hint", class: "sr-only", text: "Alt and the arrow keys move this item." });
     replaceChildren(this.root, this.top, this.body, hint, this.prompt, this.detail);
@@ -82,6 +86,11 @@ export class BoardView {
     this.renderWalk(ctx);
     this.renderLaneTabs(ctx);
     this.renderInviteSlot(ctx);
+    this.part("overview", overviewSignature(ctx), () => {
+      this.overview.hidden = !tracking(state);
+      if (this.overview.hidden) this.overview.replaceChildren();
+      else replaceChildren(this.overview, renderOverview(ctx));
+    });
     this.renderLanes(ctx);
     this.renderSide(ctx);
     this.renderPrompt(ctx);
@@ -135,9 +144,11 @@ export class BoardView {
     const { state, rules } = ctx;
     const focus = state.workshop.focus ?? null;
     const item = focus === null ? null : state.items.find((candidate) => candidate.id === focus);
-    const list = item ? walkList(state) : [];
+    const list = item ? walkList(state, ctx.ui.checkinOrder) : [];
     const at = item ? list.findIndex((candidate) => candidate.id === item.id) : -1;
-    this.part("walk", JSON.stringify([item && [item.id, item.title, item.votes], at, list.length, rules.walk]), () => {
+    const checkin = state.workshop.phase === "agreed";
+    const last = at === list.length - 1;
+    this.part("walk", JSON.stringify([item && [item.id, item.title, item.votes, checkin && item.status === "accepted" && progressOf(item), item.helpers], at, list.length, rules.walk, checkin, rules.recordCheckin]), () => {
       this.walkBanner.hidden = !item;
       if (!item) {
         this.walkBanner.replaceChildren();
@@ -145,14 +156,17 @@ export class BoardView {
       }
       replaceChildren(
         this.walkBanner,
-        h("span", { class: "walk-label", text: at >= 0 ? `Walking the room · ${at + 1} of ${list.length}` : "Walking the room" }),
+        h("span", { class: "walk-label", text: `${checkin ? "Check-in" : "Walking the room"}${at >= 0 ? ` · ${at + 1} of ${list.length}` : ""}` }),
+        checkin && item.status === "accepted" ? progressChip(item) : null,
         h("button", { type: "button", class: "walk-title link-plain", dataset: { action: "item.open", item: item.id, focus: "walk:title" }, text: item.title }),
         rules.walk
           ? h(
               "span",
               { class: "walk-buttons" },
               h("button", { type: "button", class: "small", disabled: at <= 0, dataset: { action: "walk.prev", focus: "walk:prev" }, text: "‹ Previous" }),
-              h("button", { type: "button", class: "small primary", disabled: at === list.length - 1, dataset: { action: "walk.next", focus: "walk:next" }, text: "Next ›" }),
+              checkin && rules.recordCheckin && (last || at === -1)
+                ? h("button", { type: "button", class: "small primary", dataset: { action: "checkin.record", focus: "walk:record" }, text: "Record check-in…" })
+                : h("button", { type: "button", class: "small primary", disabled: last, dataset: { action: "walk.next", focus: "walk:next", focusFallback: "walk:record" }, text: "Next ›" }),
               h("button", { type: "button", class: "small", dataset: { action: "walk.end", focus: "walk:end" }, text: "End" }),
             )
           : null,
@@ -377,6 +391,8 @@ export class BoardView {
   renderSide(ctx) {
     const { state, ui, rules } = ctx;
     const tabs = [["people", "People"], ["results", "Results"]];
+    const progressTab = tracking(state) || (state.workshop.checkins || []).length > 0;
+    if (progressTab) tabs.push(["progress", "Progress"]);
     if (rules.facilitating) tabs.push(["tools", "Tools"]);
     if (!tabs.some(([key]) => key === ui.sideTab)) ui.sideTab = "people";
     this.side.classList.toggle("is-open", Boolean(ui.sideOpen));
@@ -404,6 +420,11 @@ export class BoardView {
     });
     this.people.hidden = ui.sideTab !== "people";
     this.results.hidden = ui.sideTab !== "results";
+    this.progress.hidden = ui.sideTab !== "progress";
+    this.part("progress", progressTab ? progressPanelSignature(ctx) : "off", () => {
+      if (progressTab) replaceChildren(this.progress, renderProgressPanel(ctx));
+      else this.progress.replaceChildren();
+    });
     this.facilitate.hidden = ui.sideTab !== "tools" || !rules.facilitating;
     this.part("people", peopleSignature(ctx), () => replaceChildren(this.people, renderPeople(ctx)));
     const check = state.workshop.confidence || { open: false, answers: 0, result: null };
@@ -477,12 +498,18 @@ export class BoardView {
     if (!item) {
       ui.detail = null;
       this.parts.detail = null;
+      if (this.progressFormKey) this.dropForm(this.progressFormKey);
+      this.progressFormKey = null;
       if (this.detail.open) this.detail.close();
       return;
     }
     const myDots = state.me.votes[String(item.id)] || 0;
-    this.part("detail", JSON.stringify([item, myDots, state.me.votes_left > 0, ctx.rulesKey, ctx.ownersKey, state.workshop.success_criteria, ctx.lanesKey]), () =>
-      replaceChildren(this.detail, detailContent(item, ctx)),
+    // The progress form is kept while the dialog shows its item, so a live change does not eat a note being typed.
+    const formKey = ctx.rules.reportProgress(item) ? `progress:${item.id}` : null;
+    if (this.progressFormKey && this.progressFormKey !== formKey) this.dropForm(this.progressFormKey);
+    this.progressFormKey = formKey;
+    this.part("detail", JSON.stringify([item, myDots, state.me.votes_left > 0, ctx.rulesKey, ctx.ownersKey, state.workshop.success_criteria, ctx.lanesKey, ctx.names.size]), () =>
+      replaceChildren(this.detail, detailContent(item, ctx, { progressForm: formKey ? this.form(formKey, () => progressForm(item)) : null })),
     );
     if (!this.detail.open) this.detail.showModal();
   }
