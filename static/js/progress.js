@@ -303,9 +303,9 @@ function svg(tag, attributes, ...children) {
 export function checkinChart(checkins, now) {
   const bars = [...checkins.map((checkin) => ({ key: String(checkin.number), label: String(checkin.number), counts: checkin.counts, checkin })), { key: "now", label: "now", counts: now }];
   const most = Math.max(1, ...bars.map((bar) => total(bar.counts)));
-  const width = 26;
-  const gap = 12;
-  const height = 110;
+  const width = 30;
+  const gap = 14;
+  const height = 120;
   const top = 6;
   const base = top + height;
   const chartWidth = bars.length * (width + gap) + gap;
@@ -321,6 +321,8 @@ export function checkinChart(checkins, now) {
   bars.forEach((bar, index) => {
     const x = gap + index * (width + gap);
     const group = svg("g", bar.key === "now" ? { class: "chart-bar now" } : { class: "chart-bar", "data-checkin": bar.key });
+    // "Now" is not recorded yet: the same bar, in a dashed frame.
+    if (bar.key === "now") group.append(svg("rect", { class: "chart-now-frame", x: x - 3.5, y: base - (total(bar.counts) / most) * height - 3.5, width: width + 7, height: (total(bar.counts) / most) * height + 3.5 }));
     let y = base;
     for (const key of STACK) {
       const count = bar.counts[key] || 0;
