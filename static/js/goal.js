@@ -4,7 +4,7 @@
 
 import { h } from "./dom.js";
 import { plural } from "./format.js";
-import { planItems, progressOf } from "./progress.js";
+import { countProgress, planItems, progressOf, progressSummary } from "./progress.js";
 
 // How many items serve each criterion: accepted ones once planning, else every item not dropped.
 export function coverage(state) {
@@ -29,7 +29,9 @@ export function goalSignature(ctx) {
   const { state, ui, rules } = ctx;
   const workshop = state.workshop;
   return JSON.stringify([
-    ui.editingGoal && rules.editGoal ? "editing" : [workshop.title, workshop.why, workshop.success_criteria, coverage(state), doneBy(state)],
+    ui.editingGoal && rules.editGoal
+      ? "editing"
+      : [workshop.title, workshop.why, workshop.success_criteria, coverage(state), doneBy(state), workshop.phase === "agreed" && planItems(state).map(progressOf)],
     ui.goalOpen,
     rules.editGoal,
   ]);
@@ -112,7 +114,7 @@ export function renderGoal(ctx, editForm) {
                 h("span", {
                   class: ["criterion-count", counts[index] ? null : "unserved"],
                   text: counts[index]
-                    ? ` — ${plural(counts[index], planning ? "accepted item" : "item")}`
+                    ? ` — ${done ? progressSummary(countProgress(planItems(state).filter((item) => item.criterion === index))) : plural(counts[index], planning ? "accepted item" : "item")}`
                     : workshop.phase === "agreed"
                       ? " — no accepted item serves this"
                       : " — nothing serves this yet",
