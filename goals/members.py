@@ -3,7 +3,8 @@
 Guests have no account: their session holds a random guest key, and a member
 row carries it (unique per workshop), so one session is one member however
 often, or however concurrently, it joins. A logged-in user is a member
-through `Member.user`, on any device.
+through `Member.user`, on any device; a guest, on another browser, through their
+return link (goals.return_links).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from django.db.models import Q, QuerySet
 
 from goals.invites import InviteState, find_invite, invite_state
 from goals.models import Member, Role
+from goals.return_links import linked_members_query
 from planning import clock, limits
 from planning.board import get_member, owners_of
 from planning.changes import FACILITATING, PARTICIPATING, Change, operation, run
@@ -43,18 +45,39 @@ def guest_key(session: SessionBase | None, *, create: bool = False) -> str | Non
 
 
 def memberships(*, user: Visitor, session: SessionBase | None) -> QuerySet[Member]:
-    """Every membership of this visitor, present or removed: through their account or their session."""
+    """Every membership of this visitor, present or removed: through their account, their session's
+    guest key, or a return link this session followed that is still the member's current one
+    (goals.return_links: a new or revoked link cuts the browsers that used the old one off)."""
     query = Q(user=user) if user is not None and user.is_authenticated else Q(pk__in=[])
     key = guest_key(session)
     if key is not None:
         query |= Q(guest_key=key)
+    through_links = linked_members_query(session)
+    if through_links is not None:
+        query |= through_links
     return Member.objects.filter(query)
 
 
 def membership(workshop_id: str, *, user: Visitor, session: SessionBase | None) -> Member | None:
-    """The present member this visitor is in the workshop, or None (an account wins over a guest)."""
+    """The present member this visitor is in the workshop, or None.
+
+    Their account wins over their guest key, which wins over a return link.
+    """
     found = memberships(user=user, session=session).present().select_related("workshop").filter(workshop_id=workshop_id)
-    return min(found, key=lambda member: member.user_id is None, default=None)
+    return min(found, key=lambda member: _rank(member, user, session), default=None)
+
+
+def through_link(member: Member, *, user: Visitor, session: SessionBase | None) -> bool:
+    """Whether this visitor is `member` only through a return link (revoking it cuts them off)."""
+    return _rank(member, user, session) == 2
+
+
+def _rank(member: Member, user: Visitor, session: SessionBase | None) -> int:
+    if member.user_id is not None and user is not None and user.is_authenticated and member.user_id == user.pk:
+        return 0
+    if member.guest_key is not None and member.guest_key == guest_key(session):
+        return 1
+    return 2
 
 
 def removed_membership(workshop_id: str, *, user: Visitor, session: SessionBase | None) -> Member | None:

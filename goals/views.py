@@ -9,13 +9,15 @@ from django.conf import settings
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.middleware.csrf import rotate_token
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from goals import throttle
-from goals.access import api_facilitators_only, removed_page
+from goals.access import api_facilitators_only, api_members_only, removed_page
 from goals.accounts import display_name
 from goals.forms import JoinForm, SignupForm, WorkshopForm
 from goals.invites import (
@@ -28,19 +30,34 @@ from goals.invites import (
     invite_state,
     invite_url,
 )
-from goals.members import JoinRefused, guest_key, member_join, membership, memberships, removed_membership
+from goals.members import (
+    JoinRefused,
+    guest_key,
+    member_join,
+    membership,
+    memberships,
+    removed_membership,
+    through_link,
+)
 from goals.models import Invite, Member, Role, Workshop
+from goals.return_links import find_member, link_create, link_follow, link_revoke, link_url
 from goals.workshops import workshop_create
 from planning.errors import BadRequest, DomainError, Invalid, NotFound, error_response
+from planning.mine import commitments
 
 
 def home(request: HttpRequest) -> HttpResponse:
     led: list[Member] = []
     joined: list[Member] = []
     mine = memberships(user=request.user, session=request.session).present().select_related("workshop")
-    for member in mine.order_by("-workshop__created_at"):
+    present = list(mine.order_by("-workshop__created_at"))
+    for member in present:
         (led if member.role == Role.LEADER else joined).append(member)
-    return render(request, "goals/home.html", {"led": led, "joined": joined})
+    return render(
+        request,
+        "goals/home.html",
+        {"led": led, "joined": joined, "commitments": commitments(present, with_helpers=False)},
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -193,3 +210,45 @@ def invite_qr(request: HttpRequest, workshop_id: str, token: str) -> HttpRespons
     # The code is the link: as secret as the link itself.
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+@api_members_only
+@require_http_methods(["POST", "DELETE"])
+@never_cache
+def my_link(request: HttpRequest, workshop_id: str) -> HttpResponse:
+    """The member's personal return link (goals.return_links): make a new one (201), or revoke it (204)."""
+    member: Member = request.member  # type: ignore[attr-defined]
+    if request.method == "DELETE":
+        link_revoke(member=member, session=request.session)
+        return HttpResponse(status=204)
+    token = link_create(member=member, session=request.session)
+    return JsonResponse({"url": link_url(token, request)}, status=201)
+
+
+@require_GET
+@never_cache
+def return_link(request: HttpRequest, token: str) -> HttpResponse:
+    """Follow a return link: this browser becomes the link's member and lands on the board.
+
+    A browser that is already someone in that workshop by its own account or guest key stays who
+    it is: a link adds a way in, it does not swap one person for another.
+    """
+    client = throttle.client_address(request)
+    if throttle.exceeded(throttle.GUESSES, client):
+        return _throttled(request)
+    member = find_member(token)
+    if member is None:
+        if not throttle.count(throttle.GUESSES, client):
+            return _throttled(request)
+        return render(request, "goals/return_link_unknown.html", status=404)
+    if member.removed_at is not None:
+        return removed_page(request, member)
+    current = membership(member.workshop_id, user=request.user, session=request.session)
+    if current is None or (
+        current.id != member.id and through_link(current, user=request.user, session=request.session)
+    ):
+        # A new session key, as a login makes: a key planted in this browser before is worth nothing.
+        request.session.cycle_key()
+        rotate_token(request)
+        link_follow(member=member, digest=member.return_link_hash or "", session=request.session)
+    return redirect("board", member.workshop_id)

@@ -4,6 +4,7 @@ from django.urls import path
 from django.views.generic import RedirectView
 
 from goals import views as goals_views
+from planning import mine as mine_views
 from planning import views as planning_views
 from planning.exports import views as export_views
 
@@ -14,8 +15,12 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("workshops/new/", goals_views.workshop_new, name="workshop_new"),
     path("w/<str:workshop_id>/", planning_views.board, name="board"),
+    path("w/<str:workshop_id>/mine/", mine_views.mine, name="mine"),
+    path("w/<str:workshop_id>/mine/link/", mine_views.mine_link, name="mine_link"),
     path("join/<str:token>/", goals_views.join, name="join"),
+    path("back/<str:token>/", goals_views.return_link, name="return_link"),
     path("api/w/<str:workshop_id>/state", planning_views.state, name="state"),
+    path("api/w/<str:workshop_id>/me/link", goals_views.my_link, name="my_link"),
     path("api/w/<str:workshop_id>/invites", goals_views.invites, name="invites"),
     path("api/w/<str:workshop_id>/invites/<str:token>", goals_views.invite, name="invite"),
     path("api/w/<str:workshop_id>/invites/<str:token>/qr.svg", goals_views.invite_qr, name="invite_qr"),

@@ -12,7 +12,9 @@ Where the contract is silent: logging out is allowed to anyone (it only ends the
 session; for a guest that is their membership on this browser); a removed person cannot join
 again through a link, and the workshop's pages and its invite links answer them with a page
 that says they were removed, 410, while its JSON API answers them 404 like any non-member
-(docs/decisions.md); `GET /join/<token>/` sends a current member to the board. CSRF is not in
+(docs/decisions.md); `GET /join/<token>/` sends a current member to the board. A return link
+(`GET /back/<token>/`) is a bearer secret: whoever opens it goes to the board, as the link's member
+unless their browser is a member of that workshop already. CSRF is not in
 question here (tests/goals/test_csrf.py).
 """
 
@@ -30,6 +32,7 @@ from django.test import Client
 from goals.invites import current_member_invite, invite_create, token_for
 from goals.members import member_remove
 from goals.models import Role, Workshop
+from goals.return_links import link_create
 from tests.goals.conftest import PASSWORD, make_user
 from tests.planning.helpers import add_item, send
 from tests.planning.test_authorization import everything
@@ -55,7 +58,9 @@ _numbers = itertools.count(1)
 @dataclass(frozen=True)
 class Endpoint:
     method: str
-    path: str  # {workshop}: the workshop's id; {token}: its member invite; {invite}: another invite
+    # {workshop}: the workshop's id; {token}: its member invite; {invite}: another invite;
+    # {link}: the leader's return link
+    path: str
     who: str
     status: int  # when allowed
     form: dict[str, Any] | None = None
@@ -111,6 +116,25 @@ ENDPOINTS = {
     "GET /w/<id>/export/plan.csv": Endpoint("get", "/w/{workshop}/export/plan.csv", MEMBERS, 200, refused=DRAFT_ONLY),
     # Not in the contract's table: the agreed versions with their export links, for the client.
     "GET /api/w/<id>/plans": Endpoint("get", "/api/w/{workshop}/plans", MEMBERS, 200),
+    # Contract §7: the personal return link, and following one (anyone holding it; docs/decisions.md).
+    "POST /api/w/<id>/me/link": Endpoint("post", "/api/w/{workshop}/me/link", MEMBERS, 201, body={}),
+    "DELETE /api/w/<id>/me/link": Endpoint("delete", "/api/w/{workshop}/me/link", MEMBERS, 204),
+    "GET /back/<token>/": Endpoint("get", "/back/{link}/", ANYONE, 302),
+    # Contract §7: My commitments. Nothing is agreed here, so reporting progress is refused on
+    # the page (400: not in this phase), and observers, who report nothing, get 403.
+    "GET /w/<id>/mine/": Endpoint("get", "/w/{workshop}/mine/", MEMBERS, 200, refused=REMOVED_PAGE),
+    "POST /w/<id>/mine/": Endpoint(
+        "post",
+        "/w/{workshop}/mine/",
+        MEMBERS,
+        400,
+        form={"item": "1", "state": "done"},
+        refused={OBSERVER: 403, **REMOVED_PAGE},
+    ),
+    # Not in the contract's table: the page's "Open this on your phone" card (make or revoke the link).
+    "POST /w/<id>/mine/link/": Endpoint(
+        "post", "/w/{workshop}/mine/link/", MEMBERS, 200, form={"action": "create"}, refused=REMOVED_PAGE
+    ),
     "GET /healthz": Endpoint("get", "/healthz", ANYONE, 200),
     # Not in the contract's table: the icon, for pages that name none (a PDF in a tab).
     "GET /favicon.ico": Endpoint("get", "/favicon.ico", ANYONE, 301),
@@ -125,6 +149,9 @@ CHANGES = {
     "POST /join/<token>/": {FOREIGN, ANONYMOUS},
     "POST /api/w/<id>/invites": {LEADER, FACILITATOR},
     "DELETE /api/w/<id>/invites/<token>": {LEADER, FACILITATOR},
+    # A member's return link is a column of their row.
+    "POST /api/w/<id>/me/link": {LEADER, FACILITATOR, MEMBER, OBSERVER},
+    "POST /w/<id>/mine/link/": {LEADER, FACILITATOR, MEMBER, OBSERVER},
 }
 
 
@@ -165,8 +192,9 @@ def accounts() -> list[dict[str, Any]]:
 def prepared(endpoint: Endpoint, workshop: Workshop, leader) -> tuple[str, dict[str, Any]]:
     """The path and arguments of the request, with what it needs already in the database."""
     invite = invite_create(workshop=workshop, created_by=leader, role=Role.MEMBER)
+    link = link_create(member=leader, session=None) if "{link}" in endpoint.path else ""
     path = endpoint.path.format(
-        workshop=workshop.id, token=token_for(current_member_invite(workshop)), invite=token_for(invite)
+        workshop=workshop.id, token=token_for(current_member_invite(workshop)), invite=token_for(invite), link=link
     )
     if endpoint.body is not None:
         return path, {"data": json.dumps(endpoint.body), "content_type": "application/json"}
@@ -183,10 +211,12 @@ def test_the_table_covers_every_url():
 
     routed = {str(pattern.pattern) for pattern in urlpatterns}
     covered = {endpoint.path.lstrip("/") for endpoint in ENDPOINTS.values()}
-    assert len(routed) == 15
+    assert len(routed) == 19
     for route in routed:
         shape = route.replace("<str:workshop_id>", "{workshop}").replace("<str:token>", "{token}")
         shape = shape.replace("plan.<str:extension>", "plan.pdf")
+        if shape.startswith("back/"):
+            shape = shape.replace("{token}", "{link}")
         if "invites/{token}" in shape:
             shape = shape.replace("invites/{token}", "invites/{invite}")
         assert shape in covered, route
