@@ -3,7 +3,7 @@
 A guest (Mia) on her laptop makes her return link on "My commitments"; her phone, a fresh browser
 at 390x844 with touch, opens it, lands on the board as Mia, goes to her commitments and taps
 "Blocked" with a note. The leader's board, open all along in a third browser, hears of it live
-(its applied seq moves past the report) and its state says so.
+(its card turns "blocked" without a reload) and its state says so.
 """
 
 from __future__ import annotations
@@ -71,9 +71,11 @@ def test_a_guest_opens_her_link_on_a_phone_and_reports_progress_the_leader_sees(
         phone_context.close()
     assert not errors, errors
 
-    # Live on the leader's board: the item.progress event arrives without a reload. The board's
-    # card hook (data-progress on .item) is the UI helper's; here the leader's own state says it.
+    # Live on the leader's board: the item.progress event arrives without a reload.
     wait_for_seq(leader, before + 1)
+    card = leader.locator(f'.item[data-item="{item}"]')
+    expect(card).to_have_attribute("data-progress", "blocked")
+    expect(card).to_contain_text(NOTE)
     state = leader.request.get(f"{live_server}/api/w/{board.workshop_id}/state").json()
     progress = next(entry for entry in state["items"] if entry["id"] == item)["progress"]
     assert progress["state"] == "blocked"
