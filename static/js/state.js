@@ -107,6 +107,22 @@ function itemStatus(state, data) {
   findItem(state, data.item).status = data.status;
 }
 
+// After the agreement (contract §7). The server clears an item's progress and helpers with events of
+// their own when it leaves the plan (item.status) or a helper leaves (member.removed, member.changed):
+// no handler infers them.
+
+function itemProgress(state, data) {
+  findItem(state, data.item).progress = data.progress;
+}
+
+function itemHelpers(state, data) {
+  findItem(state, data.item).helpers = data.helpers;
+}
+
+function checkinRecorded(state, data) {
+  state.workshop.checkins.push(data.checkin);
+}
+
 // Votes
 
 function voteChanged(state, data, me) {
@@ -161,7 +177,7 @@ function phaseChanged(state, data) {
 }
 
 function goalEdited(state, data) {
-  state.workshop = data.workshop;
+  state.workshop = data.workshop; // the whole workshop, its check-ins included
   const criteria = data.workshop.success_criteria.length;
   for (const item of state.items) {
     if (item.criterion !== null && item.criterion >= criteria) item.criterion = null;
@@ -214,6 +230,9 @@ const HANDLERS = {
   "item.deleted": itemDeleted,
   "item.owners": itemOwners,
   "item.status": itemStatus,
+  "item.progress": itemProgress,
+  "item.helpers": itemHelpers,
+  "checkin.recorded": checkinRecorded,
   "vote.changed": voteChanged,
   "votes.revealed": votesRevealed,
   "lane.added": laneAdded,
