@@ -16,7 +16,7 @@ import pytest
 
 from goals.models import Phase, Role
 from planning import limits
-from planning.models import HelpOffer
+from planning.models import HelpOffer, Item
 from planning.snapshot import build_snapshot
 from tests.planning import replay
 from tests.planning.helpers import add_item, agree, json_round_trip, send, set_phase
@@ -458,3 +458,13 @@ async def test_a_client_that_was_away_catches_up_on_everything_acked(room, conne
     for event in frame["events"]:
         board = replay.apply(board, event, room.member.id)
     assert board == await run(state, room.workshop, room.member)
+
+
+def test_a_reports_time_is_stored_as_the_orm_stores_times(room):
+    """So that the ORM finds it by its time: SQLite compares stored times as text, and a report
+    once stored its time with an offset no other time has (it was not found by `=` there)."""
+    mine, _, _ = agreed_board(room)
+    reported = send(room.workshop, room.member, "item.progress", item=mine, state="done")
+    at = datetime.fromisoformat(reported.events[0].data["progress"]["at"])
+    assert list(Item.objects.filter(progress_at=at).values_list("id", flat=True)) == [mine]
+    assert Item.objects.filter(progress_at__lte=at, progress_at__gte=at).count() == 1
