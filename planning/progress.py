@@ -12,10 +12,10 @@ from typing import Any
 
 from goals.models import Phase
 from planning import clock, limits
-from planning.board import fetch_all, fetch_one, insert_statement, missing_item
+from planning.board import fetch_all, fetch_one, insert_statement, missing_item, update_statement
 from planning.changes import FACILITATING, PARTICIPATING, Change, operation
 from planning.errors import Forbidden, Invalid
-from planning.models import CheckIn, HelpOffer, ItemStatus, ProgressState
+from planning.models import CheckIn, HelpOffer, Item, ItemStatus, ProgressState
 from planning.payloads import checkin_json, progress_values
 from planning.validation import UNSET, boolean, choice, identifier, text
 
@@ -23,6 +23,7 @@ STATES = frozenset(ProgressState.values)
 AFTER_AGREEMENT = frozenset({Phase.AGREED})
 # The keys of a check-in's counts: every state, and `none` for items nobody has reported on yet.
 COUNT_KEYS = ("on_track", "at_risk", "blocked", "done", "none")
+REPORT_FIELDS = ("progress_state", "progress_note", "progress_by", "progress_at")
 
 
 def _accepted_item(change: Change, item: Any, *, people: str) -> tuple[int, list[int]]:
@@ -52,13 +53,15 @@ def item_progress(change: Change, *, item: Any, state: Any, note: Any = UNSET) -
     if change.member.role not in FACILITATING and change.member.id not in owners:
         raise Forbidden("Only the item's owners (or a facilitator) report its progress.")
     # Reported again unchanged still counts: "still on track" at a check-in is news, and its time is.
-    at = clock.now()
-    change.write(
-        "UPDATE planning_item SET progress_state = %s, progress_note = %s, progress_by_id = %s, progress_at = %s"
-        " WHERE id = %s",
-        [state, note, change.member.id, at, item_id],
+    report = Item(
+        id=item_id, progress_state=state, progress_note=note, progress_by=change.member, progress_at=clock.now()
     )
-    change.emit("item.progress", {"item": item_id, "progress": progress_values(state, note, change.member.id, at)})
+    # Through the fields' own preparation, so that the time is stored as the ORM stores every other.
+    change.write(*update_statement(report, REPORT_FIELDS))
+    change.emit(
+        "item.progress",
+        {"item": item_id, "progress": progress_values(state, note, change.member.id, report.progress_at)},
+    )
 
 
 @operation

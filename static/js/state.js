@@ -107,7 +107,9 @@ function itemStatus(state, data) {
   findItem(state, data.item).status = data.status;
 }
 
-// After the agreement (contract §7)
+// After the agreement (contract §7). The server clears an item's progress and helpers with events of
+// their own when it leaves the plan (item.status) or a helper leaves (member.removed, member.changed):
+// no handler infers them.
 
 function itemProgress(state, data) {
   findItem(state, data.item).progress = data.progress;
@@ -118,7 +120,7 @@ function itemHelpers(state, data) {
 }
 
 function checkinRecorded(state, data) {
-  state.workshop.checkins = [...(state.workshop.checkins || []), data.checkin];
+  state.workshop.checkins.push(data.checkin);
 }
 
 // Votes
@@ -175,7 +177,7 @@ function phaseChanged(state, data) {
 }
 
 function goalEdited(state, data) {
-  state.workshop = data.workshop;
+  state.workshop = data.workshop; // the whole workshop, its check-ins included
   const criteria = data.workshop.success_criteria.length;
   for (const item of state.items) {
     if (item.criterion !== null && item.criterion >= criteria) item.criterion = null;

@@ -8,10 +8,10 @@ import json
 import pytest
 from django.utils import timezone
 
-from goals.models import Member, Role, Workshop
+from goals.models import Member, Phase, Role, Workshop
 from planning.broadcast import event_frame
 from planning.errors import DomainError
-from planning.models import ConfidenceCheck, Event, Item, Lane, Ownership, Vote
+from planning.models import ConfidenceCheck, Event, Item, ItemStatus, Lane, Ownership, Vote
 from planning.protocol import dispatch
 
 _refs = itertools.count(1)
@@ -91,6 +91,16 @@ def make_item(workshop, author, lane=None, title="An item", **fields):
     return Item.objects.create(workshop=workshop, lane=lane, position=position, author=author, title=title, **fields)
 
 
+def agree(workshop, facilitator, owners):
+    """Arrange an agreed plan through the ops: each item of `owners` ({item id: owner}) accepted and
+    claimed by its owner in `plan`, then the plan agreed. Returns the seq after the agreement."""
+    set_phase(workshop, Phase.PLAN)
+    for item_id, owner in owners.items():
+        send(workshop, facilitator, "item.status", item=item_id, status="accepted")
+        send(workshop, owner, "item.claim", item=item_id)
+    return send(workshop, facilitator, "phase.set", phase="agreed").seq
+
+
 def events_since(workshop, seq):
     return list(Event.objects.filter(workshop_id=workshop.pk, seq__gt=seq).order_by("seq"))
 
@@ -154,6 +164,15 @@ def arrange_op(
     if op in {"confidence.answer", "confidence.close"}:
         ConfidenceCheck.objects.create(workshop=workshop)
         return {"score": 4} if op == "confidence.answer" else {}
+    if op in {"item.progress", "item.help"}:
+        Item.objects.filter(pk=item.pk).update(status=ItemStatus.ACCEPTED)
+        if op == "item.help":
+            return {"item": item.id, "offer": True}
+        # The item's author owns it: the member who may report on it, where others may not.
+        Ownership.objects.get_or_create(workshop=workshop, item=item, member_id=item.author_id)
+        return {"item": item.id, "state": "at_risk", "note": "Waiting on the legal review"}
+    if op == "checkin.record":
+        return {"note": "Week one: mostly on track"}
     if op == "member.ready":
         return {"ready": True}
     if op == "member.role":

@@ -79,6 +79,23 @@ def item_status(state, data, me):
     _item(state, data["item"])["status"] = data["status"]
 
 
+# After the agreement (contract §7). The server clears an item's progress and helpers with events of
+# their own when it leaves the plan (item.status) or a helper leaves (member.removed, member.changed):
+# no handler infers them.
+
+
+def item_progress(state, data, me):
+    _item(state, data["item"])["progress"] = data["progress"]
+
+
+def item_helpers(state, data, me):
+    _item(state, data["item"])["helpers"] = data["helpers"]
+
+
+def checkin_recorded(state, data, me):
+    state["workshop"]["checkins"].append(data["checkin"])
+
+
 # Votes
 
 
@@ -140,7 +157,7 @@ def phase_changed(state, data, me):
 
 
 def goal_edited(state, data, me):
-    state["workshop"] = data["workshop"]
+    state["workshop"] = data["workshop"]  # the whole workshop, its check-ins included
     criteria = len(data["workshop"]["success_criteria"])
     for item in state["items"]:
         if item["criterion"] is not None and item["criterion"] >= criteria:
@@ -194,6 +211,9 @@ HANDLERS = {
     "item.deleted": item_deleted,
     "item.owners": item_owners,
     "item.status": item_status,
+    "item.progress": item_progress,
+    "item.helpers": item_helpers,
+    "checkin.recorded": checkin_recorded,
     "vote.changed": vote_changed,
     "votes.revealed": votes_revealed,
     "lane.added": lane_added,

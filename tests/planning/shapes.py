@@ -1,4 +1,4 @@
-"""The contract's object shapes (§4), with the two extensions in docs/decisions.md."""
+"""The contract's object shapes (§4 and §7), with the extensions in docs/decisions.md."""
 
 SNAPSHOT_KEYS = {"type", "seq", "server_time", "me", "workshop", "lanes", "items", "members", "online"}
 # The contract's `me`, plus `confidence`: the viewer's own score in the open check (docs/decisions.md).
@@ -15,6 +15,7 @@ WORKSHOP_KEYS = {
     "plan_version",
     "agreed_at",
     "focus",  # the facilitator's current item in a walk, or null: decisions.md
+    "checkins",  # §7
 }
 CONFIDENCE_KEYS = {"open", "answers", "result"}
 LANE_KEYS = {"id", "title"}
@@ -31,7 +32,12 @@ ITEM_KEYS = {
     "owners",
     "votes",
     "version",
+    "progress",  # §7: null, or PROGRESS_KEYS
+    "helpers",  # §7
 }
+PROGRESS_KEYS = {"state", "note", "by", "at"}
+CHECKIN_KEYS = {"number", "at", "by", "note", "counts"}
+COUNT_KEYS = {"on_track", "at_risk", "blocked", "done", "none"}
 # The contract's member, plus `used`: everyone sees how many dots each member has used (§2, docs/decisions.md).
 MEMBER_KEYS = {"id", "name", "role", "ready", "used"}  # `used`: decisions.md
 EVENT_KEYS = {"type", "seq", "name", "actor", "ref", "data"}

@@ -25,9 +25,11 @@ from goals.members import member_remove
 from goals.models import Invite, Member, Phase, Role, Workshop
 from planning import protocol
 from planning.models import (
+    CheckIn,
     ConfidenceAnswer,
     ConfidenceCheck,
     Event,
+    HelpOffer,
     Item,
     Lane,
     OpReceipt,
@@ -64,6 +66,9 @@ WHO = {
     "confidence.open": "facilitator",
     "confidence.answer": "member",
     "confidence.close": "facilitator",
+    "item.progress": "an owner of the item, facilitator",
+    "item.help": "member",
+    "checkin.record": "facilitator",
     "member.ready": "member",
     "member.role": "leader",
     "member.remove": "facilitator",
@@ -93,6 +98,9 @@ EVENT = {
     "confidence.open": "confidence.changed",
     "confidence.answer": "confidence.changed",
     "confidence.close": "confidence.changed",
+    "item.progress": "item.progress",
+    "item.help": "item.helpers",
+    "checkin.record": "checkin.recorded",
     "member.ready": "member.ready",
     "member.role": "member.changed",
     "member.remove": "member.removed",
@@ -103,17 +111,25 @@ FOREIGN_MEMBER, FOREIGN_LEADER, REMOVED = "another workshop's member", "another 
 ACTORS = [LEADER, FACILITATOR, AUTHOR, OTHER_MEMBER, OBSERVER, FOREIGN_MEMBER, FOREIGN_LEADER, REMOVED]
 
 # What the words of the "who" column mean (§1: a leader may everything a facilitator may;
-# §4: "member" means anyone but an observer; the author is the member who added the item).
+# §4: "member" means anyone but an observer; the author is the member who added the item, and
+# for item.progress also its owner, arranged so: the other member owns nothing).
 MAY = {
     "member": {LEADER, FACILITATOR, AUTHOR, OTHER_MEMBER},
     "author, facilitator": {LEADER, FACILITATOR, AUTHOR},
+    "an owner of the item, facilitator": {LEADER, FACILITATOR, AUTHOR},
     "facilitator": {LEADER, FACILITATOR},
     "leader": {LEADER},
 }
 ROLE_OF = {LEADER: Role.LEADER, FACILITATOR: Role.FACILITATOR, AUTHOR: Role.MEMBER, OTHER_MEMBER: Role.MEMBER}
 
 # A phase in which the op is allowed, for the people who may send it.
-PHASE = {"vote.cast": Phase.VOTE, "vote.retract": Phase.VOTE}
+PHASE = {
+    "vote.cast": Phase.VOTE,
+    "vote.retract": Phase.VOTE,
+    "item.progress": Phase.AGREED,
+    "item.help": Phase.AGREED,
+    "checkin.record": Phase.AGREED,
+}
 
 # Every table a board lives in, and the people and invites around it. Not presence (Connection):
 # it is no state of the board ("not logged, no seq"), and a socket's own row comes and goes.
@@ -125,6 +141,8 @@ BOARD_TABLES: list[type[models.Model]] = [
     Item,
     Vote,
     Ownership,
+    HelpOffer,
+    CheckIn,
     ConfidenceCheck,
     ConfidenceAnswer,
     Event,
@@ -228,7 +246,7 @@ async def test_a_refused_op_on_the_socket_is_forbidden_with_its_ref_and_changes_
         assert await run(everything) == before
     finally:
         await ws.close()
-    assert len(ops) == (26 if who == OBSERVER else 16)
+    assert len(ops) == (29 if who == OBSERVER else 17)
 
 
 @pytest.mark.django_db(transaction=True)

@@ -33,7 +33,7 @@ from planning.protocol import OPS
 from planning.ratelimit import BURST, FLOOD_AFTER_REFUSALS, OPS_PER_SECOND, TokenBucket
 from planning.snapshot import build_snapshot
 from tests.planning import replay
-from tests.planning.helpers import add_item, board_state, frames_since, json_round_trip, send, set_phase
+from tests.planning.helpers import add_item, agree, board_state, frames_since, json_round_trip, send, set_phase
 from tests.planning.shapes import ERROR_KEYS, EVENT_KEYS, ITEM_KEYS, ME_KEYS, MEMBER_KEYS, SNAPSHOT_KEYS, WORKSHOP_KEYS
 from tests.planning.ws import Closed, connect_all, quiet, run
 
@@ -365,6 +365,55 @@ def _(room):
     send(room.workshop, room.facilitator, "confidence.open")
     send(room.workshop, room.member, "confidence.answer", score=2)
     return OpCase(room.facilitator, {}, ["confidence.changed"])
+
+
+@op_case("item.progress")
+def _(room):
+    item = add_item(room.workshop, room.member)
+    agree(room.workshop, room.facilitator, {item: room.member})
+    return OpCase(room.member, {"item": item, "state": "at_risk", "note": "Legal is slow"}, ["item.progress"])
+
+
+@op_case("item.help")
+def _(room):
+    item = add_item(room.workshop, room.member)
+    agree(room.workshop, room.facilitator, {item: room.member})
+    return OpCase(room.leader, {"item": item, "offer": True}, ["item.helpers"])
+
+
+@op_case("item.help (withdrawn)")
+def _(room):
+    item = add_item(room.workshop, room.member)
+    agree(room.workshop, room.facilitator, {item: room.member})
+    send(room.workshop, room.leader, "item.help", item=item, offer=True)
+    return OpCase(room.leader, {"item": item, "offer": False}, ["item.helpers"])
+
+
+@op_case("checkin.record")
+def _(room):
+    item = add_item(room.workshop, room.member)
+    agree(room.workshop, room.facilitator, {item: room.member})
+    send(room.workshop, room.member, "item.progress", item=item, state="done")
+    return OpCase(room.facilitator, {"note": "Week one"}, ["checkin.recorded"])
+
+
+@op_case("item.status (leaving the plan drops progress and helpers)")
+def _(room):
+    item = add_item(room.workshop, room.member)
+    agree(room.workshop, room.facilitator, {item: room.member})
+    send(room.workshop, room.member, "item.progress", item=item, state="blocked")
+    send(room.workshop, room.target, "item.help", item=item, offer=True)
+    send(room.workshop, room.facilitator, "phase.set", phase="plan")
+    fields = {"item": item, "status": "dropped"}
+    return OpCase(room.facilitator, fields, ["item.status", "item.progress", "item.helpers"])
+
+
+@op_case("member.remove (releases help)")
+def _(room):
+    item = add_item(room.workshop, room.target)
+    agree(room.workshop, room.facilitator, {item: room.target})
+    send(room.workshop, room.member, "item.help", item=item, offer=True)
+    return OpCase(room.facilitator, {"member": room.member.id}, ["item.helpers", "member.removed"])
 
 
 @op_case("member.ready")

@@ -36,7 +36,7 @@ from hypothesis import strategies as st
 from goals.models import Phase, Role, Workshop
 from planning import consumers, limits
 from planning.errors import DomainError
-from planning.models import ConfidenceCheck, Ownership, Vote
+from planning.models import ConfidenceCheck, Item, ItemStatus, Ownership, ProgressState, Vote
 from planning.protocol import ENVELOPE, OPS, dispatch, frame_ref
 from planning.ratelimit import TokenBucket
 from tests.planning.helpers import board_state, json_round_trip, make_item, send, set_phase
@@ -135,11 +135,24 @@ FIELDS: dict[str, dict[str, Any]] = {
     "confidence.open": {},
     "confidence.answer": {"score": Range(0, 5)},
     "confidence.close": {},
+    "item.progress": {
+        "item": ITEM,
+        "state": Choice(frozenset(ProgressState.values)),
+        "note": Text(0, limits.PROGRESS_NOTE_MAX),
+    },
+    "item.help": {"item": ITEM, "offer": BOOL},
+    "checkin.record": {"note": Text(0, limits.CHECKIN_NOTE_MAX)},
     "member.ready": {"ready": BOOL},
     "member.role": {"member": MEMBER, "role": Choice(frozenset({Role.FACILITATOR, Role.MEMBER, Role.OBSERVER}))},
     "member.remove": {"member": MEMBER},
 }
-PHASE = {"vote.cast": Phase.VOTE, "vote.retract": Phase.VOTE}
+PHASE = {
+    "vote.cast": Phase.VOTE,
+    "vote.retract": Phase.VOTE,
+    "item.progress": Phase.AGREED,
+    "item.help": Phase.AGREED,
+    "checkin.record": Phase.AGREED,
+}
 
 
 def test_every_op_and_field_is_fuzzed():
@@ -168,10 +181,16 @@ def valid_fields(op: str, room) -> dict[str, Any]:
         "goal.edit": {"title": "A sharper goal", "why": "Because.", "success_criteria": ["One", "Two", "Three"]},
         "timer.start": {"seconds": 300},
         "confidence.answer": {"score": 4},
+        "item.progress": {"item": item.id, "state": "blocked", "note": "Waiting on legal"},
+        "item.help": {"item": item.id, "offer": True},
+        "checkin.record": {"note": "Week one"},
         "member.ready": {"ready": True},
         "member.role": {"member": target.id, "role": Role.FACILITATOR},
         "member.remove": {"member": target.id},
     }
+    if op in {"item.progress", "item.help"}:
+        Item.objects.filter(pk=item.pk).update(status=ItemStatus.ACCEPTED)
+        Ownership.objects.create(workshop=workshop, item=item, member=room.member)
     if op == "vote.retract":
         Vote.objects.create(workshop=workshop, item=item, member=leader, dots=1)
     if op == "item.unclaim":

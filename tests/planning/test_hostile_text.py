@@ -8,7 +8,9 @@ element, attribute or URL may come from the typed text, and the text must read a
 plan's Markdown is rendered by a CommonMark renderer and held to the same rule; the CSV is read
 as a spreadsheet would, and no cell may start a formula (OWASP's CSV Injection advice); the
 PDF's text must read as typed. tests/e2e/test_hostile_input.py does the same in a browser, for
-the live board that the client draws.
+the live board that the client draws. At the end, the notes of contract §7 (a progress report's
+and a check-in's) are held to the same: stored and served as typed, and refused with `invalid`
+where no database could store them.
 """
 
 from __future__ import annotations
@@ -26,9 +28,9 @@ from pypdf import PdfReader
 
 from goals.invites import current_member_invite, invite_revoke, token_for
 from goals.models import Member, Workshop
-from planning.models import Item, Lane
+from planning.models import CheckIn, Item, Lane
 from tests.goals.conftest import join_over_http, logged_in
-from tests.planning.helpers import lanes_of, send, set_phase
+from tests.planning.helpers import lanes_of, refuse, send, set_phase
 
 HOSTILE = [
     "<script>alert(1)</script>",
@@ -210,3 +212,76 @@ def test_the_pdf_export_reads_as_typed(board, typed):
     assert reader.metadata.title == typed
     if "{nb}" in typed:
         assert text.count("{nb}") >= typed.count("{nb}") * 5, "fpdf2's page-count alias replaced typed text"
+
+
+# After the agreement (contract §7): the progress note and the check-in note, typed by people
+# on their phones, are stored and served as typed; what no database stores is refused.
+
+BIDI_AND_INVISIBLE = [
+    "\u202eevil.exe\u202c",  # right-to-left override
+    "zero\u200bwidth\u200cnon\u200djoiner\u2060\ufeff",
+    "שלום, مرحبا — mixed direction",
+    "e\u0301 combining, 𝕳𝖊𝖑𝖑𝖔 🚀",
+]
+
+
+@pytest.fixture
+def agreed_item(room) -> int:
+    added = send(room.workshop, room.member, "item.add", lane=room.lanes[0].id, title="Ship it")
+    item_id = added.events[0].data["item"]["id"]
+    set_phase(room.workshop, "plan")
+    send(room.workshop, room.facilitator, "item.status", item=item_id, status="accepted")
+    send(room.workshop, room.member, "item.claim", item=item_id)
+    send(room.workshop, room.facilitator, "phase.set", phase="agreed")
+    return item_id
+
+
+def served_state(room) -> dict[str, Any]:
+    return logged_in(room.leader.user).get(f"/api/w/{room.workshop.id}/state").json()
+
+
+@pytest.mark.parametrize("note", HOSTILE + BIDI_AND_INVISIBLE, ids=range(len(HOSTILE + BIDI_AND_INVISIBLE)))
+def test_progress_and_check_in_notes_are_stored_and_served_as_typed(room, agreed_item, note):
+    reported = send(room.workshop, room.member, "item.progress", item=agreed_item, state="blocked", note=note)
+    assert reported.events[0].data["progress"]["note"] == note
+    recorded = send(room.workshop, room.facilitator, "checkin.record", note=f"{note}\n{note}")
+    assert recorded.events[0].data["checkin"]["note"] == f"{note}\n{note}"
+    assert Item.objects.get(pk=agreed_item).progress_note == note
+    assert CheckIn.objects.get(workshop=room.workshop).note == f"{note}\n{note}"
+    state = served_state(room)
+    assert state["items"][0]["progress"]["note"] == note
+    assert state["workshop"]["checkins"][0]["note"] == f"{note}\n{note}"
+
+
+UNSTORABLE = {"NUL": "before\x00after", "lone surrogate": "before\ud800after", "lone low surrogate": "\udfff"}
+
+
+@pytest.mark.parametrize("what", sorted(UNSTORABLE))
+@pytest.mark.parametrize("op", ["item.progress", "checkin.record"])
+def test_a_note_no_database_stores_is_invalid_and_changes_nothing(room, agreed_item, op, what):
+    fields = {"item": agreed_item, "state": "done"} if op == "item.progress" else {}
+    sender = room.member if op == "item.progress" else room.facilitator
+    before = served_state(room)
+    error = refuse(room.workshop, sender, op, "invalid", note=UNSTORABLE[what], **fields)
+    assert error.detail["field"] == "note"
+    after = served_state(room)
+    assert (after["items"], after["workshop"]) == (before["items"], before["workshop"])
+
+
+@pytest.mark.parametrize("note", [" ", "\n\t\r ", "\u00a0\u2003\u3000", "  \n  "])
+def test_a_note_of_whitespace_only_is_stored_empty(room, agreed_item, note):
+    reported = send(room.workshop, room.member, "item.progress", item=agreed_item, state="on_track", note=note)
+    assert reported.events[0].data["progress"]["note"] == ""
+    recorded = send(room.workshop, room.facilitator, "checkin.record", note=note)
+    assert recorded.events[0].data["checkin"]["note"] == ""
+    state = served_state(room)
+    assert (state["items"][0]["progress"]["note"], state["workshop"]["checkins"][0]["note"]) == ("", "")
+
+
+def test_a_note_is_stripped_at_its_ends_only(room, agreed_item):
+    note = "  Legal  review\n\n  next week  "
+    send(room.workshop, room.member, "item.progress", item=agreed_item, state="at_risk", note=note)
+    send(room.workshop, room.facilitator, "checkin.record", note=note)
+    state = served_state(room)
+    assert state["items"][0]["progress"]["note"] == note.strip()
+    assert state["workshop"]["checkins"][0]["note"] == note.strip()

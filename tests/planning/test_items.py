@@ -65,6 +65,8 @@ def test_an_added_item_carries_every_field(room):
         "owners": [],
         "votes": 0,
         "version": 1,
+        "progress": None,
+        "helpers": [],
     }
 
 

@@ -47,6 +47,11 @@ RULES = {
     "confidence.open": (FACILITATORS, frozenset({PLAN}), "confidence.changed"),
     "confidence.answer": (PARTICIPANTS, frozenset({PLAN}), "confidence.changed"),
     "confidence.close": (FACILITATORS, OPEN_BOARD, "confidence.changed"),
+    # §7: after the agreement. item.progress is also the item's owners' alone among members
+    # (test_authorization.py): the arranged item is owned by the member who plays MEMBER here.
+    "item.progress": (PARTICIPANTS, frozenset({AGREED}), "item.progress"),
+    "item.help": (PARTICIPANTS, frozenset({AGREED}), "item.helpers"),
+    "checkin.record": (FACILITATORS, frozenset({AGREED}), "checkin.recorded"),
     "member.ready": (PARTICIPANTS, ALL_PHASES, "member.ready"),
     "member.role": (LEADER_ONLY, ALL_PHASES, "member.changed"),
     "member.remove": (FACILITATORS, ALL_PHASES, "member.removed"),

@@ -13,7 +13,7 @@ import pytest
 from goals.models import Phase, Role
 from planning.snapshot import build_snapshot
 from tests.planning import replay
-from tests.planning.helpers import add_item, frames_since, json_round_trip, send, set_phase
+from tests.planning.helpers import add_item, agree, frames_since, json_round_trip, send, set_phase
 
 CONTRACT_EVENTS = {
     "item.added",
@@ -37,6 +37,9 @@ CONTRACT_EVENTS = {
     "member.joined",
     "member.changed",
     "member.removed",
+    "item.progress",
+    "item.helpers",
+    "checkin.recorded",
 }
 
 # Not part of the board state: the clock of the server, and presence (sent apart, not logged).
@@ -361,6 +364,75 @@ def removing_members(room):
         op(room, room.facilitator, "phase.set", phase="plan"),
     ]
     return [room.facilitator, room.member, room.leader], steps
+
+
+def agreed(room, *owned):
+    """Items owned by the member and the target (in turn), accepted and agreed through the ops."""
+    owners = (room.member, room.target)
+    items = {add_item(room.workshop, room.member, title=f"Item {n}"): owners[n % 2] for n in range(len(owned))}
+    agree(room.workshop, room.facilitator, items)
+    return list(items)
+
+
+@case("item.progress", "item.helpers", "checkin.recorded")
+def after_the_agreement(room):
+    a, b, c = agreed(room, 1, 2, 3)
+    steps = [
+        op(room, room.member, "item.progress", item=a, state="on_track", note="Drafted"),
+        op(room, room.target, "item.progress", item=b, state="blocked"),
+        op(room, room.facilitator, "item.progress", item=b, state="at_risk", note="Unblocked, late"),
+        op(room, room.member, "item.progress", item=a, state="on_track"),  # again: new time, no note
+        op(room, room.target, "item.help", item=a, offer=True),
+        op(room, room.leader, "item.help", item=a, offer=True),
+        op(room, room.target, "item.help", item=a, offer=True),  # nothing changes
+        op(room, room.target, "item.help", item=a, offer=False),
+        op(room, room.target, "item.help", item=a, offer=True),
+        op(room, room.facilitator, "checkin.record"),
+        op(room, room.member, "item.progress", item=c, state="done"),
+        op(room, room.leader, "checkin.record", note="Week two"),
+    ]
+    return [room.member, room.target, room.observer], steps
+
+
+@case("item.status", "item.progress", "item.helpers", "phase.changed", "checkin.recorded", "item.deleted")
+def reopening_and_leaving_the_plan(room):
+    a, b, c, d = agreed(room, 1, 2, 3, 4)
+    for item_id, owner in ((a, room.member), (b, room.target), (c, room.member)):
+        send(room.workshop, owner, "item.progress", item=item_id, state="at_risk")
+    for item_id in (a, b, d):
+        send(room.workshop, room.leader, "item.help", item=item_id, offer=True)
+    send(room.workshop, room.facilitator, "checkin.record", note="Before the reopen")
+    steps = [
+        op(room, room.facilitator, "phase.set", phase="plan"),  # keeps it all
+        op(room, room.facilitator, "item.status", item=a, status="dropped"),  # progress and helpers
+        op(room, room.facilitator, "item.status", item=c, status="proposed"),  # progress only
+        op(room, room.facilitator, "item.status", item=d, status="dropped"),  # helpers only
+        op(room, room.facilitator, "item.status", item=a, status="accepted"),  # afresh
+        op(room, room.member, "item.delete", item=c),
+        op(room, room.target, "item.claim", item=a),
+        op(room, room.facilitator, "phase.set", phase="agreed"),  # version 2 keeps b's thread
+        op(room, room.target, "item.progress", item=a, state="on_track"),
+        op(room, room.facilitator, "checkin.record"),
+    ]
+    return [room.member, room.facilitator, room.observer], steps
+
+
+@case("member.removed", "member.changed", "item.owners", "item.helpers", "goal.edited")
+def helpers_leaving(room):
+    a, b = agreed(room, 1, 2)
+    watcher = room.join(name="Walt")
+    for helper in (room.target, watcher, room.leader):
+        send(room.workshop, helper, "item.help", item=a, offer=True)
+    send(room.workshop, room.target, "item.help", item=b, offer=True)
+    send(room.workshop, room.target, "item.progress", item=b, state="done")
+    send(room.workshop, room.facilitator, "checkin.record")
+    steps = [
+        op(room, room.leader, "member.role", member=watcher.id, role="observer"),
+        op(room, room.facilitator, "member.remove", member=room.target.id),  # its report stays
+        op(room, room.facilitator, "phase.set", phase="plan"),
+        op(room, room.leader, "goal.edit", why="Carries the check-ins with the workshop."),
+    ]
+    return [room.member, room.leader, room.observer], steps
 
 
 def test_every_contract_event_has_a_handler_and_a_case():

@@ -6,10 +6,11 @@ import itertools
 from datetime import datetime
 
 import pytest
+from django.utils import timezone
 
 from goals.models import Member, Phase, Role, Workshop
 from planning.errors import NotFound
-from planning.models import Item, Ownership, Vote
+from planning.models import CheckIn, HelpOffer, Item, ItemStatus, Ownership, ProgressState, Vote
 from planning.snapshot import build_snapshot
 from tests.planning.helpers import add_item, json_round_trip, send, set_phase
 from tests.planning.shapes import (
@@ -23,9 +24,10 @@ from tests.planning.shapes import (
 )
 
 # What build_snapshot costs, whatever the size of the board: the workshop row, members with their
-# dots used, tallies, owners, lanes, items, my votes, the confidence check, my answer, who is online
-# (10), plus the savepoint around them that a test's outer transaction turns the atomic block into (2).
-SNAPSHOT_QUERIES = 12
+# dots used, tallies, owners, helpers, check-ins, lanes, items (their progress with them), my votes,
+# the confidence check, my answer, who is online (12), plus the savepoint around them that a
+# test's outer transaction turns the atomic block into (2).
+SNAPSHOT_QUERIES = 14
 
 
 def test_the_snapshot_has_exactly_the_contracts_shape(room):
@@ -63,6 +65,7 @@ def test_the_snapshot_has_exactly_the_contracts_shape(room):
         "plan_version": 0,
         "agreed_at": None,
         "focus": None,
+        "checkins": [],
     }
     assert snapshot["lanes"] == [{"id": lane.id, "title": lane.title} for lane in room.lanes]
     assert all(set(lane) == LANE_KEYS for lane in snapshot["lanes"])
@@ -80,6 +83,8 @@ def test_the_snapshot_has_exactly_the_contracts_shape(room):
         "owners": [room.target.id],
         "votes": 0,
         "version": 1,
+        "progress": None,
+        "helpers": [],
     }
     assert all(set(member) == MEMBER_KEYS for member in snapshot["members"])
     assert [(member["id"], member["role"]) for member in snapshot["members"]] == [
@@ -144,9 +149,13 @@ def test_a_stranger_gets_no_snapshot(room, other_workshop):
 
 
 def fill_board(room, items):
-    """`items` items over the three lanes, with dots from every member and two owners on every third item."""
+    """`items` items over the three lanes, with dots from every member, two owners on every third
+    item, progress on every second (reported by a member removed since on every sixth), two helpers
+    on every fifth, and a check-in for every ten items."""
     lanes = itertools.cycle(room.lanes)
     per_lane = {lane.id: itertools.count() for lane in room.lanes}
+    gone = Member.objects.create(workshop=room.workshop, name="Gone", role=Role.MEMBER, removed_at=timezone.now())
+    reporters = (room.member, gone)
     made = []
     for n in range(items):
         lane = next(lanes)
@@ -158,6 +167,8 @@ def fill_board(room, items):
                 author=room.member,
                 title=f"Item {n}",
                 criterion=n % 2,
+                status=ItemStatus.ACCEPTED,
+                **progress_of(n, reporters),
             )
         )
     made = Item.objects.bulk_create(made)
@@ -171,6 +182,34 @@ def fill_board(room, items):
         for item in made[::3]
         for owner in (room.member, room.target)
     )
+    HelpOffer.objects.bulk_create(
+        HelpOffer(workshop=room.workshop, item=item, member=helper, offered_at=timezone.now())
+        for item in made[::5]
+        for helper in (room.target, room.leader)
+    )
+    CheckIn.objects.bulk_create(
+        CheckIn(
+            workshop=room.workshop,
+            number=number,
+            at=timezone.now(),
+            by=room.facilitator,
+            note=f"Check-in {number}",
+            counts={"on_track": number, "at_risk": 0, "blocked": 0, "done": 0, "none": 0},
+        )
+        for number in range(1, items // 10 + 1)
+    )
+
+
+def progress_of(n, reporters):
+    if n % 2:
+        return {}
+    states = ProgressState.values
+    return {
+        "progress_state": states[n % len(states)],
+        "progress_note": f"Note {n}",
+        "progress_by": reporters[n % 6 == 0],
+        "progress_at": timezone.now(),
+    }
 
 
 @pytest.mark.parametrize("items", [10, 1000])
@@ -191,3 +230,7 @@ def test_the_query_count_does_not_grow_with_the_board(room, join, django_assert_
     assert len(snapshot["items"]) == items
     assert len(snapshot["members"]) == 10
     assert snapshot["me"]["confidence"] == 3
+    # What §7 added is all there, read in the same fixed number of queries.
+    assert sum(item["progress"] is not None for item in snapshot["items"]) == (items + 1) // 2
+    assert sum(len(item["helpers"]) for item in snapshot["items"]) == 2 * len(range(0, items, 5))
+    assert [checkin["number"] for checkin in snapshot["workshop"]["checkins"]] == list(range(1, items // 10 + 1))
