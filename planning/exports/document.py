@@ -43,6 +43,7 @@ STATE_LABELS = {
 }
 # What "Needs attention" lists, most urgent first.
 ATTENTION = ("blocked", "at_risk")
+PROGRESS_LINE = (*ATTENTION, "on_track", NO_UPDATE)
 # The summary lists this many of the soonest due dates: enough to see what comes first, few
 # enough to stay one glance (the lanes' tables have every date).
 NEXT_DUE = 5
@@ -156,12 +157,13 @@ class Summary:
 
     @property
     def progress_line(self) -> str:
-        """ "3 of 8 done · 1 blocked · 2 at risk · 1 on track · 1 no update": what is not zero."""
+        """ "3 of 8 done · 1 blocked · 2 at risk · 1 on track · 1 no update": the states not at zero."""
         if self.progress is None:
             return ""
         counts = self.progress
         parts = [f"{counts['done']} of {self.accepted} done"]
-        parts += [f"{counts[state]} {STATE_LABELS[state].lower()}" for state in STATES[1:] if counts[state]]
+        # What needs help first, then what is moving, then what nobody reported on.
+        parts += [f"{counts[state]} {STATE_LABELS[state].lower()}" for state in PROGRESS_LINE if counts[state]]
         return " · ".join(parts)
 
     @property

@@ -169,8 +169,8 @@ def markdown_line_of(markdown, typed):
 # People and the plan
 
 
-@pytest.fixture
-def browser(workshop, leader):
+@pytest.fixture(name="browser")
+def browser_fixture(workshop, leader):
     """A guest's browser that joined through the invite link; facilitators are promoted by the leader."""
 
     def join(role=Role.MEMBER, name=None):
@@ -189,8 +189,8 @@ def browser(workshop, leader):
     return join
 
 
-@pytest.fixture
-def team(workshop, leader, leader_user, browser):
+@pytest.fixture(name="team")
+def team_fixture(workshop, leader, leader_user, browser):
     """The leader's browser and the guests': Fay facilitates, Mia and Tess are members, Otto observes."""
     people = {"leader": (logged_in(leader_user), leader)}
     for key, role, name in [
@@ -237,8 +237,8 @@ def vote(team, voter, item_id, dots=1):
     set_phase(team.workshop, phase)
 
 
-@pytest.fixture
-def plan(team):
+@pytest.fixture(name="plan")
+def plan_fixture(team):
     """A small plan: accepted items in Now and Next serving criterion 1, one proposed, one dropped;
     criterion 2 ("Support tickets halved") served by nothing."""
     workshop = team.workshop
