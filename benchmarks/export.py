@@ -6,8 +6,10 @@ Run from the repository root:
 
 It makes a throwaway SQLite database in a temporary directory (whatever
 DATABASE_URL says is ignored), migrates it, builds agreed plans of 50, 500
-and 2,000 items with 60 members, votes and owners, times each step over
-several repetitions, prints a table and writes benchmarks/results/export.json.
+and 2,000 items with 60 members, votes and owners, and, after the agreement,
+progress on most accepted items, offers of help and CHECKINS check-ins; times
+each step (reading the board, reading its progress, rendering each format with
+it) over several repetitions, prints a table and writes benchmarks/results/export.json.
 The issue's target: the PDF of a 500-item plan in under 2 s.
 """
 
@@ -32,6 +34,8 @@ ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results" / "export.json"
 SIZES = (50, 500, 2000)
 MEMBERS = 60
+# A plan looked after for a quarter: a check-in a week.
+CHECKINS = 12
 # A step repeats MIN_REPS to MAX_REPS times until it has run BUDGET_SECONDS; a slow one (the
 # PDF) stops after SLOW_BUDGET_SECONDS once it has run twice, which bounds the whole run.
 BUDGET_SECONDS, SLOW_BUDGET_SECONDS = 1.0, 8.0
@@ -54,10 +58,11 @@ def setup_django(directory: str) -> None:
 def build_plan(size: int) -> Any:
     """An agreed workshop: `size` items over three lanes, MEMBERS people, dots and owners."""
     from django.contrib.auth import get_user_model
+    from django.utils import timezone
 
     from goals.models import Member, Role
     from goals.workshops import workshop_create
-    from planning.models import Item, ItemStatus, Lane, Ownership, Vote
+    from planning.models import CheckIn, HelpOffer, Item, ItemStatus, Lane, Ownership, ProgressState, Vote
     from planning.protocol import dispatch
 
     user = get_user_model().objects.create_user(username=f"bench-{size}-{secrets.token_hex(4)}")
@@ -113,6 +118,32 @@ def build_plan(size: int) -> Any:
         workshop_id=workshop.id, actor_id=leader.id, frame={"op": "phase.set", "ref": "bench", "phase": "agreed"}
     )
     assert outcome.events[0].data["plan_version"] == 1
+    # After the agreement: four in five accepted items reported on, a helper on every third, check-ins.
+    states = [*ProgressState.values, ""]
+    reported = timezone.now()
+    for index, item in enumerate(accepted):
+        item.progress_state = states[index % len(states)]
+        if item.progress_state:
+            item.progress_note = "Moving; one question for the team on Monday. " * (index % 3)
+            item.progress_by = people[index % len(people)]
+            item.progress_at = reported
+    Item.objects.bulk_update(accepted, ["progress_state", "progress_note", "progress_by", "progress_at"])
+    HelpOffer.objects.bulk_create(
+        HelpOffer(workshop=workshop, item=item, member=people[(index + 7) % len(people)], offered_at=reported)
+        for index, item in enumerate(accepted)
+        if index % 3 == 0
+    )
+    CheckIn.objects.bulk_create(
+        CheckIn(
+            workshop=workshop,
+            number=number + 1,
+            at=reported + timedelta(days=7 * number),
+            by=leader,
+            note="Where we are this week, and who helps whom. " * (1 + number % 3),
+            counts={"done": number, "on_track": len(accepted) // 2, "at_risk": 3, "blocked": 1, "none": 0},
+        )
+        for number in range(CHECKINS)
+    )
     workshop.refresh_from_db()
     return workshop
 
@@ -149,12 +180,13 @@ def run(sizes: tuple[int, ...]) -> list[dict[str, Any]]:
     from planning.exports.as_pdf import render_pdf
     from planning.exports.document import plan_document
     from planning.models import PlanVersion
-    from planning.plan import current_plan
+    from planning.plan import current_plan, plan_progress
 
     rows: list[dict[str, Any]] = []
     for size in sizes:
         workshop = build_plan(size)
         frozen = PlanVersion.objects.get(workshop=workshop, number=1).content
+        live = plan_progress(workshop.id, frozen)
 
         def content(workshop: Any = workshop) -> dict[str, Any]:
             with transaction.atomic():
@@ -162,13 +194,14 @@ def run(sizes: tuple[int, ...]) -> list[dict[str, Any]]:
 
         steps: list[tuple[str, Callable[[], Any]]] = [
             ("content", content),
-            ("pdf", lambda frozen=frozen: render_pdf(plan_document(frozen))),
-            ("markdown", lambda frozen=frozen: render_markdown(plan_document(frozen)).encode()),
-            ("csv", lambda frozen=frozen: render_csv(plan_document(frozen)).encode()),
+            ("progress", lambda workshop=workshop, frozen=frozen: plan_progress(workshop.id, frozen)),
+            ("pdf", lambda frozen=frozen, live=live: render_pdf(plan_document(frozen, live=live))),
+            ("markdown", lambda frozen=frozen, live=live: render_markdown(plan_document(frozen, live=live)).encode()),
+            ("csv", lambda frozen=frozen, live=live: render_csv(plan_document(frozen, live=live)).encode()),
         ]
         for scenario, step in steps:
             times, result = measure(step)
-            if scenario == "content":
+            if scenario in ("content", "progress"):
                 output = f"{len(json.dumps(result).encode())} B JSON"
                 size_bytes, pages = len(json.dumps(result).encode()), None
             else:

@@ -6,7 +6,7 @@ from typing import Any
 
 from goals.models import Member, Workshop
 from planning.board import owners_by_item, tallies_hidden, tally_by_item
-from planning.models import ConfidenceCheck, Item, Lane
+from planning.models import CheckIn, ConfidenceCheck, HelpOffer, Item, ItemStatus, Lane, PlanVersion
 from planning.payloads import iso
 
 
@@ -52,3 +52,46 @@ def current_plan(workshop: Workshop, *, agreed_by: Member | None = None) -> dict
         ],
         "confidence": {"histogram": check.histogram, "mean": check.mean} if check else None,
     }
+
+
+def plan_progress(workshop_id: str, content: dict[str, Any]) -> dict[str, Any]:
+    """How the accepted items of an agreed plan `content` are going now, and the check-ins so far.
+
+    Not frozen: an export of version N shows its items' progress and helpers as of the export,
+    read by id from the items that are still on the board (an item deleted since has none). Each
+    check-in is labelled with the plan version that was agreed when it was recorded.
+    """
+    accepted = {
+        item["id"] for lane in content["lanes"] for item in lane["items"] if item["status"] == ItemStatus.ACCEPTED
+    }
+    names = dict(Member.objects.filter(workshop_id=workshop_id).values_list("id", "name"))
+    items: dict[int, dict[str, Any]] = {}
+    # The workshop's items, filtered here: a version's accepted ids as SQL parameters would be
+    # thousands of them for a big plan.
+    for item_id, state, note, by, at in Item.objects.filter(workshop_id=workshop_id).values_list(
+        "id", "progress_state", "progress_note", "progress_by_id", "progress_at"
+    ):
+        if item_id in accepted:
+            progress = {"state": state, "note": note, "by": names.get(by), "at": iso(at)} if state else None
+            items[item_id] = {"progress": progress, "helpers": []}
+    offers = HelpOffer.objects.filter(workshop_id=workshop_id).order_by("id").values_list("item_id", "member_id")
+    for item_id, member_id in offers:
+        if item_id in items:
+            items[item_id]["helpers"].append(names[member_id])
+    versions = list(
+        PlanVersion.objects.filter(workshop_id=workshop_id).order_by("number").values_list("number", "agreed_at")
+    )
+    checkins = []
+    for checkin in CheckIn.objects.filter(workshop_id=workshop_id).order_by("number"):
+        under = [number for number, agreed_at in versions if agreed_at <= checkin.at]
+        checkins.append(
+            {
+                "number": checkin.number,
+                "at": iso(checkin.at),
+                "by": names.get(checkin.by_id),
+                "note": checkin.note,
+                "counts": dict(checkin.counts),
+                "version": under[-1] if under else None,
+            }
+        )
+    return {"items": items, "checkins": checkins}

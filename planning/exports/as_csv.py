@@ -4,6 +4,12 @@ Dates stay ISO 8601 (`2026-12-05`) here, unlike the PDF and Markdown ("5 Dec 202
 read by spreadsheets and scripts, which sort and parse ISO dates in every locale. What changed
 since the previous version is not a column: the rows are this version's items, and an item
 deleted since could not have a row; comparing two versions' CSVs (`?version=N`) gives it.
+
+An agreed version's accepted items carry their progress and helpers as of the export (contract
+§7): the state as the API spells it (`on_track`), empty before anyone reported, in a draft and
+for items not accepted. The check-in history is not in the CSV: it is a table of the
+workshop, not of items, and rows of another kind would break every script that reads this one
+as one row per item. The PDF and Markdown carry it, and so does the state's `checkins`.
 """
 
 from __future__ import annotations
@@ -26,6 +32,11 @@ COLUMNS = [
     "criterion_text",
     "notes",
     "author",
+    "progress_state",
+    "progress_note",
+    "progress_by",
+    "progress_at",
+    "helpers",
 ]
 
 # A cell a spreadsheet would run as a formula (CSV injection) is prefixed with an apostrophe,
@@ -46,6 +57,7 @@ def render_csv(plan: PlanDocument) -> str:
     positions: dict[int, int] = {}
     for item in plan.all_items:
         position = positions[item.lane_index] = positions.get(item.lane_index, -1) + 1
+        progress = item.progress
         criterion_text = plan.criteria[item.criterion].text if item.criterion is not None else ""
         writer.writerow(
             [
@@ -61,6 +73,11 @@ def render_csv(plan: PlanDocument) -> str:
                 _safe(criterion_text),
                 _safe(item.notes),
                 _safe(item.author),
+                progress.state if progress else "",
+                _safe(progress.note) if progress else "",
+                _safe(progress.by or "") if progress else "",
+                progress.at.isoformat() if progress and progress.at else "",
+                _safe("; ".join(item.helpers)),
             ]
         )
     return out.getvalue()

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import re
 
-from planning.exports.document import PlanDocument, PlanItem, Summary, describe_change
+from planning.exports.document import (
+    STATE_LABELS,
+    STATES,
+    PlanDocument,
+    PlanItem,
+    Summary,
+    describe_change,
+    human_datetime,
+)
 
 # `&` too: "&amp;" or "&#60;" typed by a member would otherwise render as "&" or "<".
 _INLINE = re.compile(r"([\\`*_\[\]<>|~&])")
@@ -40,9 +48,20 @@ def _row(*cells: str) -> str:
     return "| " + " | ".join(cells) + " |"
 
 
-def _items_table(items: list[PlanItem], *, with_lane: bool = False, with_status: bool = False) -> list[str]:
+def update(item: PlanItem) -> str:
+    """The item's latest progress note with who reported it and when, as a cell; "—" for none."""
+    progress = item.progress
+    if progress is None:
+        return "—"
+    byline = f"({progress.byline})" if progress.byline else ""
+    return cell(f"{progress.note} {byline}".strip()) if progress.note or byline else "—"
+
+
+def _items_table(
+    items: list[PlanItem], *, with_lane: bool = False, with_status: bool = False, with_progress: bool = False
+) -> list[str]:
     headers = ["Item", *(["Lane"] if with_lane else []), *(["Status"] if with_status else [])]
-    headers += ["Owners", "Due", "Votes", "Notes"]
+    headers += ["Owners", "Due", "Votes", "Notes", *(["Progress", "Update", "Help"] if with_progress else [])]
     lines = [_row(*headers), _row(*["---"] * len(headers))]
     for item in items:
         lines.append(
@@ -54,6 +73,11 @@ def _items_table(items: list[PlanItem], *, with_lane: bool = False, with_status:
                 item.due_text or "—",
                 "hidden" if item.votes is None else str(item.votes),
                 cell(item.notes) if item.notes else "—",
+                *(
+                    [STATE_LABELS[item.state], update(item), cell(", ".join(item.helpers)) if item.helpers else "—"]
+                    if with_progress
+                    else []
+                ),
             )
         )
     return lines
@@ -69,6 +93,8 @@ def _summary(plan: PlanDocument, summary: Summary) -> list[str]:
     lines = ["## Summary", "", f"- **{_count(summary.accepted, 'accepted item')}**, {_count(owners, 'owner')}"]
     if summary.unowned:
         lines.append(f"- **{_count(summary.unowned, 'accepted item')} without an owner yet**")
+    if summary.progress is not None:
+        lines.append(f"- Progress: {summary.progress_line}")
     lines.append(f"- {summary.coverage}")
     lines += [
         f"   - **Not served by any accepted item:** {criterion.number}\\. {one_line(criterion.text)}"
@@ -78,6 +104,18 @@ def _summary(plan: PlanDocument, summary: Summary) -> list[str]:
         answers = _count(plan.confidence_answers, "answer")
         lines.append(f"- Confidence: mean {plan.confidence['mean']:.2f} of 5 from {answers}")
     lines.append("")
+    if summary.attention:
+        lines += [_row("Needs attention", "Item", "Owners", "Update"), _row(*["---"] * 4)]
+        lines += [
+            _row(
+                f"**{STATE_LABELS[item.state]}**",
+                cell(item.title),
+                cell(", ".join(item.owners)) if item.owners else "—",
+                update(item),
+            )
+            for item in summary.attention
+        ]
+        lines.append("")
     if summary.owner_load:
         lines += [_row("Owner", "Accepted items"), _row("---", "---:")]
         lines += [_row(cell(name), str(load)) for name, load in summary.owner_load]
@@ -109,11 +147,35 @@ def _changes(plan: PlanDocument) -> list[str]:
     return [*lines, ""]
 
 
+def _checkins(plan: PlanDocument) -> list[str]:
+    """The check-ins so far, oldest first, with each state's count at the time."""
+    if plan.checkins is None:
+        return []
+    lines = ["## Check-ins", ""]
+    if not plan.checkins:
+        return [*lines, "No check-in yet.", ""]
+    headers = ["Check-in", "When", "By", "Plan version", *(STATE_LABELS[state] for state in STATES), "Note"]
+    lines += [_row(*headers), _row("---:", "---", "---", "---:", *["---:"] * len(STATES), "---")]
+    for checkin in plan.checkins:
+        lines.append(
+            _row(
+                str(checkin.number),
+                human_datetime(checkin.at),
+                cell(checkin.by) if checkin.by else "—",
+                str(checkin.version) if checkin.version else "—",
+                *(str(checkin.counts[state]) for state in STATES),
+                cell(checkin.note) if checkin.note else "—",
+            )
+        )
+    return [*lines, ""]
+
+
 def render_markdown(plan: PlanDocument) -> str:
     lines = [heading(1, plan.title), "", f"**{escape(plan.status_line)}**", ""]
     if plan.summary is not None:
         lines += _summary(plan, plan.summary)
     lines += _changes(plan)
+    lines += _checkins(plan)
     if plan.why:
         lines += ["## Why it matters", "", escape(plan.why), ""]
     lines += ["## Success criteria", ""]
@@ -130,7 +192,11 @@ def render_markdown(plan: PlanDocument) -> str:
     lines += ["## The plan", ""]
     for lane in plan.lanes:
         lines += [heading(3, lane.title), ""]
-        lines += [*_items_table(lane.accepted), ""] if lane.accepted else ["No accepted items.", ""]
+        lines += (
+            [*_items_table(lane.accepted, with_progress=plan.is_live), ""]
+            if lane.accepted
+            else ["No accepted items.", ""]
+        )
     lines += ["## Not taken", ""]
     if plan.not_taken:
         lines += [*_items_table(plan.not_taken, with_lane=True, with_status=True), ""]

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Sequence
+from datetime import UTC
 from functools import cache
 from pathlib import Path
 from typing import NamedTuple
@@ -25,7 +26,18 @@ from fpdf.enums import XPos, YPos
 from fpdf.fonts import TTFFont
 from fpdf.line_break import BREAKING_SPACE_SYMBOLS_STR, HYPHEN, NBSP, SOFT_HYPHEN, SPACE
 
-from planning.exports.document import DRAFT_HEADING, PlanDocument, PlanItem, Summary, describe_change
+from planning.exports.document import (
+    DRAFT_HEADING,
+    STATE_LABELS,
+    STATES,
+    CheckIn,
+    PlanDocument,
+    PlanItem,
+    Summary,
+    describe_change,
+    human_date,
+    human_datetime,
+)
 
 FONT = "Fira"
 INK = (29, 35, 43)
@@ -35,6 +47,24 @@ WARN = (154, 61, 0)
 RULE = (217, 214, 207)
 SHADE = (240, 238, 233)
 PANEL = (247, 246, 242)
+# Each progress state's colour, from Okabe and Ito's palette, which readers with a colour vision
+# deficiency tell apart; the state's word is always printed next to it, so colour is never alone.
+# FILLS are for bars and markers, and INKS, darker, for the words (legible on white).
+STATE_FILLS = {
+    "done": (0, 158, 115),
+    "on_track": (0, 114, 178),
+    "at_risk": (230, 159, 0),
+    "blocked": (213, 94, 0),
+    "none": (196, 199, 204),
+}
+STATE_INKS = {
+    "done": (0, 110, 80),
+    "on_track": (0, 90, 150),
+    "at_risk": (150, 95, 0),
+    "blocked": (180, 60, 0),
+    "none": MUTED,
+}
+MARKER_RADIUS, MARKER_SPACE = 1.1, 3.4
 CELL_LINE_HEIGHT = 4.6
 CELL_PADDING = 1.4
 PARTICIPANT_PADDING = 1.2
@@ -50,18 +80,32 @@ CONTINUED_LABELS = {"Item": "Notes", "Lane": "Lane", "Owners": "Owners"}
 # reads on one line or two rather than as a column of short lines; Due and Votes just hold
 # "29 Sep 2030" and "hidden" on one line.
 COLUMN_SHARES = {"Item": 101, "Lane": 24, "Status": 18, "Owners": 38, "Due": 21, "Votes": 14}
+# An agreed version's accepted items have a Progress column too: the state's word with its
+# marker, who reported it and when; the update's note and the helpers go under the item's notes.
+PROGRESS_SHARES = {"Item": 84, "Progress": 25, "Owners": 32, "Due": 21, "Votes": 12}
+# The check-ins' table: the check-in (number, time, plan version), who, the five counts, the note.
+CHECKIN_SHARES = [23, 22, *[14.5] * len(STATES), 56.5]
 CHANGE_SHARES = [16, 80, 38, 40]
 # The summary box lists this many owners at most (the last line then says how many more).
 SUMMARY_OWNERS = 6
+# "Needs attention" in the summary box lists this many items at most; the lanes have them all.
+SUMMARY_ATTENTION = 6
+# The check-ins' chart: its plot height, and the widest a bar's slot gets with few check-ins.
+CHART_HEIGHT, CHART_SLOT = 36.0, 24.0
+# Room a heading keeps under it on its page: the chart, with its labels and legend; a table's
+# heading row and first row.
+CHART_ROOM, TABLE_ROOM = 66.0, 24.0
 
 
 class TextStyle(NamedTuple):
-    """How a run of lines in a table cell is set: font style and size, colour, line height."""
+    """How a run of lines in a table cell is set: font style and size, colour, line height, and
+    the colour of a round marker before the first line, if any."""
 
     style: str
     size: float
     color: tuple[int, int, int]
     line_height: float
+    marker: tuple[int, int, int] | None = None
 
 
 CELL = TextStyle("", 9, INK, CELL_LINE_HEIGHT)
@@ -69,6 +113,13 @@ HEADING_CELL = TextStyle("B", 9, INK, CELL_LINE_HEIGHT)
 TITLE_CELL = TextStyle("", 9.5, INK, 4.8)
 NOTE_CELL = TextStyle("", 8, MUTED, 3.8)
 PARTICIPANT_CELL = TextStyle("", 9.5, INK, CELL_LINE_HEIGHT)
+UPDATE_CELL = TextStyle("I", 8, INK, 3.8)
+HELP_CELL = TextStyle("B", 8, ACCENT, 3.8)
+BYLINE_CELL = TextStyle("", 8, MUTED, 3.8)
+STATE_CELLS = {
+    state: TextStyle("B", 9, STATE_INKS[state], CELL_LINE_HEIGHT, marker=STATE_FILLS[state]) for state in STATES
+}
+STATE_HEADINGS = {state: TextStyle("B", 8.5, STATE_INKS[state], 4.2) for state in STATES}
 # A table cell: runs of lines, each set in its own style (an item's title, then its notes smaller).
 Block = tuple[TextStyle, list[str]]
 Cell = list[Block]
@@ -124,8 +175,9 @@ class PlanPDF(FPDF):
 
     # Building blocks
 
-    def heading(self, text: str, size: float = 14) -> None:
-        if self.will_page_break(size + 14):
+    def heading(self, text: str, size: float = 14, *, keep: float = 0) -> None:
+        """A heading, on the next page if it and `keep` mm under it do not fit on this one."""
+        if self.will_page_break(size + 14 + keep):
             self.add_page()
         self.ln(3)
         self.set_font(FONT, "B", size)
@@ -233,7 +285,7 @@ class PlanPDF(FPDF):
         if not text:
             return (style, []), False
         self.set_font(FONT, style.style, style.size)
-        room = width - 2 * padding
+        room = width - 2 * padding - (MARKER_SPACE if style.marker else 0)
         lines = self.wrap(text, room)
         if limit is None or len(lines) <= limit:
             return (style, lines), False
@@ -252,16 +304,24 @@ class PlanPDF(FPDF):
         lines = self.wrap(" ".join(text.split()), width)
         return lines if len(lines) <= 2 else [lines[0], self.fit(" ".join(lines[1:]), width)]
 
-    def ruled_table(self, headings: list[str], rows: list[list[Cell]], widths: list[float], padding: float) -> None:
+    def ruled_table(
+        self,
+        headings: list[str],
+        rows: list[list[Cell]],
+        widths: list[float],
+        padding: float,
+        heading_styles: Sequence[TextStyle] | None = None,
+    ) -> None:
         """A table at the left margin: a shaded bold heading row, then `rows`, each as tall as its
         tallest cell, with each cell's text at its top.
 
         A row that does not fit on the page starts the next one, under the headings again, and the
         headings never end a page alone. Rules run between rows, as fpdf2's HORIZONTAL_LINES drew them.
         """
+        styles = heading_styles or [HEADING_CELL] * len(headings)
         heading = [
-            [self.cell_lines(text, width, padding, HEADING_CELL)[0]]
-            for text, width in zip(headings, widths, strict=True)
+            [self.cell_lines(text, width, padding, style)[0]]
+            for text, width, style in zip(headings, widths, styles, strict=True)
         ]
         heading_height = self.row_height(heading, padding)
         heights = [self.row_height(row, padding) for row in rows]
@@ -310,19 +370,29 @@ class PlanPDF(FPDF):
                     continue
                 self.set_font(FONT, style.style, style.size)
                 self.set_text_color(*style.color)
+                indent = 0.0
+                if style.marker:
+                    indent = MARKER_SPACE
+                    self.marker(x + padding + MARKER_RADIUS, y + style.line_height / 2, style.marker)
                 for line in lines:
                     # cell() insets its text by c_margin; a table cell's text is inset by the padding alone.
-                    self.set_xy(x + padding - self.c_margin, y)
-                    self.cell(width - 2 * padding, style.line_height, line)
+                    self.set_xy(x + padding + indent - self.c_margin, y)
+                    self.cell(width - 2 * padding - indent, style.line_height, line)
                     y += style.line_height
             x += width
         if ruled:
             self.line(left, top + height, right, top + height)
         self.set_xy(left, top + height)
 
-    def items_table(self, items: list[PlanItem], *, columns: list[str]) -> None:
-        """Items, one row each; the first column is the title with the notes under it, smaller."""
-        widths = self.column_widths([COLUMN_SHARES[name] for name in columns])
+    def marker(self, x: float, y: float, color: tuple[int, int, int]) -> None:
+        """A round marker centred on (x, y): a progress state's colour, next to its word."""
+        with self.local_context(fill_color=color):
+            self.circle(x, y, MARKER_RADIUS, style="F")
+
+    def items_table(self, items: list[PlanItem], *, columns: list[str], shares: dict[str, float] | None = None) -> None:
+        """Items, one row each; the first column is the title with the notes under it, smaller,
+        then (with a Progress column) the latest update's note and who offered help."""
+        widths = self.column_widths([(shares or COLUMN_SHARES)[name] for name in columns])
         rows: list[list[Cell]] = []
         overflow: list[tuple[PlanItem, str, str]] = []
         for item in items:
@@ -337,10 +407,23 @@ class PlanPDF(FPDF):
             for name, width in zip(columns, widths, strict=True):
                 if name == "Item":
                     title, _ = self.cell_lines(item.title, width, CELL_PADDING, TITLE_CELL)
-                    room = CELL_MAX_LINES - len(title[1])
-                    notes, cut = self.cell_lines(item.notes, width, CELL_PADDING, NOTE_CELL, limit=room)
+                    after: Cell = []
+                    if "Progress" in columns:
+                        note = item.progress.note if item.progress else ""
+                        after.append(
+                            self.cell_lines(f"Update: {note}" if note else "", width, CELL_PADDING, UPDATE_CELL)[0]
+                        )
+                        helpers = f"Help: {', '.join(item.helpers)}" if item.helpers else ""
+                        after.append(self.cell_lines(helpers, width, CELL_PADDING, HELP_CELL)[0])
+                    room = CELL_MAX_LINES - len(title[1]) - sum(len(lines) for _, lines in after)
+                    notes, cut = self.cell_lines(item.notes, width, CELL_PADDING, NOTE_CELL, limit=max(room, 1))
                     text = item.notes
-                    row.append([title, notes])
+                    row.append([title, notes, *after])
+                elif name == "Progress":
+                    state, _ = self.cell_lines(STATE_LABELS[item.state], width, CELL_PADDING, STATE_CELLS[item.state])
+                    byline = "\n".join(filter(None, [item.progress.by, item.progress.at_text])) if item.progress else ""
+                    row.append([state, self.cell_lines(byline, width, CELL_PADDING, BYLINE_CELL)[0]])
+                    continue
                 else:
                     text = values[name]
                     block, cut = self.cell_lines(text, width, CELL_PADDING, limit=CELL_MAX_LINES)
@@ -400,7 +483,9 @@ class PlanPDF(FPDF):
             notes.append((f"Not served by any accepted item: {criterion.number}. {criterion.text}", WARN))
         note_lines = [(color, self.wrap(text, inner)) for text, color in notes]
         notes_height = sum(len(lines) for _, lines in note_lines) * 4.6 + (3 if notes else 0)
-        body_top = top + pad + figures_height + 5
+        progress_top = top + pad + figures_height + 5
+        progress_height = self.progress_panel(summary, left + pad, progress_top, inner, draw=False)
+        body_top = progress_top + progress_height
         height = body_top - top + 6 + max(owner_lines, due_lines) * line + notes_height + pad - 1
         with self.local_context(fill_color=PANEL, draw_color=RULE):
             self.rect(left, top, width, height, style="DF")
@@ -419,6 +504,8 @@ class PlanPDF(FPDF):
             for number, text in enumerate(label):
                 self.set_xy(x, top + pad + 8.5 + number * 4.0)
                 self.cell(tile - 2, 4.0, text)
+
+        self.progress_panel(summary, left + pad, progress_top, inner, draw=True)
 
         # Who owns how much, and what is due first, side by side.
         owners_x, due_x = left + pad - self.c_margin, left + pad + owners_width + gap - self.c_margin
@@ -473,6 +560,205 @@ class PlanPDF(FPDF):
                 y += 4.6
         self.set_text_color(*INK)
         self.set_xy(left, top + height + 2)
+
+    def label(self, x: float, y: float, width: float, text: str) -> None:
+        """A small capitalised label over a part of the summary box."""
+        self.set_font(FONT, "B", 8.5)
+        self.set_text_color(*ACCENT)
+        self.set_xy(x - self.c_margin, y)
+        self.cell(width, 5, text)
+
+    def stacked_bar(self, x: float, y: float, width: float, height: float, counts: dict[str, int]) -> None:
+        """One bar, left to right, of each state's share of the items; a thin gap between parts."""
+        total = sum(counts.values())
+        if not total:
+            return
+        for state in STATES:
+            part = width * counts[state] / total
+            if part:
+                with self.local_context(fill_color=STATE_FILLS[state]):
+                    self.rect(x, y, max(part - 0.4, 0.2), height, style="F")
+                x += part
+
+    def legend(self, x: float, y: float, entries: list[tuple[str, str]], size: float = 8.5) -> float:
+        """Markers with their words, side by side from (x, y), for the state of each entry; the x after them."""
+        self.set_font(FONT, "", size)
+        self.set_text_color(*INK)
+        for state, text in entries:
+            self.marker(x + MARKER_RADIUS, y + 2.2, STATE_FILLS[state])
+            self.set_xy(x + MARKER_SPACE - self.c_margin, y)
+            text_width = self.get_string_width(text)
+            self.cell(text_width + 2 * self.c_margin, 4.4, text)
+            x += MARKER_SPACE + text_width + 4.5
+        return x
+
+    def progress_panel(self, summary: Summary, x: float, y: float, width: float, *, draw: bool) -> float:
+        """How the accepted items are going, in the summary box: the counts in words, a bar of them
+        with its legend, and the items blocked or at risk. Returns its height; draws it with `draw`."""
+        counts = summary.progress
+        if counts is None:
+            return 0.0
+        start = y
+        if draw:
+            self.label(x, y, width, "PROGRESS")
+            self.set_font(FONT, "B", 10.5)
+            self.set_text_color(*INK)
+            self.set_xy(x + 24 - self.c_margin, y - 0.3)
+            self.cell(width - 24, 5.5, summary.progress_line)
+            self.stacked_bar(x, y + 7, width, 4.2, counts)
+            self.legend(x, y + 13, [(state, f"{STATE_LABELS[state]} {counts[state]}") for state in STATES])
+        y += 20
+        shown = summary.attention[:SUMMARY_ATTENTION]
+        if draw:
+            self.label(x, y, width, "NEEDS ATTENTION")
+        y += 6
+        if not shown:
+            if draw:
+                self.set_font(FONT, "", 9)
+                self.set_text_color(*MUTED)
+                self.set_xy(x - self.c_margin, y)
+                self.cell(width, 4.8, "Nothing is blocked or at risk.")
+            return y + 4.8 + 4 - start
+        state_width, owners_width = 22.0, 44.0
+        title_width = width - state_width - owners_width - 2
+        for item in shown:
+            note = item.progress.note if item.progress else ""
+            if draw:
+                self.marker(x + MARKER_RADIUS, y + 2.4, STATE_FILLS[item.state])
+                self.set_font(FONT, "B", 9)
+                self.set_text_color(*STATE_INKS[item.state])
+                self.set_xy(x + MARKER_SPACE - self.c_margin, y)
+                self.cell(state_width - MARKER_SPACE, 4.8, STATE_LABELS[item.state])
+                self.set_text_color(*INK)
+                self.set_xy(x + state_width - self.c_margin, y)
+                self.cell(title_width, 4.8, self.fit(item.title, title_width - 2))
+                self.set_font(FONT, "", 9)
+                self.set_text_color(*MUTED)
+                self.set_xy(x + width - owners_width - self.c_margin, y)
+                self.cell(owners_width, 4.8, self.fit(", ".join(item.owners) or "Nobody", owners_width - 2), align="R")
+            y += 4.8
+            if note:
+                if draw:
+                    self.set_font(FONT, "I", 8.5)
+                    self.set_text_color(*INK)
+                    self.set_xy(x + state_width - self.c_margin, y)
+                    self.cell(width - state_width, 4.2, self.fit(note, width - state_width - 2))
+                y += 4.2
+            y += 0.8
+        rest = len(summary.attention) - len(shown)
+        if rest:
+            if draw:
+                self.set_font(FONT, "", 9)
+                self.set_text_color(*MUTED)
+                self.set_xy(x + state_width - self.c_margin, y)
+                self.cell(width - state_width, 4.8, f"and {rest} more: see the plan, lane by lane")
+            y += 4.8
+        return y + 4 - start
+
+    def checkins_section(self, plan: PlanDocument) -> None:
+        """The check-ins so far: a chart of the states at each, its legend, and the table with the notes."""
+        checkins = plan.checkins
+        if checkins is None:
+            return
+        self.heading("Check-ins", keep=CHART_ROOM if checkins else 0)
+        if not checkins:
+            self.paragraph("No check-in yet.", size=9.5, color=MUTED)
+            return
+        self.checkins_chart(checkins)
+        self.checkins_table(checkins)
+
+    def checkins_chart(self, checkins: list[CheckIn]) -> None:
+        """One stacked bar per check-in, oldest on the left, each as tall as the items it counted."""
+        axis = 12.0
+        legend_height, labels_height = 8.0, 10.0
+        if self.will_page_break(CHART_HEIGHT + labels_height + legend_height + 6):
+            self.add_page()
+        top = self.y + 6
+        left = self.l_margin + axis
+        plot = self.epw - axis
+        slot = min(CHART_SLOT, plot / len(checkins))
+        bar = slot * 0.62
+        peak = max(max(checkin.total for checkin in checkins), 1)
+        bottom = top + CHART_HEIGHT
+        # Gridlines at whole numbers of items: 0, the peak, and the middle when it is a whole number.
+        ticks = sorted({0, peak, *([peak // 2] if peak >= 4 and peak % 2 == 0 else [])})
+        self.set_font(FONT, "", 7.5)
+        self.set_draw_color(*RULE)
+        for tick in ticks:
+            y = bottom - CHART_HEIGHT * tick / peak
+            self.line(left, y, left + plot, y)
+            self.set_text_color(*MUTED)
+            self.set_xy(self.l_margin - self.c_margin, y - 2)
+            self.cell(axis - 2, 4, str(tick), align="R")
+        # Label every bar while they are wide enough; else every n-th one, and the last.
+        every = max(1, round(12 / slot))
+        previous_version = checkins[0].version
+        for index, checkin in enumerate(checkins):
+            x = left + index * slot + (slot - bar) / 2
+            y = bottom
+            for state in STATES:
+                height = CHART_HEIGHT * checkin.counts[state] / peak
+                if height:
+                    with self.local_context(fill_color=STATE_FILLS[state]):
+                        self.rect(x, y - height, bar, max(height - 0.3, 0.2), style="F")
+                    y -= height
+            if checkin.version != previous_version and checkin.version is not None:
+                # A new plan version was agreed before this check-in: a dashed line and its number.
+                line_x = left + index * slot
+                with self.local_context(draw_color=MUTED, line_width=0.2):
+                    self.set_dash_pattern(dash=0.8, gap=0.8)
+                    self.line(line_x, top - 2, line_x, bottom)
+                    self.set_dash_pattern()
+                self.set_font(FONT, "B", 7.5)
+                self.set_text_color(*MUTED)
+                self.set_xy(line_x + 0.6 - self.c_margin, top - 4.5)
+                self.cell(20, 3.5, f"Version {checkin.version}")
+            previous_version = checkin.version
+            if index % every == 0 or index == len(checkins) - 1:
+                self.set_font(FONT, "B", 7.5)
+                self.set_text_color(*INK)
+                self.set_xy(left + index * slot - self.c_margin, bottom + 1)
+                self.cell(slot + 2 * self.c_margin, 3.6, f"#{checkin.number}", align="C")
+                self.set_font(FONT, "", 7)
+                self.set_text_color(*MUTED)
+                self.set_xy(left + index * slot - 2 - self.c_margin, bottom + 4.4)
+                day = human_date(checkin.at.astimezone(UTC).date())
+                self.cell(slot + 4 + 2 * self.c_margin, 3.4, day.rsplit(" ", 1)[0], align="C")
+        end = self.legend(left, bottom + labels_height, [(state, STATE_LABELS[state]) for state in STATES])
+        self.set_font(FONT, "", 8.5)
+        self.set_text_color(*MUTED)
+        self.set_xy(end + 2 - self.c_margin, bottom + labels_height)
+        self.cell(0, 4.4, "Accepted items by state at each check-in")
+        self.set_xy(self.l_margin, bottom + labels_height + legend_height)
+
+    def checkins_table(self, checkins: list[CheckIn]) -> None:
+        widths = self.column_widths(CHECKIN_SHARES)
+        headings = ["Check-in", "By", *(STATE_LABELS[state] for state in STATES), "Note"]
+        styles = [HEADING_CELL, HEADING_CELL, *(STATE_HEADINGS[state] for state in STATES), HEADING_CELL]
+        rows: list[list[Cell]] = []
+        overflow: list[CheckIn] = []
+        for checkin in checkins:
+            moment = human_datetime(checkin.at).replace(", ", ",\n", 1)
+            version = f"Plan version {checkin.version}" if checkin.version else ""
+            when = [
+                self.cell_lines(f"#{checkin.number}", widths[0], CELL_PADDING, HEADING_CELL)[0],
+                self.cell_lines(f"{moment}\n{version}".strip(), widths[0], CELL_PADDING, BYLINE_CELL)[0],
+            ]
+            by = [self.cell_lines(checkin.by or "—", widths[1], CELL_PADDING)[0]]
+            counts = [
+                [self.cell_lines(str(checkin.counts[state]), width, CELL_PADDING)[0]]
+                for state, width in zip(STATES, widths[2:-1], strict=True)
+            ]
+            note, cut = self.cell_lines(checkin.note, widths[-1], CELL_PADDING, limit=CELL_MAX_LINES)
+            if cut:
+                overflow.append(checkin)
+            rows.append([when, by, *counts, [note]])
+        self.ruled_table(headings, rows, widths, CELL_PADDING, heading_styles=styles)
+        self.ln(2)
+        for checkin in overflow:
+            self.paragraph(f"Note of check-in #{checkin.number}", size=9, style="B")
+            self.paragraph(checkin.note, size=9)
+            self.ln(2)
 
     def changes_table(self, plan: PlanDocument) -> None:
         """What changed in the accepted plan since the version before: one row per change."""
@@ -541,6 +827,7 @@ def render_pdf(plan: PlanDocument) -> bytes:
     if plan.summary is not None:
         pdf.summary_box(plan, plan.summary)
     pdf.changes_table(plan)
+    pdf.checkins_section(plan)
     if plan.why:
         pdf.heading("Why it matters", 12)
         pdf.paragraph(plan.why)
@@ -562,10 +849,12 @@ def render_pdf(plan: PlanDocument) -> bytes:
             pdf.paragraph("Not served by any accepted item.", size=9.5, style="B", color=WARN)
         pdf.ln(1)
 
-    pdf.heading("The plan, lane by lane")
+    pdf.heading("The plan, lane by lane", keep=TABLE_ROOM + 18)
     for lane in plan.lanes:
-        pdf.heading(lane.title, 11.5)
-        if lane.accepted:
+        pdf.heading(lane.title, 11.5, keep=TABLE_ROOM if lane.accepted else 0)
+        if lane.accepted and plan.is_live:
+            pdf.items_table(lane.accepted, columns=list(PROGRESS_SHARES), shares=PROGRESS_SHARES)
+        elif lane.accepted:
             pdf.items_table(lane.accepted, columns=["Item", "Owners", "Due", "Votes"])
         else:
             pdf.paragraph("No accepted items.", size=9.5, color=MUTED)

@@ -29,6 +29,21 @@ ROLE_ORDER = [Role.LEADER, Role.FACILITATOR, Role.MEMBER, Role.OBSERVER]
 # English abbreviations, not strftime's %b: that follows the process's locale, and a plan printed
 # by a server in another locale would read differently.
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+# How an accepted item is going, in the order the exports list and stack them: finished work
+# first, then what is moving, then what needs help, then what nobody reported on. NO_UPDATE is a
+# check-in's `none`.
+NO_UPDATE = "none"
+STATES = ("done", "on_track", "at_risk", "blocked", NO_UPDATE)
+STATE_LABELS = {
+    "done": "Done",
+    "on_track": "On track",
+    "at_risk": "At risk",
+    "blocked": "Blocked",
+    NO_UPDATE: "No update",
+}
+# What "Needs attention" lists, most urgent first.
+ATTENTION = ("blocked", "at_risk")
+PROGRESS_LINE = (*ATTENTION, "on_track", NO_UPDATE)
 # The summary lists this many of the soonest due dates: enough to see what comes first, few
 # enough to stay one glance (the lanes' tables have every date).
 NEXT_DUE = 5
@@ -50,6 +65,43 @@ def human_datetime(value: datetime) -> str:
 
 
 @dataclass(frozen=True)
+class Progress:
+    """An accepted item's latest progress report, as of the export."""
+
+    state: str
+    note: str
+    by: str | None  # None: the member who reported is gone
+    at: datetime | None
+
+    @property
+    def label(self) -> str:
+        return STATE_LABELS[self.state]
+
+    @property
+    def at_text(self) -> str:
+        return human_date(self.at.astimezone(UTC).date()) if self.at else ""
+
+    @property
+    def byline(self) -> str:
+        """Who reported it and when: "Mia, 5 Dec 2026"."""
+        return ", ".join(part for part in (self.by or "", self.at_text) if part)
+
+
+@dataclass(frozen=True)
+class CheckIn:
+    number: int
+    at: datetime
+    by: str | None
+    note: str
+    counts: dict[str, int]  # every key of STATES
+    version: int | None  # the plan version agreed when it was recorded
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+
+@dataclass(frozen=True)
 class PlanItem:
     title: str
     lane: str
@@ -62,10 +114,17 @@ class PlanItem:
     criterion: int | None
     lane_index: int
     id: int = 0
+    progress: Progress | None = None  # as of the export; None before a report, and in a draft
+    helpers: list[str] = field(default_factory=list)  # as of the export, in the order they offered
 
     @property
     def due_text(self) -> str:
         return human_date(self.due)
+
+    @property
+    def state(self) -> str:
+        """The item's progress state, NO_UPDATE before anyone reported."""
+        return self.progress.state if self.progress else NO_UPDATE
 
 
 @dataclass(frozen=True)
@@ -93,6 +152,19 @@ class Summary:
     criteria_served: int
     criteria_total: int
     unserved: list[Criterion]
+    progress: dict[str, int] | None = None  # accepted items per state (STATES); None: no progress (a draft)
+    attention: list[PlanItem] = field(default_factory=list)  # blocked, then at risk; each in board order
+
+    @property
+    def progress_line(self) -> str:
+        """ "3 of 8 done · 1 blocked · 2 at risk · 1 on track · 1 no update": the states not at zero."""
+        if self.progress is None:
+            return ""
+        counts = self.progress
+        parts = [f"{counts['done']} of {self.accepted} done"]
+        # What needs help first, then what is moving, then what nobody reported on.
+        parts += [f"{counts[state]} {STATE_LABELS[state].lower()}" for state in PROGRESS_LINE if counts[state]]
+        return " · ".join(parts)
 
     @property
     def due_remark(self) -> str:
@@ -127,6 +199,13 @@ class PlanDocument:
     all_items: list[PlanItem] = field(default_factory=list)
     summary: Summary | None = None
     changes: PlanChanges | None = None  # against the version agreed before it; None for version 1
+    # What lives on after the agreement (contract §7), read when exported; None for a draft.
+    checkins: list[CheckIn] | None = None
+
+    @property
+    def is_live(self) -> bool:
+        """Whether this plan carries progress, helpers and check-ins: an agreed version's export."""
+        return self.checkins is not None
 
     @property
     def is_draft(self) -> bool:
@@ -153,7 +232,8 @@ class PlanDocument:
         return sum(self.confidence["histogram"]) if self.confidence else 0
 
 
-def summarize(accepted: list[PlanItem], criteria: list[Criterion]) -> Summary:
+def summarize(accepted: list[PlanItem], criteria: list[Criterion], *, live: bool = False) -> Summary:
+    progress = Counter(item.state for item in accepted) if live else None
     load = Counter(owner for item in accepted for owner in item.owners)
     dated = sorted((item for item in accepted if item.due), key=lambda item: item.due or "")  # stable: board order
     return Summary(
@@ -165,12 +245,37 @@ def summarize(accepted: list[PlanItem], criteria: list[Criterion]) -> Summary:
         criteria_served=sum(1 for criterion in criteria if criterion.served_by),
         criteria_total=len(criteria),
         unserved=[criterion for criterion in criteria if not criterion.served_by],
+        progress={state: progress[state] for state in STATES} if progress is not None else None,
+        attention=[item for state in ATTENTION for item in accepted if live and item.state == state],
     )
 
 
-def plan_document(content: dict[str, Any], previous: dict[str, Any] | None = None) -> PlanDocument:
+def _progress(values: dict[str, Any] | None) -> Progress | None:
+    if values is None:
+        return None
+    at = datetime.fromisoformat(values["at"]) if values["at"] else None
+    return Progress(state=values["state"], note=values["note"], by=values["by"], at=at)
+
+
+def _checkin(values: dict[str, Any]) -> CheckIn:
+    counts = {state: int(values["counts"].get(state, 0)) for state in STATES}
+    return CheckIn(
+        number=values["number"],
+        at=datetime.fromisoformat(values["at"]),
+        by=values["by"],
+        note=values["note"],
+        counts=counts,
+        version=values.get("version"),
+    )
+
+
+def plan_document(
+    content: dict[str, Any], previous: dict[str, Any] | None = None, live: dict[str, Any] | None = None
+) -> PlanDocument:
     """The plan of `content`; with `previous` (the content of the version agreed before it), what
-    changed since then too."""
+    changed since then too; with `live` (planning.plan.plan_progress, for an agreed version), its
+    accepted items' progress and helpers and the check-ins, as they are now."""
+    now = live["items"] if live is not None else {}
     items = [
         PlanItem(
             title=item["title"],
@@ -184,6 +289,8 @@ def plan_document(content: dict[str, Any], previous: dict[str, Any] | None = Non
             criterion=item["criterion"],
             lane_index=index,
             id=item["id"],
+            progress=_progress(now[item["id"]]["progress"]) if item["id"] in now else None,
+            helpers=list(now[item["id"]]["helpers"]) if item["id"] in now else [],
         )
         for index, lane in enumerate(content["lanes"])
         for item in lane["items"]
@@ -219,8 +326,9 @@ def plan_document(content: dict[str, Any], previous: dict[str, Any] | None = Non
         confidence=content.get("confidence"),
         workshop_id=content.get("workshop", ""),
         all_items=items,
-        summary=summarize(accepted, criteria),
+        summary=summarize(accepted, criteria, live=live is not None),
         changes=plan_changes(previous, content) if previous is not None else None,
+        checkins=[_checkin(checkin) for checkin in live["checkins"]] if live is not None else None,
     )
 
 

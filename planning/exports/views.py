@@ -24,7 +24,7 @@ from planning.exports.as_markdown import render_markdown
 from planning.exports.as_pdf import render_pdf
 from planning.exports.document import plan_document
 from planning.models import PlanVersion
-from planning.plan import current_plan
+from planning.plan import current_plan, plan_progress
 
 FORMATS = {
     "pdf": ("application/pdf", render_pdf),
@@ -62,7 +62,10 @@ def export_plan(request: HttpRequest, workshop_id: str, extension: str) -> HttpR
     member: Member = request.member  # type: ignore[attr-defined]
     if member.role not in FACILITATING and not PlanVersion.objects.filter(workshop_id=workshop_id).exists():
         return forbidden_page(request, "The plan is not agreed yet: you can take it home once it is.")
-    plan = plan_document(*plan_content(member, request.GET.get("version")))
+    content, previous = plan_content(member, request.GET.get("version"))
+    # An agreed version carries its items' progress and the check-ins as they are now (contract §7).
+    live = plan_progress(workshop_id, content) if content["version"] is not None else None
+    plan = plan_document(content, previous, live)
     content_type, render = FORMATS[extension]
     response = HttpResponse(render(plan), content_type=content_type)
     label = f"v{plan.version}" if plan.version is not None else "draft"

@@ -54,6 +54,11 @@ COLUMNS = [
     "criterion_text",
     "notes",
     "author",
+    "progress_state",
+    "progress_note",
+    "progress_by",
+    "progress_at",
+    "helpers",
 ]
 A4_POINTS = (595.28, 841.89)
 
@@ -164,8 +169,8 @@ def markdown_line_of(markdown, typed):
 # People and the plan
 
 
-@pytest.fixture
-def browser(workshop, leader):
+@pytest.fixture(name="browser")
+def browser_fixture(workshop, leader):
     """A guest's browser that joined through the invite link; facilitators are promoted by the leader."""
 
     def join(role=Role.MEMBER, name=None):
@@ -184,8 +189,8 @@ def browser(workshop, leader):
     return join
 
 
-@pytest.fixture
-def team(workshop, leader, leader_user, browser):
+@pytest.fixture(name="team")
+def team_fixture(workshop, leader, leader_user, browser):
     """The leader's browser and the guests': Fay facilitates, Mia and Tess are members, Otto observes."""
     people = {"leader": (logged_in(leader_user), leader)}
     for key, role, name in [
@@ -232,8 +237,8 @@ def vote(team, voter, item_id, dots=1):
     set_phase(team.workshop, phase)
 
 
-@pytest.fixture
-def plan(team):
+@pytest.fixture(name="plan")
+def plan_fixture(team):
     """A small plan: accepted items in Now and Next serving criterion 1, one proposed, one dropped;
     criterion 2 ("Support tickets halved") served by nothing."""
     workshop = team.workshop
@@ -425,9 +430,9 @@ def test_the_agreed_pdf_holds_the_whole_plan(plan):
 
     lanes = pdf.section("The plan, lane by lane", "Not taken")
     now, rest = lanes.split(" Next ", 1)
-    # Notes under the title, then owners, due date and votes.
-    assert "Write the welcome email Three mails, one a day. Mia, Tess 1 Mar 2030 4" in now
-    assert "Measure activation weekly Fay 15 Apr 2030 2" in rest.split(" Later ")[0]
+    # Notes under the title, then progress (none reported yet), owners, due date and votes.
+    assert "Write the welcome email Three mails, one a day. No update Mia, Tess 1 Mar 2030 4" in now
+    assert "Measure activation weekly No update Fay 15 Apr 2030 2" in rest.split(" Later ")[0]
     assert "No accepted items." in rest.split(" Later ")[1]
     for not_taken in ("Record a product tour", "Rewrite the signup form"):
         assert not_taken not in lanes
@@ -682,9 +687,10 @@ def test_the_summary_counts_owners_load_first_due_dates_and_coverage(busy):
     client = busy.clients["leader"]
 
     markdown = fetch(client, busy.workshop, "md").decode()
-    summary = markdown.split("## Summary\n\n", 1)[1].split("## Why it matters", 1)[0]
+    summary = markdown.split("## Summary\n\n", 1)[1].split("## Check-ins", 1)[0]
     assert summary == (
         "- **7 accepted items**, 3 owners\n"
+        "- Progress: 0 of 7 done · 7 no update\n"
         "- 1 of 2 criteria served\n"
         "   - **Not served by any accepted item:** 2\\. Support tickets halved\n"
         "- Confidence: mean 3.50 of 5 from 2 answers\n"
@@ -712,6 +718,8 @@ def test_the_summary_counts_owners_load_first_due_dates_and_coverage(busy):
     first_page = flat(pdf.pages[0])
     box = pdf.section("Plan version 1, agreed on", "Why it matters")
     assert "7 accepted items 3 owners 1 of 2 criteria served 3.5 of 5 confidence (2 answers)" in box
+    assert "PROGRESS 0 of 7 done · 7 no update" in box
+    assert "NEEDS ATTENTION Nothing is blocked or at risk." in box
     assert "WHO OWNS WHAT DUE FIRST Mia 4 items Fay 2 items Tess 2 items" in box
     due_first = [
         "20 Jan 2030 Book the launch webinar",
@@ -824,7 +832,7 @@ def test_version_2_says_what_changed_since_version_1(replanned):
     assert fetch(client, workshop, "md", 2).decode() == markdown
 
     pdf = Pdf(fetch(client, workshop, "pdf"))
-    section = pdf.section("Changed since version 1", "Why it matters")
+    section = pdf.section("Changed since version 1", "Check-ins")
     assert section.strip() == "Change Item Version 1 Version 2 " + " ".join(" ".join(row) for row in CHANGES_SINCE_1)
     assert "Changed since version 1" in flat(pdf.pages[0])
 
