@@ -1,10 +1,10 @@
 """The real settings, with what a test run may not be given or cannot use.
 
-A throwaway SECRET_KEY; plain HTTP (the test servers listen on 127.0.0.1 without TLS); and
-no join throttle, since every test client comes from one address (tests/goals/test_throttle.py
-sets the limits it checks). DATABASE_URL and REDIS_URL still come from the environment, so the
-same suite runs on the embedded default and on PostgreSQL + Redis. Set in os.environ, so that
-the Daphne processes the tests start get the same.
+A throwaway SECRET_KEY; plain HTTP (the test servers listen on 127.0.0.1 without TLS); a fast
+password hash; and no join throttle, since every test client comes from one address
+(tests/goals/test_throttle.py sets the limits it checks). DATABASE_URL and REDIS_URL still come
+from the environment, so the same suite runs on the embedded default and on PostgreSQL + Redis.
+Set in os.environ, so that the Daphne processes the tests start get the same.
 """
 
 import os
@@ -15,6 +15,10 @@ os.environ.setdefault("JOIN_RATE_LIMIT", "0")
 os.environ.setdefault("JOIN_GUESS_LIMIT", "0")
 
 from workshop.settings import *  # noqa: F403
+
+# PBKDF2's work factor costs a good part of a second a password, in every account a test or a
+# test server (the browser tests' sign-ups) makes; the tests check accounts, not hashing strength.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 # Tests serve static files from the source folders; nothing is collected.
 STATIC_ROOT = None

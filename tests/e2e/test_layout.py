@@ -9,6 +9,12 @@ The desktop sizes are the leader's view (the most controls); the phone's are che
 and as a plain member. With SCREENSHOTS=<folder> each (phase, size) is saved there, the first screen
 and the full page; with LAYOUT_JSON=<file> the figures are appended to it, one JSON object a line,
 before any assertion (benchmarks/layout.py prints them as a table).
+
+Seeding a board and loading a page are most of what a check costs, and the checks only look: so each
+phase's board is seeded once for the module, each (phase, size, viewer) page is loaded once, and every
+check of that page runs on it as a subtest of its own, which fails alone and by name ("SUBFAILED[the
+bars stay in view] ...[plan-390x844]") while the others still run. A check starts from the top of the
+page; those that change what is shown (the phone's lane tabs, the opened detail) come last.
 """
 
 from __future__ import annotations
@@ -16,10 +22,14 @@ from __future__ import annotations
 import json
 import os
 import re
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import pytest
+from django.core.management import call_command
+from django.db import connections
 from playwright.sync_api import Locator, Page, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
@@ -27,7 +37,9 @@ from . import boards
 from .boards import PHASES, PHONE_WIDTH, SIZES, Board, Open, is_phone, seed_board
 from .pages import TIMEOUT
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+# No django_db mark: the boards are committed by `seeded` for the whole module (a transactional
+# test's flush after each test would delete them), and the tests themselves only drive browsers.
+pytestmark = [pytest.mark.browser]
 
 open_as = boards.open_as  # the fixture
 
@@ -35,6 +47,38 @@ CARDS = 15
 FIRST_CARD_WITHIN = 0.6  # of the first screen's height
 MAX_PAGE_SCREENS = 1.6  # at the desktop sizes
 MAX_FOLDED_CARD = 260  # px: the card with the 4,000-character note, on the board
+PHONE = "390x844"
+
+Seeded = Callable[..., Board]
+
+
+@pytest.fixture(scope="module")
+def seeded(django_db_setup: None, django_db_blocker: Any) -> Iterator[Seeded]:
+    """`seeded(phase, six_lanes=False)`: that board, seeded on first use and shared by the module's tests.
+
+    At the end the database is flushed, as a transactional test leaves it, so that no later test
+    finds these boards."""
+    made: dict[tuple[str, bool], Board] = {}
+
+    def board(phase: str, *, six_lanes: bool = False) -> Board:
+        if (phase, six_lanes) not in made:
+            with django_db_blocker.unblock():
+                made[phase, six_lanes] = seed_board(phase=phase, six_lanes=six_lanes)
+        return made[phase, six_lanes]
+
+    yield board
+    if made:
+        with django_db_blocker.unblock(), ThreadPoolExecutor(max_workers=1) as pool:
+            # In a thread, as seeding is: Playwright's event loop runs on this one.
+            pool.submit(_flush).result()
+
+
+def _flush() -> None:
+    try:
+        call_command("flush", verbosity=0, interactive=False)
+    finally:
+        connections.close_all()
+
 
 # --- measuring -----------------------------------------------------------------------------------
 
@@ -132,17 +176,84 @@ def long_card(page: Page, board: Board) -> Locator:
     return card
 
 
-# --- the board comes first ---------------------------------------------------------------------
+# --- the pages: every check of a page on one load -------------------------------------------------------
 
 
 @pytest.mark.parametrize("size", SIZES)
 @pytest.mark.parametrize("phase", PHASES)
-def test_board_comes_first(open_as: Open, phase: str, size: str) -> None:
-    board = seed_board(phase=phase)
+def test_board_comes_first_and_the_page_holds_up(
+    seeded: Seeded, open_as: Open, subtests: pytest.Subtests, phase: str, size: str
+) -> None:
+    """The leader's page at a size: every check of the layout at that size."""
+    board = seeded(phase)
     page = open_as(board, board.leader, size)
     settle(page)
     expect(page.locator("#board-root")).to_have_attribute("data-phase", phase)
+    checks: list[tuple[str, Callable[[], None]]] = [
+        ("the board comes first", lambda: board_comes_first(page, board, phase, size)),
+    ]
+    if is_phone(size):
+        checks.append(("the page does not scroll sideways", lambda: page_does_not_scroll_sideways(page)))
+    checks.append(("the goal and phase bars stay in view", lambda: bars_stay_in_view(page)))
+    if is_phone(size):
+        checks.append(("one lane at a time, sticky tabs", lambda: phone_shows_one_lane_with_sticky_tabs(page, board)))
+    checks.append(("the long note folds and opens in full", lambda: long_note_folds_and_opens_in_full(page, board)))
+    for name, check in checks:
+        with subtests.test(name):
+            settle(page)
+            check()
 
+
+@pytest.mark.parametrize("phase", PHASES)
+def test_phone_shows_a_member_one_lane_with_sticky_tabs(seeded: Seeded, open_as: Open, phase: str) -> None:
+    board = seeded(phase)
+    page = open_as(board, board.member, PHONE)
+    settle(page)
+    phone_shows_one_lane_with_sticky_tabs(page, board)
+
+
+@pytest.mark.parametrize("phase", ["gather", "plan"])
+def test_six_lanes_each_reachable_from_its_tab(seeded: Seeded, open_as: Open, phase: str) -> None:
+    board = seeded(phase, six_lanes=True)
+    page = open_as(board, board.leader, "1440x900")
+    settle(page)
+    expect(page.locator("#board-root .lane[data-lane-id]")).to_have_count(6)
+    tabs = page.locator("nav.lane-tabs button.lane-tab[data-lane-tab]")
+    expect(tabs).to_have_count(6)
+    screenshot(page, f"six-lanes-{phase}-1440x900")
+
+    box = page.locator("#board-root .lanes")
+    expect(box).to_be_visible()
+    overflow = box.evaluate("e => ({scroll: e.scrollWidth, client: e.clientWidth})")
+    if overflow["scroll"] > overflow["client"] + 1:
+        # Lanes off to the side: there must be a visible cue that there is more.
+        expect(page.locator(".lanes-cue:visible").first).to_be_visible()
+
+    for lane_id, title in board.lanes:
+        tab = page.locator(f"nav.lane-tabs button.lane-tab[data-lane-tab='{lane_id}']")
+        expect(tab).to_be_visible()
+        tab.click()
+        column = page.locator(f"#board-root .lane[data-lane-id='{lane_id}']")
+        expect(column).to_be_visible()
+        try:
+            page.wait_for_function(
+                """id => { const e = document.querySelector(`#board-root .lane[data-lane-id="${id}"]`);
+                           const r = e.getBoundingClientRect();
+                           const width = document.documentElement.clientWidth;
+                           return r.width > 0 && r.left >= -1 && r.right <= width + 1; }""",
+                arg=str(lane_id),
+                timeout=TIMEOUT,
+            )
+        except PlaywrightTimeout:
+            pytest.fail(
+                f"lane {title!r}'s tab did not bring it into view: {rect(column)} in {viewport(page)['width']} px"
+            )
+
+
+# --- the checks, each on a settled page at the top ---------------------------------------------------
+
+
+def board_comes_first(page: Page, board: Board, phase: str, size: str) -> None:
     # Measured before anything is asserted, so that the figures are there for every run.
     view = viewport(page)
     top = rect(first_card(page))["top"]
@@ -171,12 +282,7 @@ def test_board_comes_first(open_as: Open, phase: str, size: str) -> None:
         )
 
 
-@pytest.mark.parametrize("size", SIZES)
-@pytest.mark.parametrize("phase", PHASES)
-def test_goal_and_phase_bars_stay_in_view(open_as: Open, phase: str, size: str) -> None:
-    board = seed_board(phase=phase)
-    page = open_as(board, board.leader, size)
-    settle(page)
+def bars_stay_in_view(page: Page) -> None:
     bars = [page.locator(".goal-bar"), page.locator(".phase-bar")]
     for bar in bars:
         expect(bar).to_have_count(1)
@@ -190,19 +296,12 @@ def test_goal_and_phase_bars_stay_in_view(open_as: Open, phase: str, size: str) 
         assert in_viewport(page, bar), f"{bar} left the viewport after scrolling to {scrolled}: {rect(bar)}"
 
 
-# --- long notes fold ----------------------------------------------------------------------------
-
-
 def _normalised(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
-@pytest.mark.parametrize("size", SIZES)
-@pytest.mark.parametrize("phase", PHASES)
-def test_long_note_folds_on_the_card_and_opens_in_full(open_as: Open, phase: str, size: str) -> None:
-    board = seed_board(phase=phase)
-    page = open_as(board, board.leader, size)
-    settle(page)
+def long_note_folds_and_opens_in_full(page: Page, board: Board) -> None:
+    """Long notes fold on the card and open in full in the item's detail (which this leaves open)."""
     card = long_card(page, board)
     expect(card.locator(".notes")).to_be_visible()  # the note is on the card, folded, not left off
     height = rect(card)["height"]
@@ -229,15 +328,8 @@ def test_long_note_folds_on_the_card_and_opens_in_full(open_as: Open, phase: str
     assert not cut, "the note is clamped or cut off in the detail"
 
 
-# --- the phone: one lane at a time, a switcher in reach ------------------------------------------------
-
-
-@pytest.mark.parametrize("viewer", ["leader", "member"])
-@pytest.mark.parametrize("phase", PHASES)
-def test_phone_shows_one_lane_with_sticky_tabs(open_as: Open, phase: str, viewer: str) -> None:
-    board = seed_board(phase=phase)
-    page = open_as(board, board.leader if viewer == "leader" else board.member, "390x844")
-    settle(page)
+def phone_shows_one_lane_with_sticky_tabs(page: Page, board: Board) -> None:
+    """The phone: one lane at a time, a switcher in reach (this leaves another lane shown)."""
     tabs = page.locator("nav.lane-tabs")
     expect(tabs).to_be_visible()
     tab_buttons = tabs.locator("button.lane-tab[data-lane-tab]")
@@ -274,54 +366,9 @@ def test_phone_shows_one_lane_with_sticky_tabs(open_as: Open, phase: str, viewer
     assert in_viewport(page, tabs)
 
 
-# --- six lanes at 1440x900 --------------------------------------------------------------------
-
-
-@pytest.mark.parametrize("phase", ["gather", "plan"])
-def test_six_lanes_each_reachable_from_its_tab(open_as: Open, phase: str) -> None:
-    board = seed_board(phase=phase, six_lanes=True)
-    page = open_as(board, board.leader, "1440x900")
-    settle(page)
-    expect(page.locator("#board-root .lane[data-lane-id]")).to_have_count(6)
-    tabs = page.locator("nav.lane-tabs button.lane-tab[data-lane-tab]")
-    expect(tabs).to_have_count(6)
-    screenshot(page, f"six-lanes-{phase}-1440x900")
-
-    box = page.locator("#board-root .lanes")
-    expect(box).to_be_visible()
-    overflow = box.evaluate("e => ({scroll: e.scrollWidth, client: e.clientWidth})")
-    if overflow["scroll"] > overflow["client"] + 1:
-        # Lanes off to the side: there must be a visible cue that there is more.
-        expect(page.locator(".lanes-cue:visible").first).to_be_visible()
-
-    for lane_id, title in board.lanes:
-        tab = page.locator(f"nav.lane-tabs button.lane-tab[data-lane-tab='{lane_id}']")
-        expect(tab).to_be_visible()
-        tab.click()
-        column = page.locator(f"#board-root .lane[data-lane-id='{lane_id}']")
-        expect(column).to_be_visible()
-        try:
-            page.wait_for_function(
-                """id => { const e = document.querySelector(`#board-root .lane[data-lane-id="${id}"]`);
-                           const r = e.getBoundingClientRect();
-                           const width = document.documentElement.clientWidth;
-                           return r.width > 0 && r.left >= -1 && r.right <= width + 1; }""",
-                arg=str(lane_id),
-                timeout=TIMEOUT,
-            )
-        except PlaywrightTimeout:
-            pytest.fail(
-                f"lane {title!r}'s tab did not bring it into view: {rect(column)} in {viewport(page)['width']} px"
-            )
-
-
-@pytest.mark.parametrize("phase", PHASES)
-def test_phone_page_does_not_scroll_sideways(open_as: Open, phase: str) -> None:
+def page_does_not_scroll_sideways(page: Page) -> None:
     """On a phone nothing may stick out to the right: a clipped control (the goal button, the phase bar) is one
     nobody finds. The lanes are tabs there, so nothing needs to scroll sideways."""
-    board = seed_board(phase=phase)
-    page = open_as(board, board.leader, "390x844")
-    settle(page)
     wide = page.evaluate(
         """() => ({page: document.scrollingElement.scrollWidth, view: document.documentElement.clientWidth,
                    out: [...document.querySelectorAll(".goal-bar *, .phase-bar *, nav.lane-tabs")]
