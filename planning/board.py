@@ -211,11 +211,6 @@ def helpers_by_item(workshop: Workshop) -> dict[int, list[int]]:
     return helpers
 
 
-def helpers_of(item_id: int) -> list[int]:
-    rows = fetch_all("SELECT member_id FROM planning_helpoffer WHERE item_id = %s ORDER BY id", [item_id])
-    return [member_id for (member_id,) in rows]
-
-
 def checkins_of(workshop: Workshop) -> list[dict[str, Any]]:
     """The workshop's check-ins, oldest first: the `checkins` of its JSON."""
     return [checkin_json(checkin) for checkin in CheckIn.objects.filter(workshop=workshop).order_by("number")]

@@ -27,6 +27,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from goals.access import members_only
+from goals.invites import QR_QUIET_ZONE
 from goals.members import through_link
 from goals.models import Member, Phase, Workshop
 from goals.return_links import link_create, link_revoke, link_url
@@ -154,7 +155,7 @@ def _page(
 
 def _qr_svg(url: str) -> str:
     """The link as an inline SVG QR code (no URL of its own, so nothing can cache or log it)."""
-    return segno.make_qr(url, error="m").svg_inline(dark="#000", light="#fff", border=4, omitsize=True)
+    return segno.make_qr(url, error="m").svg_inline(dark="#000", light="#fff", border=QR_QUIET_ZONE, omitsize=True)
 
 
 def _refusal(error: DomainError) -> str:
