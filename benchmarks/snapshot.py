@@ -51,8 +51,8 @@ TARGET_MS = 100
 
 def fill(board: Any, items: int) -> None:
     """Every member's dots, owners on a third of the items, half the members online."""
-    from goals.models import Member
-    from planning.models import Connection, Ownership, Vote
+    from goals.models import Connection, Member
+    from planning.models import Ownership, Vote
 
     members = list(Member.objects.filter(workshop_id=board.workshop_id).values_list("id", flat=True))
     Vote.objects.filter(workshop_id=board.workshop_id).delete()
@@ -80,7 +80,7 @@ def measure(items: int, members: int, runs: int) -> dict[str, Any]:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from planning.broadcast import encode
+    from core.broadcast import encode
     from planning.snapshot import build_snapshot
 
     board = build_board(items, members, owners=True, votes=False)

@@ -20,10 +20,10 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from core.errors import Forbidden, NotFound, error_response
+from goals.changes import FACILITATING
 from goals.members import membership, removed_membership
 from goals.models import Member
-from planning.changes import FACILITATING
-from planning.errors import Forbidden, NotFound, error_response
 
 
 def members_only(

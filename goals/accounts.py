@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from django.contrib.auth.models import AbstractBaseUser
 
-from planning import limits
+from core import limits
 
 
 def display_name(user: AbstractBaseUser) -> str:

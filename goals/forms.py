@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 from django.contrib.auth.forms import UserCreationForm
 
-from planning import limits
+from core import limits
 
 
 class WorkshopForm(forms.Form):

@@ -26,9 +26,9 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils.crypto import constant_time_compare, salted_hmac
 
+from core import clock
+from core.validation import choice, integer
 from goals.models import Invite, Member, Role, Workshop
-from planning import clock
-from planning.validation import choice, integer
 
 _SALT = "rallypoint.invite"
 # The blank margin round a QR code, in modules: the four that ISO/IEC 18004 asks for, so that a

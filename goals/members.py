@@ -16,17 +16,16 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.contrib.sessions.backends.base import SessionBase
 from django.db.models import Q, QuerySet
 
+from core import clock, limits
+from core.errors import Forbidden, Invalid, LimitReached, NotFound
+from core.sql import in_workshop
+from core.validation import boolean, choice, identifier, text
+from goals.changes import FACILITATING, PARTICIPATING, Change, operation, run
 from goals.invites import InviteState, find_invite, invite_state
-from goals.models import Member, Role
+from goals.models import Member, Role, Workshop
+from goals.payloads import member_json
 from goals.return_links import linked_members_query
-from planning import clock, limits
-from planning.board import get_member, owners_of
-from planning.changes import FACILITATING, PARTICIPATING, Change, operation, run
-from planning.errors import Forbidden, Invalid, LimitReached
-from planning.models import Ownership
-from planning.payloads import member_json
-from planning.progress import release_help
-from planning.validation import boolean, choice, identifier, text
+from goals.signals import member_leaving
 
 GUEST_KEY = "rallypoint_guest"
 ASSIGNABLE_ROLES = frozenset({Role.FACILITATOR, Role.MEMBER, Role.OBSERVER})
@@ -144,13 +143,12 @@ def member_ready(change: Change, *, ready: Any) -> None:
     change.emit("member.ready", {"member": member.id, "ready": ready})
 
 
-def _release_claims(change: Change, member: Member) -> None:
-    """Someone who has left, or only watches, cannot own part of the plan."""
-    owned = list(Ownership.objects.filter(member=member).order_by("item_id").values_list("item_id", flat=True))
-    Ownership.objects.filter(member=member).delete()
-    for item_id in owned:
-        change.emit("item.owners", {"item": item_id, "owners": owners_of(item_id)})
-    release_help(change, member.id)
+def get_member(workshop: Workshop, member_id: int) -> Member:
+    """A present member of this workshop; one of another workshop is as unknown as none."""
+    found = in_workshop(Member, member_id, workshop.id, " AND t.removed_at IS NULL")
+    if found is None:
+        raise NotFound("There is no such member in this workshop.", member=member_id)
+    return found
 
 
 @operation
@@ -163,7 +161,7 @@ def member_role(change: Change, *, member: Any, role: Any) -> None:
     if target.role == role:
         return
     if role == Role.OBSERVER:
-        _release_claims(change, target)
+        member_leaving.send(sender=Member, change=change, member=target)
         target.ready = False
     target.role = role
     target.save(update_fields=["role", "ready"])
@@ -178,7 +176,7 @@ def member_remove(change: Change, *, member: Any) -> None:
         raise Forbidden("The leader cannot be removed, and nobody removes themselves.")
     if target.role == Role.FACILITATOR and change.member.role != Role.LEADER:
         raise Forbidden("Only the leader removes a facilitator.")
-    _release_claims(change, target)
+    member_leaving.send(sender=Member, change=change, member=target)
     target.removed_at = clock.now()
     target.ready = False
     target.save(update_fields=["removed_at", "ready"])

@@ -24,8 +24,6 @@ import logging
 import secrets
 from typing import Any
 
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 from django.conf import settings
 from django.contrib.sessions.backends.base import SessionBase
 from django.core.cache import cache
@@ -33,10 +31,9 @@ from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
 
-from goals.models import Member
-from planning.models import Connection
-from planning.presence import session_hash
-from planning.signals import SESSION_ENDED
+from goals.models import Connection, Member
+from goals.presence import session_hash
+from goals.sockets import close_channels
 
 logger = logging.getLogger(__name__)
 
@@ -135,7 +132,7 @@ def _replace(member: Member, digest: str | None, session: SessionBase | None) ->
 #
 # A socket checks membership when it connects; a browser cut off by a new or revoked link must
 # not keep an open one (it could still send ops). Sockets are recorded by session digest
-# (planning.presence), so the digests of the sessions that followed each link are kept in the
+# (goals.presence), so the digests of the sessions that followed each link are kept in the
 # cache (Redis with REDIS_URL, shared by every process) for as long as a session lives. If the
 # cache lost them, such a socket is cut off when it next reconnects, as every HTTP request is.
 
@@ -168,15 +165,4 @@ def _close_linked_sockets(member: Member, digest: str, keep: str) -> None:
     channels = list(
         Connection.objects.filter(member_id=member.pk, session_hash__in=sessions).values_list("channel_name", flat=True)
     )
-    layer = get_channel_layer()
-    if not channels or layer is None:
-        return
-
-    async def tell_each() -> None:
-        for channel in channels:
-            try:
-                await layer.send(channel, {"type": SESSION_ENDED})
-            except Exception:
-                logger.exception("could not tell socket %s that its return link ended", channel)
-
-    async_to_sync(tell_each)()
+    close_channels(channels)

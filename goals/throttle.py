@@ -20,7 +20,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest
 
-from planning import clock
+from core import clock
 
 log = logging.getLogger(__name__)
 

@@ -16,6 +16,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
+from core.errors import BadRequest, DomainError, Invalid, NotFound, error_response
 from goals import throttle
 from goals.access import api_facilitators_only, api_members_only, removed_page
 from goals.accounts import display_name
@@ -35,29 +36,12 @@ from goals.members import (
     guest_key,
     member_join,
     membership,
-    memberships,
     removed_membership,
     through_link,
 )
-from goals.models import Invite, Member, Role, Workshop
+from goals.models import Invite, Member, Workshop
 from goals.return_links import find_member, link_create, link_follow, link_revoke, link_url
 from goals.workshops import workshop_create
-from planning.errors import BadRequest, DomainError, Invalid, NotFound, error_response
-from planning.mine import commitments
-
-
-def home(request: HttpRequest) -> HttpResponse:
-    led: list[Member] = []
-    joined: list[Member] = []
-    mine = memberships(user=request.user, session=request.session).present().select_related("workshop")
-    present = list(mine.order_by("-workshop__created_at"))
-    for member in present:
-        (led if member.role == Role.LEADER else joined).append(member)
-    return render(
-        request,
-        "goals/home.html",
-        {"led": led, "joined": joined, "commitments": commitments(present, with_helpers=False)},
-    )
 
 
 @require_http_methods(["GET", "POST"])

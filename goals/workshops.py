@@ -7,17 +7,14 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 
+from core import limits
+from core.validation import UNSET, criteria_list, integer, text
 from goals.accounts import display_name
+from goals.changes import Change, operation
 from goals.invites import invite_create
 from goals.models import Member, Role, Workshop
-from planning import limits
-from planning.board import checkins_of
-from planning.changes import Change, operation
-from planning.lanes import DEFAULT_LANES
-from planning.models import Item, Lane
-from planning.payloads import workshop_json
-from planning.snapshot import confidence_state
-from planning.validation import UNSET, criteria_list, integer, text
+from goals.payloads import workshop_json
+from goals.signals import described, goal_edited, workshop_created
 
 
 def workshop_create(
@@ -28,7 +25,7 @@ def workshop_create(
     success_criteria: Any = (),
     votes_per_member: Any = 5,
 ) -> Workshop:
-    """A new workshop led by `user`, with lanes Now, Next, Later and a member invite."""
+    """A new workshop led by `user`, with a member invite (and planning's lanes: Now, Next, Later)."""
     fields = {
         "title": text(title, "title", min_length=1, max_length=limits.TITLE_MAX),
         "why": text(why, "why", min_length=0, max_length=limits.WHY_MAX),
@@ -43,9 +40,7 @@ def workshop_create(
     with transaction.atomic():
         workshop = Workshop.objects.create(created_by=user, **fields)
         leader = Member.objects.create(workshop=workshop, user=user, name=display_name(user), role=Role.LEADER)
-        Lane.objects.bulk_create(
-            Lane(workshop=workshop, title=title, position=index) for index, title in enumerate(DEFAULT_LANES)
-        )
+        workshop_created.send(sender=Workshop, workshop=workshop, leader=leader)
         invite_create(workshop=workshop, created_by=leader, role=Role.MEMBER)
     return workshop
 
@@ -67,9 +62,5 @@ def goal_edit(change: Change, *, title: Any = UNSET, why: Any = UNSET, success_c
     for name, value in updates.items():
         setattr(workshop, name, value)
     workshop.save(update_fields=list(updates))
-    # Items that served a criterion which no longer exists serve none.
-    Item.objects.filter(workshop=workshop, criterion__gte=len(workshop.success_criteria)).update(criterion=None)
-    change.emit(
-        "goal.edited",
-        {"workshop": workshop_json(workshop, confidence=confidence_state(workshop), checkins=checkins_of(workshop))},
-    )
+    goal_edited.send(sender=Workshop, change=change)
+    change.emit("goal.edited", {"workshop": workshop_json(workshop, **described(workshop))})

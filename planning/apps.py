@@ -41,9 +41,14 @@ class PlanningConfig(AppConfig):
     verbose_name = "Planning board"
 
     def ready(self) -> None:
-        from django.contrib.auth.signals import user_logged_out
+        from goals import signals
+        from planning.claims import release_member
+        from planning.items import forget_lost_criteria
+        from planning.lanes import add_default_lanes
+        from planning.snapshot import board_fields
 
-        from planning.signals import close_sockets_on_logout
-
-        user_logged_out.connect(close_sockets_on_logout, dispatch_uid="planning.close_sockets_on_logout")
+        signals.workshop_created.connect(add_default_lanes, dispatch_uid="planning.add_default_lanes")
+        signals.member_leaving.connect(release_member, dispatch_uid="planning.release_member")
+        signals.goal_edited.connect(forget_lost_criteria, dispatch_uid="planning.forget_lost_criteria")
+        signals.workshop_described.connect(board_fields, dispatch_uid="planning.board_fields")
         let_daphne_send_protocol_close_codes()

@@ -6,13 +6,16 @@ from typing import Any
 
 from django.utils import timezone
 
+from core.errors import Invalid
+from core.sql import fetch_all, insert_statement
+from core.validation import identifier
+from goals.changes import FACILITATING, PARTICIPATING, Change, operation
+from goals.members import get_member
 from goals.models import Member, Role
-from planning.board import fetch_all, get_member, insert_statement, missing_item
-from planning.changes import FACILITATING, PARTICIPATING, Change, operation
-from planning.errors import Invalid
+from planning.board import missing_item, owners_of
 from planning.models import Ownership
 from planning.phases import CLAIMING_PHASES
-from planning.validation import identifier
+from planning.progress import release_help
 
 
 def _owners(change: Change, item: Any) -> tuple[int, list[int]]:
@@ -80,3 +83,13 @@ def item_assign(change: Change, *, item: Any, member: Any) -> None:
 @operation
 def item_unassign(change: Change, *, item: Any, member: Any) -> None:
     _assign(change, item, member, owns=False)
+
+
+def release_member(sender: Any, *, change: Change, member: Member, **kwargs: Any) -> None:
+    """Someone who has left, or only watches, cannot own part of the plan nor offer help on it
+    (goals.signals.member_leaving)."""
+    owned = list(Ownership.objects.filter(member=member).order_by("item_id").values_list("item_id", flat=True))
+    Ownership.objects.filter(member=member).delete()
+    for item_id in owned:
+        change.emit("item.owners", {"item": item_id, "owners": owners_of(item_id)})
+    release_help(change, member.id)

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from planning import clock
-from planning.board import columns, fetch_one, insert_statement, load
-from planning.changes import FACILITATING, PARTICIPATING, Change, operation
-from planning.errors import WrongPhase
+from core import clock
+from core.errors import WrongPhase
+from core.sql import columns, fetch_one, insert_statement, load
+from core.validation import integer
+from goals.changes import FACILITATING, PARTICIPATING, Change, operation
 from planning.models import ConfidenceAnswer, ConfidenceCheck
 from planning.payloads import confidence_json
 from planning.phases import CONFIDENCE_PHASES
-from planning.validation import integer
 
 ANSWER_FIELDS = ("confidence_id", "member_id", "score")
 

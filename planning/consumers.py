@@ -2,7 +2,7 @@
 
 Every op goes to `planning.protocol.dispatch`, the same domain path the HTTP
 views and tests use. Events reach the socket already encoded (once for
-everyone, see planning.broadcast), handed over by the workshop's room in this
+everyone, see core.broadcast), handed over by the workshop's room in this
 process (planning.rooms), which alone subscribes to the workshop's group.
 """
 
@@ -23,12 +23,12 @@ from channels.db import DatabaseSyncToAsync
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
+from core.broadcast import encode, start_publisher
+from core.errors import BadRequest, DomainError, NotFound, RateLimited
+from core.ratelimit import TokenBucket
 from goals.members import membership
-from planning.broadcast import encode, start_publisher
-from planning.errors import BadRequest, DomainError, NotFound, RateLimited
-from planning.presence import HEARTBEAT_SECONDS, online_member_ids, presence_admit, presence_beat, presence_leave
+from goals.presence import HEARTBEAT_SECONDS, online_member_ids, presence_admit, presence_beat, presence_leave
 from planning.protocol import dispatch, frame_ref
-from planning.ratelimit import TokenBucket
 from planning.rooms import Room, room_of
 from planning.snapshot import catch_up, logged_frames
 
@@ -309,7 +309,7 @@ class WorkshopConsumer(AsyncWebsocketConsumer):
             await self.send(text_data=text)
 
     async def session_ended(self, message: dict[str, Any]) -> None:
-        """The session this socket was opened with logged out (planning.signals): no member's any more."""
+        """The session this socket was opened with logged out (goals.sockets): no member's any more."""
         if self.member_id is not None and not self.closing:
             await self._close(CLOSE_NOT_A_MEMBER)
 

@@ -12,23 +12,15 @@ from typing import Any
 
 from django.utils import timezone
 
-from planning import limits
-from planning.board import (
-    fetch_all,
-    fetch_one,
-    get_item,
-    insert,
-    item_payload,
-    missing_item,
-    missing_lane,
-    update_statement,
-)
-from planning.changes import FACILITATING, PARTICIPATING, Change, operation
-from planning.errors import Conflict, Forbidden, Invalid, LimitReached
+from core import limits
+from core.errors import Conflict, Forbidden, Invalid, LimitReached
+from core.sql import fetch_all, fetch_one, insert, update_statement
+from core.validation import UNSET, choice, identifier, integer, optional_date, text
+from goals.changes import FACILITATING, PARTICIPATING, Change, operation
+from planning.board import get_item, item_payload, missing_item, missing_lane
 from planning.models import Item, ItemStatus
 from planning.payloads import item_json
 from planning.phases import EDITING_PHASES, require_plan_phase
-from planning.validation import UNSET, choice, identifier, integer, optional_date, text
 from planning.walk import walk_end
 
 ITEM_FIELDS = (
@@ -252,3 +244,9 @@ def item_status(change: Change, *, item: Any, status: Any) -> None:
     if helped:
         change.write("DELETE FROM planning_helpoffer WHERE item_id = %s", [item_id])
         change.emit("item.helpers", {"item": item_id, "helpers": []})
+
+
+def forget_lost_criteria(sender: Any, *, change: Change, **kwargs: Any) -> None:
+    """Items that served a criterion which no longer exists serve none (goals.signals.goal_edited)."""
+    workshop = change.workshop
+    Item.objects.filter(workshop=workshop, criterion__gte=len(workshop.success_criteria)).update(criterion=None)

@@ -4,15 +4,24 @@ from __future__ import annotations
 
 from typing import Any
 
-from planning import limits
-from planning.board import get_lane, update_statement
-from planning.changes import FACILITATING, Change, operation
-from planning.errors import Invalid, LaneNotEmpty, LimitReached
+from core import limits
+from core.errors import Invalid, LaneNotEmpty, LimitReached
+from core.sql import update_statement
+from core.validation import identifier, integer, text
+from goals.changes import FACILITATING, Change, operation
+from goals.models import Workshop
+from planning.board import get_lane
 from planning.models import Item, Lane
 from planning.payloads import lane_json
-from planning.validation import identifier, integer, text
 
 DEFAULT_LANES = ("Now", "Next", "Later")
+
+
+def add_default_lanes(sender: Any, *, workshop: Workshop, **kwargs: Any) -> None:
+    """A new workshop's board starts with lanes Now, Next and Later (goals.signals.workshop_created)."""
+    Lane.objects.bulk_create(
+        Lane(workshop=workshop, title=title, position=index) for index, title in enumerate(DEFAULT_LANES)
+    )
 
 
 def _facilitate(change: Change) -> None:

@@ -1,4 +1,5 @@
-"""My commitments: a member's own part of the agreed plan, and reporting on it from a phone.
+"""My commitments: a member's own part of the agreed plan, reporting on it from a phone, and the
+home page that lists them across workshops.
 
 `GET /w/<id>/mine/` lists the accepted items the member owns, once a plan has been agreed (a
 reopened plan still lists them, without the progress buttons: progress is for `agreed` only).
@@ -26,13 +27,13 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
+from core import limits
+from core.errors import DomainError, Forbidden
 from goals.access import members_only
 from goals.invites import QR_QUIET_ZONE
-from goals.members import through_link
-from goals.models import Member, Phase, Workshop
+from goals.members import memberships, through_link
+from goals.models import Member, Phase, Role, Workshop
 from goals.return_links import link_create, link_revoke, link_url
-from planning import limits
-from planning.errors import DomainError, Forbidden
 from planning.models import HelpOffer, Item, ItemStatus, Ownership, ProgressState
 from planning.progress import item_progress
 
@@ -211,3 +212,17 @@ def mine_link(request: HttpRequest, workshop_id: str) -> HttpResponse:
         return _see_other("mine", workshop_id)
     token = link_create(member=member, session=request.session)
     return _page(request, member, new_link=link_url(token, request))
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    led: list[Member] = []
+    joined: list[Member] = []
+    mine = memberships(user=request.user, session=request.session).present().select_related("workshop")
+    present = list(mine.order_by("-workshop__created_at"))
+    for member in present:
+        (led if member.role == Role.LEADER else joined).append(member)
+    return render(
+        request,
+        "planning/home.html",
+        {"led": led, "joined": joined, "commitments": commitments(present, with_helpers=False)},
+    )

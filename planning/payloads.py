@@ -3,23 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
-from goals.models import Member, Workshop
+from goals.payloads import iso
 from planning.models import CheckIn, ConfidenceCheck, Item, Lane
-
-
-def iso(value: datetime | date | None) -> str | None:
-    return value.isoformat() if value is not None else None
 
 
 def lane_json(lane: Lane) -> dict[str, Any]:
     return {"id": lane.id, "title": lane.title}
-
-
-def member_json(member: Member) -> dict[str, Any]:
-    return {"id": member.id, "name": member.name, "role": member.role, "ready": member.ready}
 
 
 # What an item's JSON is made of, in the order `item_values` takes it: a snapshot reads these
@@ -92,20 +84,3 @@ def confidence_json(check: ConfidenceCheck | None, answers: int) -> dict[str, An
     if check.closed_at is not None:
         result = {"histogram": check.histogram, "mean": check.mean}
     return {"open": check.closed_at is None, "answers": answers, "result": result}
-
-
-def workshop_json(workshop: Workshop, *, confidence: dict[str, Any], checkins: list[dict[str, Any]]) -> dict[str, Any]:
-    return {
-        "id": workshop.id,
-        "title": workshop.title,
-        "why": workshop.why,
-        "success_criteria": list(workshop.success_criteria),
-        "phase": workshop.phase,
-        "votes_per_member": workshop.votes_per_member,
-        "timer": {"ends_at": iso(workshop.timer_ends_at)} if workshop.timer_ends_at else None,
-        "confidence": confidence,
-        "plan_version": workshop.plan_version,
-        "agreed_at": iso(workshop.agreed_at),
-        "focus": workshop.focus_item_id,
-        "checkins": checkins,
-    }

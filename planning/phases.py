@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from typing import Any, Final
 
+from core import clock
+from core.errors import UnownedItems, WrongPhase
+from core.sql import fetch_all
+from core.validation import choice
+from goals.changes import FACILITATING, Change, operation
 from goals.models import Phase
-from planning import clock
-from planning.board import fetch_all
-from planning.changes import FACILITATING, Change, operation
-from planning.errors import UnownedItems, WrongPhase
 from planning.models import ConfidenceCheck, Item, ItemStatus, Ownership, PlanVersion
 from planning.payloads import confidence_json
 from planning.plan import current_plan
-from planning.validation import choice
 from planning.walk import walk_end
 
 EDITING_PHASES: Final = frozenset({Phase.GATHER, Phase.PLAN})

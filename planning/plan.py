@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from goals.payloads import iso
+
 from goals.models import Member, Workshop
 from planning.board import owners_by_item, tallies_hidden, tally_by_item
 from planning.models import CheckIn, ConfidenceCheck, HelpOffer, Item, ItemStatus, Lane, PlanVersion
-from planning.payloads import iso
 
 
 def current_plan(workshop: Workshop, *, agreed_by: Member | None = None) -> dict[str, Any]:

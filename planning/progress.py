@@ -10,14 +10,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from core import clock, limits
+from core.errors import Forbidden, Invalid
+from core.sql import fetch_all, fetch_one, insert_statement, update_statement
+from core.validation import UNSET, boolean, choice, identifier, text
+from goals.changes import FACILITATING, PARTICIPATING, Change, operation
 from goals.models import Phase
-from planning import clock, limits
-from planning.board import fetch_all, fetch_one, insert_statement, missing_item, update_statement
-from planning.changes import FACILITATING, PARTICIPATING, Change, operation
-from planning.errors import Forbidden, Invalid
+from planning.board import missing_item
 from planning.models import CheckIn, HelpOffer, Item, ItemStatus, ProgressState
 from planning.payloads import checkin_json, progress_values
-from planning.validation import UNSET, boolean, choice, identifier, text
 
 STATES = frozenset(ProgressState.values)
 AFTER_AGREEMENT = frozenset({Phase.AGREED})

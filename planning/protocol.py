@@ -9,10 +9,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from core.errors import BadRequest
 from goals import members, workshops
+from goals.changes import Outcome
 from planning import claims, confidence, items, lanes, phases, progress, timer, votes, walk
-from planning.changes import Outcome
-from planning.errors import BadRequest
 
 
 @dataclass(frozen=True)

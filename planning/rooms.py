@@ -19,7 +19,7 @@ from typing import Any, Protocol
 
 from channels.layers import BaseChannelLayer
 
-from planning.broadcast import workshop_group
+from core.broadcast import workshop_group
 
 logger = logging.getLogger(__name__)
 

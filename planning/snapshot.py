@@ -13,14 +13,15 @@ from django.db import connection, transaction
 from django.db.models import Count, Sum
 from django.db.models.functions import Coalesce
 
-from goals.models import Member, Workshop
-from planning import clock
+from core import clock
+from core.broadcast import encode, event_frame
+from core.errors import NotFound
+from goals.models import Event, Member, Workshop
+from goals.payloads import workshop_json
+from goals.presence import online_member_ids
 from planning.board import checkins_of, helpers_by_item, my_votes, owners_by_item, tallies_hidden, tally_by_item
-from planning.broadcast import encode, event_frame
-from planning.errors import NotFound
-from planning.models import ConfidenceAnswer, ConfidenceCheck, Event, Item, Lane
-from planning.payloads import ITEM_COLUMNS, confidence_json, item_values, lane_json, workshop_json
-from planning.presence import online_member_ids
+from planning.models import ConfidenceAnswer, ConfidenceCheck, Item, Lane
+from planning.payloads import ITEM_COLUMNS, confidence_json, item_values, lane_json
 
 
 def confidence_state(workshop: Workshop) -> dict[str, Any]:
@@ -34,6 +35,11 @@ def confidence_state(workshop: Workshop) -> dict[str, Any]:
 
 
 _SELECT_FOR_SHARE = f"SELECT * FROM {Workshop._meta.db_table} WHERE id = %s FOR SHARE"  # noqa: S608 (no user input)
+
+
+def board_fields(sender: Any, *, workshop: Workshop, **kwargs: Any) -> dict[str, Any]:
+    """The workshop JSON's fields the board owns (goals.signals.workshop_described)."""
+    return {"confidence": confidence_state(workshop), "checkins": checkins_of(workshop)}
 
 
 def _read_workshop(workshop_id: str) -> Workshop:

@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from planning import clock, limits
-from planning.changes import FACILITATING, Change, operation
-from planning.payloads import iso
-from planning.validation import integer
+from goals.payloads import iso
+
+from core import clock, limits
+from core.validation import integer
+from goals.changes import FACILITATING, Change, operation
 
 
 @operation

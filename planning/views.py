@@ -17,9 +17,9 @@ from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_GET
 
 from goals.access import api_members_only, members_only
+from goals.changes import FACILITATING
 from goals.invites import current_member_invite, invite_url
 from goals.models import Member
-from planning.changes import FACILITATING
 from planning.snapshot import build_snapshot
 
 logger = logging.getLogger(__name__)

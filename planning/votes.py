@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from planning.board import fetch_one, insert_statement, missing_item
-from planning.changes import PARTICIPATING, Change, operation
-from planning.errors import Invalid, VoteBudget
+from core.errors import Invalid, VoteBudget
+from core.sql import fetch_one, insert_statement
+from core.validation import identifier
+from goals.changes import PARTICIPATING, Change, operation
+from planning.board import missing_item
 from planning.models import Vote
 from planning.phases import VOTING_PHASES
-from planning.validation import identifier
 
 # The item, the voter's dots on it (NULL: none) and all the dots they have used, in one round trip.
 _MY_DOTS = (

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from planning.board import fetch_one, missing_item
-from planning.changes import FACILITATING, Change, operation
-from planning.validation import identifier
+from core.sql import fetch_one
+from core.validation import identifier
+from goals.changes import FACILITATING, Change, operation
+from planning.board import missing_item
 
 
 @operation

@@ -9,7 +9,7 @@ from planning import views as planning_views
 from planning.exports import views as export_views
 
 urlpatterns = [
-    path("", goals_views.home, name="home"),
+    path("", mine_views.home, name="home"),
     path("accounts/signup/", goals_views.signup, name="signup"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),

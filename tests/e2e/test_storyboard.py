@@ -15,7 +15,8 @@ import pytest
 from django.db.models import Max
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
-from planning.models import Event, Item
+from goals.models import Event
+from planning.models import Item
 
 from .pages import (
     CONNECT_TIMEOUT,

@@ -20,8 +20,7 @@ from django.db import connections
 from django.test import Client
 
 from goals.invites import invite_revoke
-from goals.models import Invite, Member, Role
-from planning.models import Event
+from goals.models import Event, Invite, Member, Role
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

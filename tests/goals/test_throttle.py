@@ -51,7 +51,7 @@ class Frozen:
 def frozen() -> Iterator[Frozen]:
     """One instant for the whole test, so that no test's requests straddle the edge of a minute."""
     frozen = Frozen()
-    with mock.patch("planning.clock.now", side_effect=lambda: frozen.instant):
+    with mock.patch("core.clock.now", side_effect=lambda: frozen.instant):
         yield frozen
 
 
@@ -211,7 +211,7 @@ def test_another_process_adds_to_the_count_with_redis_and_not_without(workshop, 
         "from unittest import mock\n"
         "from goals import throttle\n"
         f"instant = datetime.fromisoformat({frozen.instant.isoformat()!r})\n"
-        "mock.patch('planning.clock.now', return_value=instant).start()\n"
+        "mock.patch('core.clock.now', return_value=instant).start()\n"
         f"for _ in range({elsewhere}): assert throttle.count(throttle.GUESSES, {address!r})\n"
     )
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings", "JOIN_GUESS_LIMIT": str(GUESSES_PER_MINUTE)}

@@ -8,10 +8,10 @@ import json
 import pytest
 from django.utils import timezone
 
-from goals.models import Member, Phase, Role, Workshop
-from planning.broadcast import event_frame
-from planning.errors import DomainError
-from planning.models import ConfidenceCheck, Event, Item, ItemStatus, Lane, Ownership, Vote
+from core.broadcast import event_frame
+from core.errors import DomainError
+from goals.models import Event, Member, Phase, Role, Workshop
+from planning.models import ConfidenceCheck, Item, ItemStatus, Lane, Ownership, Vote
 from planning.protocol import dispatch
 
 _refs = itertools.count(1)

@@ -22,17 +22,15 @@ from django.db import models
 from django.utils import timezone
 
 from goals.members import member_remove
-from goals.models import Invite, Member, Phase, Role, Workshop
+from goals.models import Event, Invite, Member, OpReceipt, Phase, Role, Workshop
 from planning import protocol
 from planning.models import (
     CheckIn,
     ConfidenceAnswer,
     ConfidenceCheck,
-    Event,
     HelpOffer,
     Item,
     Lane,
-    OpReceipt,
     Ownership,
     PlanVersion,
     Vote,

@@ -1,11 +1,11 @@
-"""planning.broadcast's publisher: events committed while a send is on its way go out together, in order."""
+"""core.broadcast's publisher: events committed while a send is on its way go out together, in order."""
 
 from __future__ import annotations
 
 import asyncio
 from typing import Any
 
-from planning import broadcast
+from core import broadcast
 
 
 def events(*seqs: int) -> dict[str, Any]:

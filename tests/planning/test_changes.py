@@ -11,9 +11,9 @@ from asgiref.sync import async_to_sync, sync_to_async
 from channels.layers import get_channel_layer
 from django.db import connection
 
-from goals.models import Member, Phase, Role, Workshop
-from planning import broadcast
-from planning.models import Event, Item, OpReceipt
+from core import broadcast
+from goals.models import Event, Member, OpReceipt, Phase, Role, Workshop
+from planning.models import Item
 from planning.protocol import dispatch
 from tests.planning.helpers import add_item, lane_ids, refuse, send, set_phase
 
@@ -156,7 +156,7 @@ def test_concurrent_ops_get_gapless_seqs_in_commit_order(workshop):
 
 @pytest.fixture
 def published(monkeypatch):
-    """What planning.broadcast.publish was called with, as (workshop id, [seq, ...])."""
+    """What core.broadcast.publish was called with, as (workshop id, [seq, ...])."""
     calls = []
     monkeypatch.setattr(
         broadcast, "publish", lambda workshop_id, events: calls.append((workshop_id, [e.seq for e in events]))

@@ -25,12 +25,13 @@ from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from django.db import OperationalError
 
-from goals.models import Member, Phase, Role, Workshop
-from planning import broadcast, consumers, snapshot
+from core import broadcast
+from core.ratelimit import BURST, FLOOD_AFTER_REFUSALS, OPS_PER_SECOND, TokenBucket
+from goals.models import Connection, Event, Member, Phase, Role, Workshop
+from planning import consumers, snapshot
 from planning.board import item_payload
-from planning.models import Connection, Event, Item, ItemStatus, Lane
+from planning.models import Item, ItemStatus, Lane
 from planning.protocol import OPS
-from planning.ratelimit import BURST, FLOOD_AFTER_REFUSALS, OPS_PER_SECOND, TokenBucket
 from planning.snapshot import build_snapshot
 from tests.planning import replay
 from tests.planning.helpers import add_item, agree, board_state, frames_since, json_round_trip, send, set_phase

@@ -33,12 +33,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import Phase as Stage
 from hypothesis import strategies as st
 
+from core import limits
+from core.errors import DomainError
+from core.ratelimit import TokenBucket
 from goals.models import Phase, Role, Workshop
-from planning import consumers, limits
-from planning.errors import DomainError
+from planning import consumers
 from planning.models import ConfidenceCheck, Item, ItemStatus, Ownership, ProgressState, Vote
 from planning.protocol import ENVELOPE, OPS, dispatch, frame_ref
-from planning.ratelimit import TokenBucket
 from tests.planning.helpers import board_state, json_round_trip, make_item, send, set_phase
 from tests.planning.test_authorization import everything
 from tests.planning.ws import Ws, connect_all, run

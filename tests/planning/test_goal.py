@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from core.errors import DomainError
 from goals.models import Workshop
 from goals.workshops import workshop_create
-from planning.errors import DomainError
 from planning.models import Item
 from planning.snapshot import build_snapshot
 from tests.planning.helpers import add_item, refuse, send

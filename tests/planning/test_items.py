@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from core import limits
 from goals.models import Phase
-from planning import limits
 from planning.models import Item, Vote
 from planning.snapshot import build_snapshot
 from tests.planning.helpers import (

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from planning import limits
+from core import limits
 from planning.models import Lane
 from tests.planning.helpers import add_item, lanes_of, refuse, send
 

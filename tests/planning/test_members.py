@@ -5,12 +5,12 @@ from __future__ import annotations
 import pytest
 from django.contrib.sessions.backends.db import SessionStore
 
+from core import limits
+from core.errors import LimitReached
 from goals.invites import current_member_invite, token_for
 from goals.members import member_join
-from goals.models import Member, Role
-from planning import limits
-from planning.errors import LimitReached
-from planning.models import Event, Ownership, Vote
+from goals.models import Event, Member, Role
+from planning.models import Ownership, Vote
 from planning.snapshot import build_snapshot
 from tests.planning.helpers import add_item, board_state, refuse, send, set_phase
 

@@ -19,9 +19,9 @@ from django.utils import timezone
 from django.utils.html import escape
 
 from goals.members import member_remove
-from goals.models import Role
+from goals.models import Event, Role
 from goals.workshops import workshop_create
-from planning.models import Event, Item
+from planning.models import Item
 from planning.snapshot import build_snapshot
 from tests.planning.helpers import add_item, lanes_of, send
 from tests.planning.ws import session_cookie

@@ -34,13 +34,12 @@ from django.contrib.sessions.backends.db import SessionStore
 from django.test import Client
 from websockets.sync.client import connect as polite_connect
 
+from core import clock, limits
+from core.ratelimit import BURST, FLOOD_AFTER_REFUSALS, OPS_PER_SECOND
 from goals.members import GUEST_KEY
-from goals.models import Member, Role
-from planning import clock, limits
+from goals.models import Connection, Member, Role
+from goals.presence import PRESENCE_TIMEOUT
 from planning.consumers import CLOSE_NOT_A_MEMBER, CLOSE_TOO_BIG, CLOSE_TOO_MANY_SOCKETS, MAX_FRAME_BYTES
-from planning.models import Connection
-from planning.presence import PRESENCE_TIMEOUT
-from planning.ratelimit import BURST, FLOOD_AFTER_REFUSALS, OPS_PER_SECOND
 from tests import servers
 from tests.planning.helpers import board_state
 from tests.planning.ws import RawSocket, connect_all, run, session_cookie

@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
+from core import limits
 from goals.models import Phase, Role
-from planning import limits
 from planning.models import HelpOffer, Item
 from planning.snapshot import build_snapshot
 from tests.planning import replay

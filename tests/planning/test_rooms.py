@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from channels.layers import get_channel_layer
 
+from core.broadcast import workshop_group
 from planning import consumers, rooms
-from planning.broadcast import workshop_group
 from planning.rooms import room_of
 from tests.planning.helpers import add_item
 from tests.planning.ws import Ws, connect_all, run

@@ -19,7 +19,8 @@ from asgiref.sync import sync_to_async
 from django.conf import settings
 from websockets.asyncio.client import ClientConnection
 
-from planning.models import Event, Item
+from goals.models import Event
+from planning.models import Item
 from planning.snapshot import build_snapshot
 from tests.planning.replay import apply
 from tests.planning.ws import member_socket, session_cookie

@@ -8,8 +8,8 @@ from datetime import datetime
 import pytest
 from django.utils import timezone
 
+from core.errors import NotFound
 from goals.models import Member, Phase, Role, Workshop
-from planning.errors import NotFound
 from planning.models import CheckIn, HelpOffer, Item, ItemStatus, Ownership, ProgressState, Vote
 from planning.snapshot import build_snapshot
 from tests.planning.helpers import add_item, json_round_trip, send, set_phase

@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.utils import timezone
 
+from core import clock
 from goals.models import Workshop
-from planning import clock
 from planning.snapshot import build_snapshot
 from tests.planning.helpers import refuse, send
 

@@ -12,9 +12,8 @@ from typing import Final
 
 from django.db import transaction
 
-from goals.models import Member, Workshop
-from planning import clock, limits
-from planning.models import Connection
+from core import clock, limits
+from goals.models import Connection, Member, Workshop
 
 # Sockets refresh their row every HEARTBEAT; three missed beats and they are gone.
 HEARTBEAT_SECONDS: Final = 30

@@ -1,7 +1,7 @@
 """The clock every operation reads, in one place so that tests can move time.
 
 Call it as `clock.now()` (never import the function itself), so that patching
-`planning.clock.now` reaches every caller.
+`core.clock.now` reaches every caller.
 """
 
 from datetime import datetime

@@ -15,7 +15,7 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.http import HttpRequest
 
-from planning.presence import session_channels
+from goals.presence import session_channels
 
 logger = logging.getLogger(__name__)
 
@@ -26,9 +26,15 @@ SESSION_ENDED = "session.ended"
 def close_session_sockets(session_key: str | None) -> int:
     """Tell every socket opened with this session, on whichever process it is, to close; how many."""
     channels = session_channels(session_key)
+    close_channels(channels)
+    return len(channels)
+
+
+def close_channels(channels: list[str]) -> None:
+    """Tell each of these sockets, on whichever process it is, that its session has ended."""
     layer = get_channel_layer()
     if not channels or layer is None:
-        return 0
+        return
 
     async def tell_each() -> None:
         for channel in channels:
@@ -40,7 +46,6 @@ def close_session_sockets(session_key: str | None) -> int:
                 logger.exception("could not tell socket %s that its session ended", channel)
 
     async_to_sync(tell_each)()
-    return len(channels)
 
 
 def close_sockets_on_logout(sender: Any, request: HttpRequest | None, **kwargs: Any) -> None:

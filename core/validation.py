@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any, Final
 
-from planning.errors import BadRequest, Invalid
+from core.errors import BadRequest, Invalid
 
 
 class _Unset:

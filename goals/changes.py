@@ -1,4 +1,4 @@
-"""The one path every change of a board takes.
+"""The one path every change of a workshop takes, whichever app the op belongs to.
 
 An operation runs inside `Change`: the workshop row is locked (so seq is
 gapless and in commit order on PostgreSQL; SQLite's IMMEDIATE transactions
@@ -6,7 +6,7 @@ serialize writers the same way), the actor is re-read under that lock, a
 resent `ref` returns the first outcome instead of applying twice, events are
 appended with the next seq, and they are published only after commit.
 
-Every op pays for this path, so it is plain SQL (see planning.board) in three
+Every op pays for this path, so it is plain SQL (see core.sql) in three
 round trips: the lock, one query for the actor and its receipt, and on
 PostgreSQL one for the op's own writes (`Change.write`), the events, the seq
 and the receipt together.
@@ -21,19 +21,10 @@ from typing import Any, Concatenate, ParamSpec
 
 from django.db import connection, transaction
 
-from goals.models import Member, Phase, Role, Workshop
-from planning import broadcast, clock
-from planning.board import (
-    Statement,
-    columns,
-    execute_together,
-    fetch_one,
-    insert_statement,
-    load,
-    update_statement,
-)
-from planning.errors import Forbidden, NotFound, WrongPhase
-from planning.models import Event, OpReceipt
+from core import broadcast, clock
+from core.errors import Forbidden, NotFound, WrongPhase
+from core.sql import Statement, columns, execute_together, fetch_one, insert_statement, load, update_statement
+from goals.models import Event, Member, OpReceipt, Phase, Role, Workshop
 
 P = ParamSpec("P")
 
@@ -151,7 +142,7 @@ def lock_workshop(workshop_id: str) -> Workshop:
 def _actor_sql() -> str:
     # A statement after the lock, so on PostgreSQL it sees what committed before the lock was granted.
     return (
-        f"SELECT {columns(Member, 'm')}, (SELECT r.seq FROM planning_opreceipt r"  # noqa: S608 (model metadata only)
+        f"SELECT {columns(Member, 'm')}, (SELECT r.seq FROM goals_opreceipt r"  # noqa: S608 (model metadata only)
         " WHERE r.workshop_id = m.workshop_id AND r.member_id = m.id AND r.ref = %s)"
         " FROM goals_member m WHERE m.id = %s AND m.workshop_id = %s AND m.removed_at IS NULL"
     )
