@@ -1,0 +1,304 @@
+"""The fan-out benchmark's scenarios, their sizes (`Plan`) and the order they run in.
+
+Each scenario makes its rooms, connects its clients and hands one or more open-loop runs to
+`run_load`; `run_scenarios` runs them on one and then on two server processes within a global
+deadline, and a scenario that would not fit in what is left is reported as skipped, not started."""
+
+from __future__ import annotations
+
+import itertools
+import os
+import secrets
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from fanout_clients import Clients
+from fanout_measure import CpuMeter, start_profilers, status_field, stop_profilers, summarize, wait_quiet
+from fanout_report import print_header, print_row
+from fanout_rooms import Room, make_rooms
+from fanout_servers import Infra, Server
+from measures import reference_now
+
+SCENARIOS = ("rooms10x20", "room500", "maxrate", "connections1000")
+# maxrate stops at the first rate whose last-member p99 reaches this.
+MAXRATE_P99_MS = 100
+
+
+@dataclass
+class Plan:
+    quick: bool
+    procs: tuple[int, ...] = (1, 2)
+    rooms10x20: tuple[int, int, float, float] = (10, 20, 200.0, 10.0)  # rooms, members, ops/s, seconds
+    room500: tuple[int, int, float, float] = (1, 500, 20.0, 10.0)
+    maxrate_rooms: tuple[int, int] = (10, 10)
+    maxrate_steps: tuple[float, ...] = (50, 100, 200, 300, 400, 500, 600, 800)
+    maxrate_seconds: float = 6.0
+    connections: int = 1000
+    deadline_s: float = 540.0
+
+    @classmethod
+    def make(cls, quick: bool) -> Plan:
+        if not quick:
+            return cls(quick=False)
+        return cls(
+            quick=True,
+            rooms10x20=(10, 20, 200.0, 4.0),
+            room500=(1, 100, 20.0, 4.0),
+            maxrate_steps=(50, 150),
+            maxrate_seconds=3.0,
+            connections=200,
+            deadline_s=150.0,
+        )
+
+
+class Deadline:
+    def __init__(self, seconds: float) -> None:
+        self.end = time.monotonic() + seconds
+
+    def left(self) -> float:
+        return self.end - time.monotonic()
+
+
+_runs = itertools.count(1)
+
+
+def run_load(
+    clients: Clients,
+    servers: list[Server],
+    rooms: list[Room],
+    members: int,
+    rate: float,
+    seconds: float,
+    *,
+    drain: float = 20.0,
+    settle_max: float = 30.0,
+) -> dict[str, Any]:
+    """One open-loop run over connected clients; returns the row for the table.
+
+    After the last send each client waits for the answers to its ops (at most `drain` s after the
+    schedule ends), then the servers are given up to `settle_max` s to go idle (deliveries still
+    queued keep them busy) before the deliveries are counted: what has not arrived by then is lost.
+    """
+    prefix = f"r{next(_runs)}."
+    clients.broadcast("prepare", {"prefix": "p" + prefix})
+    clients.receive("prepared", 60)
+    quiet = wait_quiet(servers)
+    load = round(os.getloadavg()[0], 2)
+    reference = reference_now()
+    total = int(rate * seconds)
+    t0 = time.monotonic() + 0.5
+    meter = CpuMeter(servers)
+    meter.start()
+    profilers = start_profilers(servers, seconds + 1)
+    clients.broadcast(
+        "run",
+        {
+            "prefix": prefix,
+            "rooms": len(rooms),
+            "members": members,
+            "rate": rate,
+            "ops": total,
+            "t0": t0,
+            "seed": int(prefix[1:-1]),
+            "drain": drain,
+        },
+    )
+    unanswered = clients.receive("sent", seconds + drain + 30)
+    sent_at = time.monotonic()
+    cpu = meter.stop()
+    profiles = stop_profilers(profilers)
+    # Events still on their way keep the servers busy: wait until they are idle (bounded), then count.
+    wait_quiet(servers, timeout=settle_max)
+    time.sleep(0.5)
+    client_cpu_wall = time.monotonic() - t0
+    clients.broadcast("collect")
+    results = clients.receive("result", 60)
+    row = summarize(results, len(rooms), members, rate, seconds, total)
+    row.update(cpu)
+    row["client_cpu_pct"] = round(100 * sum(r["cpu_s"] for r in results) / client_cpu_wall, 1)
+    row["client_lag_p99_ms"] = round(max(r["lag_p99_ms"] for r in results), 1)
+    row["client_lag_max_ms"] = round(max(r["lag_max_ms"] for r in results), 1)
+    row["load_average"] = load
+    row["reference_ms"] = reference
+    row["quiet_wait_s"] = round(quiet, 1)
+    row["settle_s"] = round(time.monotonic() - sent_at, 1)
+    row["unanswered_at_drain"] = sum(unanswered)
+    if profiles:
+        row["profiles"] = profiles
+    return row
+
+
+def scenario_load(
+    name: str,
+    infra: Infra,
+    servers: list[Server],
+    plan_row: tuple[int, int, float, float],
+    workers: int,
+    leader: tuple[str, str],
+    deadline: Deadline,
+    label: str,
+) -> dict[str, Any]:
+    rooms_n, members, rate, seconds = plan_row
+    rooms, setup_s = make_rooms(infra, servers, label, rooms_n, members, leader)
+    clients = Clients(rooms, members, workers)
+    try:
+        connect = clients.connect()
+        if connect["failed"]:
+            raise RuntimeError(f"{connect['failed']} websockets failed to open: {connect['failures']}")
+        storm = wait_quiet(servers)
+        row = run_load(clients, servers, rooms, members, rate, seconds)
+    finally:
+        clients.close()
+    row.update(
+        {
+            "scenario": name,
+            "processes": len(servers),
+            "setup_s": round(setup_s, 1),
+            "connect_s": connect["seconds"],
+            "connect_retried": connect["retried"],
+            "connect_quiet_s": round(storm, 1),
+        }
+    )
+    return row
+
+
+def scenario_maxrate(
+    infra: Infra,
+    servers: list[Server],
+    plan: Plan,
+    workers: int,
+    leader: tuple[str, str],
+    deadline: Deadline,
+    label: str,
+) -> list[dict[str, Any]]:
+    rooms_n, members = plan.maxrate_rooms
+    rooms, setup_s = make_rooms(infra, servers, label, rooms_n, members, leader)
+    clients = Clients(rooms, members, workers)
+    rows = []
+    try:
+        connect = clients.connect()
+        if connect["failed"]:
+            raise RuntimeError(f"{connect['failed']} websockets failed to open: {connect['failures']}")
+        wait_quiet(servers)
+        for rate in plan.maxrate_steps:
+            if deadline.left() < plan.maxrate_seconds + 25:
+                rows.append(
+                    {
+                        "scenario": "maxrate",
+                        "processes": len(servers),
+                        "target_ops_s": rate,
+                        "skipped": "global deadline",
+                    }
+                )
+                print_row(rows[-1])
+                break
+            row = run_load(clients, servers, rooms, members, rate, plan.maxrate_seconds)
+            row.update({"scenario": "maxrate", "processes": len(servers), "setup_s": round(setup_s, 1)})
+            row["passed"] = passes_maxrate(row)
+            rows.append(row)
+            print_row(row)
+            if not row["passed"]:
+                break
+    finally:
+        clients.close()
+    return rows
+
+
+def passes_maxrate(row: dict[str, Any]) -> bool:
+    return (
+        row["last_p99_ms"] is not None
+        and row["last_p99_ms"] < MAXRATE_P99_MS
+        and not row["errors"]
+        and not row["unanswered"]
+        and row["lost"] == 0
+        and row["achieved_ops_s"] >= 0.95 * row["target_ops_s"]
+    )
+
+
+def scenario_connections(infra: Infra, count: int, workers: int, leader: tuple[str, str], label: str) -> dict[str, Any]:
+    """Idle sockets on one fresh process: 10 rooms x 20 members, as many sockets per member as it takes."""
+    (server,) = infra.start_servers(1)
+    try:
+        members = 20
+        per_member = max(1, count // (10 * members))
+        rooms, _ = make_rooms(infra, [server], label, 10, members, leader)
+        # Warm the process up (imports, the channel layer's connections), then measure.
+        warm = Clients(rooms[:1], 5, 1)
+        warm.connect()
+        warm.close()
+        wait_quiet([server])
+        rss_before = status_field(server.pid, "VmRSS")
+        threads_before = status_field(server.pid, "Threads")
+        clients = Clients(rooms, members, workers, sockets_per_member=per_member)
+        try:
+            connect = clients.connect(timeout=300)
+            quiet = wait_quiet([server], timeout=90)
+            time.sleep(1.0)
+            rss_after = status_field(server.pid, "VmRSS")
+            threads_after = status_field(server.pid, "Threads")
+            open_sockets = connect["connected"]
+        finally:
+            clients.close()
+        wait_quiet([server])
+        rss_closed = status_field(server.pid, "VmRSS")
+    finally:
+        infra.stop_servers([server])
+    per = (rss_after - rss_before) / open_sockets if open_sockets else None
+    return {
+        "scenario": "connections1000",
+        "processes": 1,
+        "connections": open_sockets,
+        "failed": connect["failed"],
+        "connect_retried": connect["retried"],
+        "layout": f"10 rooms x {members} members x {per_member} sockets",
+        "open_s": connect["seconds"],
+        "quiet_after_s": round(quiet, 1),
+        "rss_before_kb": rss_before,
+        "rss_after_kb": rss_after,
+        "rss_after_close_kb": rss_closed,
+        "kb_per_connection": round(per, 1) if per is not None else None,
+        "threads_before": threads_before,
+        "threads_after": threads_after,
+        "load_average": round(os.getloadavg()[0], 2),
+    }
+
+
+def run_scenarios(
+    plan: Plan, wanted: set[str], workers: int, deadline: Deadline
+) -> tuple[list[dict[str, Any]], list[str]]:
+    """The `wanted` scenarios on each process count of the plan, then connections1000; their rows and notes."""
+    rows: list[dict[str, Any]] = []
+    notes: list[str] = []
+    leader = (f"bench-leader-{os.getpid()}", secrets.token_urlsafe(16))
+    with Infra() as infra:
+        print_header()
+        for procs in plan.procs:
+            if deadline.left() < 30:
+                notes.append(f"{procs} processes: skipped, global deadline")
+                break
+            servers = infra.start_servers(procs)
+            try:
+                for name, plan_row in (("rooms10x20", plan.rooms10x20), ("room500", plan.room500)):
+                    if name not in wanted:
+                        continue
+                    if deadline.left() < plan_row[3] + 40:
+                        rows.append({"scenario": name, "processes": procs, "skipped": "global deadline"})
+                        print_row(rows[-1])
+                        continue
+                    row = scenario_load(name, infra, servers, plan_row, workers, leader, deadline, f"{name}-{procs}p")
+                    rows.append(row)
+                    print_row(row)
+                if "maxrate" in wanted:
+                    rows.extend(scenario_maxrate(infra, servers, plan, workers, leader, deadline, f"maxrate-{procs}p"))
+            finally:
+                infra.stop_servers(servers)
+        if "connections1000" in wanted:
+            if deadline.left() > 40:
+                row = scenario_connections(infra, plan.connections, workers, leader, "connections")
+                rows.append(row)
+                print_row(row)
+            else:
+                rows.append({"scenario": "connections1000", "processes": 1, "skipped": "global deadline"})
+                print_row(rows[-1])
+    return rows, notes
