@@ -161,8 +161,10 @@ AXES_VERBOSE = False
 # apart from that the unknown tokens among them, which is what guessing links looks like. 60 lets
 # an office behind one address open the link and join, about 30 people a minute; 10 unknown
 # links a minute is more than anyone mistypes. 0 turns a limit off (the benchmarks' 500 guests).
-JOIN_RATE_LIMIT = env.int("JOIN_RATE_LIMIT", default=60)
-JOIN_GUESS_LIMIT = env.int("JOIN_GUESS_LIMIT", default=10)
+# With DEBUG (`./dev serve`) both default to off: there every guest of a workshop tried on one
+# machine is 127.0.0.1, and stale links after a fresh database are not guessing.
+JOIN_RATE_LIMIT = env.int("JOIN_RATE_LIMIT", default=0 if DEBUG else 60)
+JOIN_GUESS_LIMIT = env.int("JOIN_GUESS_LIMIT", default=0 if DEBUG else 10)
 
 # The throttles count in the cache: with REDIS_URL in Redis, shared by every process; without,
 # in each process's memory, which is right for the one process of the embedded setup.

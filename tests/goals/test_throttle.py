@@ -2,12 +2,15 @@
 
 Each test comes from addresses of its own, drawn at random, because with REDIS_URL the counts
 live in a Redis that other test runs share. The limits are set to the production defaults
-(workshop/settings.py), which tests/settings.py otherwise turns off.
+(workshop/settings.py), which tests/settings.py otherwise turns off; the last section reads the
+defaults themselves, with DEBUG (`./dev serve`) and without (a server).
 """
 
 from __future__ import annotations
 
+import functools
 import ipaddress
+import json
 import os
 import random
 import subprocess
@@ -19,7 +22,7 @@ from unittest import mock
 
 import pytest
 from django.conf import settings as django_settings
-from django.test import Client
+from django.test import Client, override_settings
 from django.utils import timezone
 
 from goals import throttle
@@ -233,3 +236,79 @@ def test_joins_go_on_when_the_cache_is_down(workshop, member_token):
     ):
         member = join_over_http(browser(random_ipv4()), member_token, "Resilient")
     assert member.name == "Resilient"
+
+
+# --- ./dev serve and a server ------------------------------------------------------------------------
+
+
+@functools.cache
+def limits_in(debug: str, **environment: str) -> dict[str, int]:
+    """The limits workshop.settings gives a process with DEBUG and only the given environment."""
+    code = (
+        "import json, django; django.setup(); from django.conf import settings as s; "
+        "print(json.dumps({'JOIN_RATE_LIMIT': s.JOIN_RATE_LIMIT, 'JOIN_GUESS_LIMIT': s.JOIN_GUESS_LIMIT}))"
+    )
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "DJANGO_SETTINGS_MODULE": "workshop.settings",
+        "DEBUG": debug,
+        "SECRET_KEY": "tests-only-not-a-secret-" + "x" * 40,
+        **environment,
+    }
+    done = subprocess.run(  # noqa: S603 (our own interpreter and settings)
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60, check=True
+    )
+    return json.loads(done.stdout)
+
+
+@pytest.fixture
+def loopback_tabs(frozen) -> None:
+    """Browser tabs on the machine that runs the server: all of them 127.0.0.1, like every test client.
+
+    A minute of their own, drawn at random, keeps other tests' and other runs' counts for that
+    address out of this one's.
+    """
+    frozen.move(minutes=random.randrange(1, 24 * 60))
+
+
+def test_dev_serve_has_no_join_throttle_and_a_server_has_one():
+    assert limits_in("1") == {"JOIN_RATE_LIMIT": 0, "JOIN_GUESS_LIMIT": 0}
+    assert limits_in("0") == {"JOIN_RATE_LIMIT": JOINS_PER_MINUTE, "JOIN_GUESS_LIMIT": GUESSES_PER_MINUTE}
+
+
+def test_a_limit_in_the_environment_wins_either_way():
+    assert limits_in("1", JOIN_RATE_LIMIT="40") == {"JOIN_RATE_LIMIT": 40, "JOIN_GUESS_LIMIT": 0}
+    assert limits_in("0", JOIN_GUESS_LIMIT="0") == {"JOIN_RATE_LIMIT": JOINS_PER_MINUTE, "JOIN_GUESS_LIMIT": 0}
+
+
+@pytest.mark.parametrize(("debug", "joined"), [("1", JOINS_PER_MINUTE + 1), ("0", JOINS_PER_MINUTE)])
+def test_a_crowd_on_one_machine_joins_under_dev_serve_and_is_held_at_60_on_a_server(
+    debug, joined, workshop, member_token, loopback_tabs
+):
+    with override_settings(**limits_in(debug)):
+        answers = [
+            browser("127.0.0.1").post(join_url(member_token), {"display_name": f"Tab {n}"})
+            for n in range(JOINS_PER_MINUTE + 1)
+        ]
+    assert [answer.status_code for answer in answers[:JOINS_PER_MINUTE]] == [302] * JOINS_PER_MINUTE
+    if debug == "0":
+        assert_throttled(answers[-1])
+    else:
+        assert answers[-1].status_code == 302
+    assert Member.objects.filter(workshop=workshop, name__startswith="Tab ").count() == joined
+
+
+@pytest.mark.parametrize("debug", ["1", "0"])
+def test_stale_links_on_one_machine_block_nothing_under_dev_serve_but_do_on_a_server(
+    debug, workshop, member_token, loopback_tabs
+):
+    tab = browser("127.0.0.1")
+    with override_settings(**limits_in(debug)):
+        stale = [tab.get(join_url(unknown_token())).status_code for _ in range(GUESSES_PER_MINUTE + 1)]
+        real = tab.get(join_url(member_token))
+    if debug == "0":
+        assert stale == [404] * GUESSES_PER_MINUTE + [429]
+        assert_throttled(real)
+    else:
+        assert stale == [404] * (GUESSES_PER_MINUTE + 1)
+        assert real.status_code == 200
