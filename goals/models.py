@@ -42,7 +42,7 @@ class Workshop(models.Model):
     # The item a facilitator is walking the room through (planning.walk), or null. A plain id, not a
     # foreign key: items are deleted in SQL under this row's lock, and the op that deletes the focused
     # item clears this in the same commit (a foreign key's SET_NULL is the ORM's, which that SQL
-    # bypasses, and would make goals' migrations depend on planning's, which depend on goals').
+    # bypasses, and goals, which planning builds on, would hold a key into planning's tables).
     focus_item_id = models.BigIntegerField(null=True, blank=True)
     # The seq of the last event appended; bumped under the row lock.
     seq = models.PositiveBigIntegerField(default=0)
