@@ -136,6 +136,8 @@ ENDPOINTS = {
         "post", "/w/{workshop}/mine/link/", MEMBERS, 200, form={"action": "create"}, refused=REMOVED_PAGE
     ),
     "GET /healthz": Endpoint("get", "/healthz", ANYONE, 200),
+    # The OpenAPI description of the JSON API (docs/protocol.md §3): public.
+    "GET /api/openapi.json": Endpoint("get", "/api/openapi.json", ANYONE, 200),
     # Not in the contract's table: the icon, for pages that name none (a PDF in a tab).
     "GET /favicon.ico": Endpoint("get", "/favicon.ico", ANYONE, 301),
 }
@@ -211,7 +213,7 @@ def test_the_table_covers_every_url():
 
     routed = {str(pattern.pattern) for pattern in urlpatterns}
     covered = {endpoint.path.lstrip("/") for endpoint in ENDPOINTS.values()}
-    assert len(routed) == 19
+    assert len(routed) == 20
     for route in routed:
         shape = route.replace("<str:workshop_id>", "{workshop}").replace("<str:token>", "{token}")
         shape = shape.replace("plan.<str:extension>", "plan.pdf")
