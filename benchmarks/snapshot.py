@@ -6,7 +6,7 @@ Run from the repository root:
 
 Each backend runs in a child process on a throwaway database, as in
 benchmarks/ops.py (`rallypoint_snapshot_<pid>` on PostgreSQL, dropped at the
-end, on Ctrl-C and on error too). Two boards are built: the contract's largest
+end, on Ctrl-C and on error too). Two boards are built: the protocol's largest
 (2,000 items over three lanes) with 200 members, every member's dots placed,
 owners on a third of the items and half the members online; and one of 10
 items. `planning.snapshot.build_snapshot` is timed for one member of each

@@ -28,7 +28,7 @@ def encode(frame: dict[str, Any]) -> str:
 
 
 def event_frame(event: Any, *, for_member: int | None = None) -> dict[str, Any]:
-    """The contract's `event` frame; `event` is a goals.models.Event."""
+    """The protocol's `event` frame; `event` is a goals.models.Event."""
     data = event.data
     if event.private and for_member is not None and event.private["member"] == for_member:
         data = {**data, **event.private["data"]}

@@ -1,7 +1,7 @@
-"""Domain errors: one class per contract error code, raised by operations.
+"""Domain errors: one class per protocol error code, raised by operations.
 
 Every entry point (websocket, JSON API, Python callers) maps them the same way:
-`error.code` is the contract's code and `http_status` the one HTTP status.
+`error.code` is the protocol's code and `http_status` the one HTTP status.
 """
 
 from __future__ import annotations
@@ -94,7 +94,7 @@ class RateLimited(DomainError):
 
 
 def error_response(error: DomainError, *, ref: str | None = None) -> Any:
-    """The HTTP form of a domain error: the contract's code, message and detail."""
+    """The HTTP form of a domain error: the protocol's code, message and detail."""
     from django.http import JsonResponse
 
     body = error.as_dict()

@@ -1,4 +1,4 @@
-"""Size limits of one workshop (contract section 4, `limit`)."""
+"""Size limits of one workshop (protocol §4, `limit`)."""
 
 from typing import Final
 

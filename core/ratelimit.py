@@ -1,4 +1,4 @@
-"""A token bucket per connection: 20 ops a second, bursts of 40 (contract §4)."""
+"""A token bucket per connection: 20 ops a second, bursts of 40 (protocol §4)."""
 
 from __future__ import annotations
 

@@ -31,7 +31,7 @@ def members_only(
 ) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
     """Resolve `request.member` for `workshop_id`; outsider_page for outsiders, 403 for other roles.
 
-    With `api`, the refusal is the contract's JSON error instead of a page.
+    With `api`, the refusal is the protocol's JSON error instead of a page.
     """
 
     def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:

@@ -1,6 +1,6 @@
 """What Rallypoint keeps about an account beyond Django's user: the name people see.
 
-The display name (contract §3, `display_name` at sign-up) is stored in Django's own
+The display name (protocol §3, `display_name` at sign-up) is stored in Django's own
 `User.first_name`, so that no table of our own or migration is needed; Rallypoint never uses
 that field for anything else. Accounts made before it existed, or that left it blank, are
 shown by their username.

@@ -1,4 +1,4 @@
-"""Forms of the leader's and the guest's pages (contract §3 field names)."""
+"""Forms of the leader's and the guest's pages (protocol §3 field names)."""
 
 from __future__ import annotations
 

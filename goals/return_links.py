@@ -1,4 +1,4 @@
-"""Personal return links: a member's way back into a workshop from another browser (contract §7).
+"""Personal return links: a member's way back into a workshop from another browser (protocol §7).
 
 A guest's membership lives in one browser's session. Their return link (`/back/<token>/`) is a
 bearer secret of 256 random bits; only its SHA-256 is stored, in `Member.return_link_hash`, one

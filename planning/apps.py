@@ -6,7 +6,7 @@ from typing import Any
 from django.apps import AppConfig
 
 # RFC 6455 (7.4.1) codes a server may close with, of those Rallypoint sends: 1009 (a frame over
-# 16 KiB, contract section 4) and 1011 (an op failed). Autobahn, under Daphne, refuses to send any
+# 16 KiB, protocol §4) and 1011 (an op failed). Autobahn, under Daphne, refuses to send any
 # code but 1000 and 3000-4999 (the browser API's rule for clients, django/daphne#374): the
 # consumer's close then raises, and the client sees 1011 whatever was meant.
 SERVER_CLOSE_CODES = frozenset({1009, 1011})

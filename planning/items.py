@@ -231,7 +231,7 @@ def item_status(change: Change, *, item: Any, status: Any) -> None:
         change.write("UPDATE planning_item SET status = %s WHERE id = %s", [status, item_id])
         change.emit("item.status", {"item": item_id, "status": status})
         return
-    # Only accepted items carry progress and helpers (contract §7): an item leaving the plan
+    # Only accepted items carry progress and helpers (protocol §7): an item leaving the plan
     # leaves its thread behind, and says so in events of its own.
     change.write(
         "UPDATE planning_item SET status = %s, progress_state = '', progress_note = '', progress_by_id = NULL,"

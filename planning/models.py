@@ -47,7 +47,7 @@ class Item(models.Model):
     # Bumped by content edits only, so that a move never makes an edit conflict.
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
-    # The latest progress report (contract §7): "" until an owner reports. Columns of the item
+    # The latest progress report (protocol §7): "" until an owner reports. Columns of the item
     # rather than a table of reports, so that the snapshot reads them with the item.
     progress_state = models.CharField(
         max_length=10, choices=ProgressState.choices, blank=True, default="", db_default=""

@@ -1,4 +1,4 @@
-"""The contract's JSON objects, built from model rows in one place."""
+"""The protocol's JSON objects, built from model rows in one place."""
 
 from __future__ import annotations
 
@@ -35,7 +35,7 @@ ITEM_COLUMNS = (
 
 
 def progress_values(state: str, note: str, by: int | None, at: datetime | None) -> dict[str, Any] | None:
-    """An item's `progress` (contract §7): null until someone reports."""
+    """An item's `progress` (protocol §7): null until someone reports."""
     if not state:
         return None
     return {"state": state, "note": note, "by": by, "at": iso(at)}

@@ -1,4 +1,4 @@
-"""The phases a workshop walks through, and what each one allows (contract §2)."""
+"""The phases a workshop walks through, and what each one allows (protocol §2)."""
 
 from __future__ import annotations
 
@@ -41,7 +41,7 @@ def _check_agreeable(change: Change) -> None:
 
 def _start_next_version(change: Change) -> None:
     """Reopening makes the board the draft of the next version, and a confidence result belongs
-    to the version it was taken for (contract §2): it lives on in that version's frozen content,
+    to the version it was taken for (protocol §2): it lives on in that version's frozen content,
     so the board's checks (and their answers, never shown to anyone) are deleted. What the next
     agreement freezes is then only a check taken after this reopen."""
     deleted, _ = ConfidenceCheck.objects.filter(workshop=change.workshop).delete()

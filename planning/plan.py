@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from goals.payloads import iso
-
 from goals.models import Member, Workshop
+from goals.payloads import iso
 from planning.board import owners_by_item, tallies_hidden, tally_by_item
 from planning.models import CheckIn, ConfidenceCheck, HelpOffer, Item, ItemStatus, Lane, PlanVersion
 

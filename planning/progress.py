@@ -1,4 +1,4 @@
-"""After the agreement: progress on the agreed plan, offers of help, and check-ins (contract §7).
+"""After the agreement: progress on the agreed plan, offers of help, and check-ins (protocol §7).
 
 The board's content stays frozen in `agreed`; these three ops are what still moves there. They
 take the same one change path as every other op. Progress and helpers belong to accepted items

@@ -1,4 +1,4 @@
-"""Client ops (contract §4) by name: their fields, and the operation each calls.
+"""Client ops (protocol §4) by name: their fields, and the operation each calls.
 
 The websocket consumer hands every frame to `dispatch`; it adds no rules.
 """

@@ -1,4 +1,4 @@
-"""The board as one viewer sees it: the contract's `snapshot` object.
+"""The board as one viewer sees it: the protocol's `snapshot` object.
 
 It runs a fixed number of queries whatever the size of the board, and reads
 under a share lock on the workshop row so that `seq` and the state agree

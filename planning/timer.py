@@ -5,11 +5,10 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from goals.payloads import iso
-
 from core import clock, limits
 from core.validation import integer
 from goals.changes import FACILITATING, Change, operation
+from goals.payloads import iso
 
 
 @operation

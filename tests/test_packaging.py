@@ -37,3 +37,9 @@ def test_nothing_else_of_the_checkout_gets_into_the_wheel():
     assert (ROOT / "tests" / "__init__.py").exists(), "tests is a package: the check below means something"
     assert top_level.isdisjoint(NOT_RUNTIME)
     assert not config.get("py-modules"), "manage.py and other top-level modules stay in the checkout"
+
+
+def test_the_wheel_carries_the_openapi_description():
+    """`GET /api/openapi.json` reads the file beside workshop/openapi.py, so the wheel ships it."""
+    assert (ROOT / "workshop" / "openapi.json").is_file()
+    assert "openapi.json" in setuptools_config()["package-data"]["workshop"]

@@ -7,6 +7,7 @@ from goals import views as goals_views
 from planning import mine as mine_views
 from planning import views as planning_views
 from planning.exports import views as export_views
+from workshop import openapi
 
 urlpatterns = [
     path("", mine_views.home, name="home"),
@@ -19,6 +20,7 @@ urlpatterns = [
     path("w/<str:workshop_id>/mine/link/", mine_views.mine_link, name="mine_link"),
     path("join/<str:token>/", goals_views.join, name="join"),
     path("back/<str:token>/", goals_views.return_link, name="return_link"),
+    path("api/openapi.json", openapi.openapi, name="openapi"),
     path("api/w/<str:workshop_id>/state", planning_views.state, name="state"),
     path("api/w/<str:workshop_id>/me/link", goals_views.my_link, name="my_link"),
     path("api/w/<str:workshop_id>/invites", goals_views.invites, name="invites"),

@@ -1,1 +1,1 @@
-"""The agreed plan as documents people take away: PDF, Markdown and CSV (contract §6)."""
+"""The agreed plan as documents people take away: PDF, Markdown and CSV (protocol §6)."""

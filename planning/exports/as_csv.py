@@ -5,7 +5,7 @@ read by spreadsheets and scripts, which sort and parse ISO dates in every locale
 since the previous version is not a column: the rows are this version's items, and an item
 deleted since could not have a row; comparing two versions' CSVs (`?version=N`) gives it.
 
-An agreed version's accepted items carry their progress and helpers as of the export (contract
+An agreed version's accepted items carry their progress and helpers as of the export (protocol
 §7): the state as the API spells it (`on_track`), empty before anyone reported, in a draft and
 for items not accepted. The check-in history is not in the CSV: it is a table of the
 workshop, not of items, and rows of another kind would break every script that reads this one

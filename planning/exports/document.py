@@ -199,7 +199,7 @@ class PlanDocument:
     all_items: list[PlanItem] = field(default_factory=list)
     summary: Summary | None = None
     changes: PlanChanges | None = None  # against the version agreed before it; None for version 1
-    # What lives on after the agreement (contract §7), read when exported; None for a draft.
+    # What lives on after the agreement (protocol §7), read when exported; None for a draft.
     checkins: list[CheckIn] | None = None
 
     @property

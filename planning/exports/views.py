@@ -1,4 +1,4 @@
-"""`/w/<id>/export/plan.{pdf,md,csv}` and the list of agreed versions (contract §3).
+"""`/w/<id>/export/plan.{pdf,md,csv}` and the list of agreed versions (protocol §3).
 
 Everyone in the workshop takes an agreed plan home; the draft, the board before the first
 agreement, stays with the facilitators and the leader.
@@ -63,7 +63,7 @@ def export_plan(request: HttpRequest, workshop_id: str, extension: str) -> HttpR
     if member.role not in FACILITATING and not PlanVersion.objects.filter(workshop_id=workshop_id).exists():
         return forbidden_page(request, "The plan is not agreed yet: you can take it home once it is.")
     content, previous = plan_content(member, request.GET.get("version"))
-    # An agreed version carries its items' progress and the check-ins as they are now (contract §7).
+    # An agreed version carries its items' progress and the check-ins as they are now (protocol §7).
     live = plan_progress(workshop_id, content) if content["version"] is not None else None
     plan = plan_document(content, previous, live)
     content_type, render = FORMATS[extension]

@@ -7,7 +7,7 @@ import { STATUS_ICONS, STATUS_LABELS, formatDate, formatDateTime, plural, quote 
 import { helpButton, helpersLine, helpersOf, needsHelp, progressChip, progressControl, progressNote, progressOf } from "./progress.js";
 import { avatar, menuButton, menuNode, row } from "./widgets.js";
 
-// Once agreed, an accepted item carries the plan's progress (contract §7).
+// Once agreed, an accepted item carries the plan's progress (protocol §7).
 const tracked = (item, state) => state.workshop.phase === "agreed" && item.status === "accepted";
 
 export function cardSignature(item, ctx, { index, laneLength, laneIndex, myDots }) {

@@ -1,6 +1,6 @@
 // One websocket per page: the board's live state, and an outbox of ops that survives reconnects.
 //
-// Contract §4. The server sends a `snapshot` (or a `replay` when asked `?since=` and it still has
+// Protocol §4. The server sends a `snapshot` (or a `replay` when asked `?since=` and it still has
 // every later event), then `event` frames in seq order; `ack` / `error` answer our ops by ref;
 // `presence` says who is online. Every op keeps its ref until it is answered and is resent with
 // the same ref after a reconnect: the server applies a ref once and answers a committed one again

@@ -1,6 +1,6 @@
-// The plan export (contract §6): links to the current export and the list of agreed versions
+// The plan export (protocol §6): links to the current export and the list of agreed versions
 // from GET /api/w/<id>/plans. Facilitators may also download the draft; members and observers
-// get the agreed versions only (contract §3).
+// get the agreed versions only (protocol §3).
 //
 // The current export (no ?version) is the latest agreed version, or before the first agreement a
 // draft of the board as it is now. The list is fetched when the panel is first shown and again
@@ -36,7 +36,7 @@ export function downloadLink(href, { text, label, focus, primary = false, small 
 
 export class ExportPanel {
   // `drafts`: facilitators may download the board before it is agreed; everyone else the agreed
-  // versions only (contract §3).
+  // versions only (protocol §3).
   constructor(container, { workshopId, drafts = true }) {
     this.container = container;
     this.drafts = drafts;

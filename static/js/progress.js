@@ -1,4 +1,4 @@
-// After the agreement (contract §7): the plan's progress, drawn from each accepted item's
+// After the agreement (protocol §7): the plan's progress, drawn from each accepted item's
 // `progress` and `helpers` and the workshop's `checkins`. What is stuck comes first everywhere:
 // a blocked item nobody has offered to help with is the loudest thing on the board.
 

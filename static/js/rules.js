@@ -1,4 +1,4 @@
-// Who may do what, when (contract §1–2 and docs/decisions.md). The UI only offers what these allow;
+// Who may do what, when (protocol §1–2 and docs/decisions.md). The UI only offers what these allow;
 // the server still decides, and its refusals are shown as they come.
 
 export const PHASES = ["gather", "vote", "plan", "agreed"];
@@ -36,7 +36,7 @@ export function rulesFor(state, { ended = false } = {}) {
     editGoal: !ended && role === "leader" && open,
     timer: facilitating,
     walk: facilitating,
-    // After the agreement (contract §7): progress on accepted items, by their owners or a facilitator.
+    // After the agreement (protocol §7): progress on accepted items, by their owners or a facilitator.
     reportProgress: (item) => participating && phase === "agreed" && item.status === "accepted" && (facilitating || item.owners.includes(me)),
     offerHelp: (item) => participating && phase === "agreed" && item.status === "accepted",
     recordCheckin: facilitating && phase === "agreed",

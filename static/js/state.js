@@ -107,7 +107,7 @@ function itemStatus(state, data) {
   findItem(state, data.item).status = data.status;
 }
 
-// After the agreement (contract §7). The server clears an item's progress and helpers with events of
+// After the agreement (protocol §7). The server clears an item's progress and helpers with events of
 // their own when it leaves the plan (item.status) or a helper leaves (member.removed, member.changed):
 // no handler infers them.
 

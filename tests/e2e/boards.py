@@ -366,7 +366,7 @@ def open_as(browser: Browser, live_server: str) -> Iterator[Open]:
     assert not errors, f"script errors in the page: {errors}"
 
 
-# --- after the agreement (contract §7) --------------------------------------------------------------
+# --- after the agreement (protocol §7) --------------------------------------------------------------
 
 # A plan some weeks on: (item title, who reports, state, note). Seeded after a first check-in with
 # nothing reported and before a second one, so the history has two bars and "now" a third.

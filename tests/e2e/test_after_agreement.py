@@ -1,4 +1,4 @@
-"""After the agreement (issue 13, contract §7): the board as a live progress board.
+"""After the agreement (issue 13, protocol §7): the board as a live progress board.
 
 An owner reports a blocker in their browser and the leader sees it on the card and up front in
 "Needs attention"; a teammate offers help and both see it; the leader walks the room through a

@@ -1,4 +1,4 @@
-"""The storyboard end to end: real browsers on the app served by Daphne (contract §3–4, docs/client.md).
+"""The storyboard end to end: real browsers on the app served by Daphne (protocol §3–4, docs/client.md).
 
 Each test opens its own browser contexts (one per person: separate cookies, separate sockets) and
 watches changes made in one show in the other without a reload. Everything waits with Playwright's

@@ -1,6 +1,6 @@
 """HTTP fixtures: browsers (test clients) of the leader, guests who joined through a link, outsiders.
 
-Everything a client does here goes through the URLs of contract section 3; the
+Everything a client does here goes through the URLs of protocol §3; the
 domain is called directly only to set up what has no HTTP form (roles, items).
 """
 

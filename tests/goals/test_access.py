@@ -1,4 +1,4 @@
-"""Who gets what under /w/<id>/ and /api/w/<id>/ (contract §3): 404 for non-members, 403 for roles."""
+"""Who gets what under /w/<id>/ and /api/w/<id>/ (protocol §3): 404 for non-members, 403 for roles."""
 
 import pytest
 from django.test import Client

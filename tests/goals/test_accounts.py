@@ -1,4 +1,4 @@
-"""Accounts (contract §3): signup, login, logout, and "Your workshops" on the landing page."""
+"""Accounts (protocol §3): signup, login, logout, and "Your workshops" on the landing page."""
 
 import re
 
@@ -25,7 +25,7 @@ def is_logged_in(client: Client) -> bool:
 
 
 @pytest.mark.django_db
-def test_signup_page_has_the_contract_fields(client):
+def test_signup_page_has_the_protocol_fields(client):
     response = client.get("/accounts/signup/")
     assert response.status_code == 200
     for field in ("username", "password1", "password2"):
@@ -168,7 +168,7 @@ def test_landing_page_drops_a_workshop_one_was_removed_from(workshop, leader, ot
     assert workshop.title not in client.get("/").content.decode()
 
 
-# The display name (contract §3) and where sign-up lands
+# The display name (protocol §3) and where sign-up lands
 
 
 def sign_up(client, **extra):

@@ -1,4 +1,4 @@
-"""Every state-changing request needs Django's CSRF token (contract §3).
+"""Every state-changing request needs Django's CSRF token (protocol §3).
 
 Each test sends the request first without the token (refused with 403, nothing
 changes), then with the token a browser has: the `csrftoken` cookie set by a

@@ -1,4 +1,4 @@
-"""GET /healthz (contract §3): 200 when the database and the channel layer answer, 503 otherwise."""
+"""GET /healthz (protocol §3): 200 when the database and the channel layer answer, 503 otherwise."""
 
 import asyncio
 import threading

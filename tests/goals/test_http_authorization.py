@@ -1,14 +1,14 @@
-"""Who may use which URL (contract §3): every endpoint, tried by every kind of visitor.
+"""Who may use which URL (protocol §3): every endpoint, tried by every kind of visitor.
 
 The leader (an account), a facilitator, a member and an observer (guests, in their sessions),
 a member of another workshop, a removed member and an anonymous visitor each request every
-endpoint of the contract's table, plus the agreed-versions list the client uses. Each request
-is allowed or refused exactly as the table below, copied from the contract, says: non-members
+endpoint of the protocol's table (docs/protocol.md §3). Each request is allowed or refused
+exactly as the table below, copied from the protocol, says: non-members
 get 404 for /w/<id>/… and /api/w/<id>/…, members without the right role 403, visitors who are
 not logged in are sent to the login page. A refusal, and any GET, changes nothing (every row
 of every board table, and the accounts, compared before and after).
 
-Where the contract is silent: logging out is allowed to anyone (it only ends the caller's own
+Where the protocol is silent: logging out is allowed to anyone (it only ends the caller's own
 session; for a guest that is their membership on this browser); a removed person cannot join
 again through a link, and the workshop's pages and its invite links answer them with a page
 that says they were removed, 410, while its JSON API answers them 404 like any non-member
@@ -41,7 +41,7 @@ LEADER, FACILITATOR, MEMBER, OBSERVER = "leader", "facilitator", "member", "obse
 FOREIGN, REMOVED, ANONYMOUS = "another workshop's member", "removed member", "anonymous"
 VISITORS = [LEADER, FACILITATOR, MEMBER, OBSERVER, FOREIGN, REMOVED, ANONYMOUS]
 
-# The contract's "who" column, and whom each of its words lets in. Only the leader has an
+# The protocol's "who" column, and whom each of its words lets in. Only the leader has an
 # account here; the others are guests, as people who join through a link are.
 ANYONE, LOGGED_IN, MEMBERS, FACILITATORS = "anyone", "logged in", "members", "facilitators"
 MAY = {
@@ -65,7 +65,7 @@ class Endpoint:
     status: int  # when allowed
     form: dict[str, Any] | None = None
     body: dict[str, Any] | None = None
-    # Visitors the contract lets in but who are refused all the same, and with what (see the docstring).
+    # Visitors the protocol lets in but who are refused all the same, and with what (see the docstring).
     refused: dict[str, int] = field(default_factory=dict)
 
 
@@ -105,7 +105,7 @@ ENDPOINTS = {
         "post", "/api/w/{workshop}/invites", FACILITATORS, 201, body={"role": "observer", "max_uses": 3}
     ),
     "DELETE /api/w/<id>/invites/<token>": Endpoint("delete", "/api/w/{workshop}/invites/{invite}", FACILITATORS, 204),
-    # Not in the contract's table: an invite's link as a QR code, for the board to show a room.
+    # An invite's link as a QR code, for the board to show a room.
     "GET /api/w/<id>/invites/<token>/qr.svg": Endpoint(
         "get", "/api/w/{workshop}/invites/{invite}/qr.svg", FACILITATORS, 200
     ),
@@ -114,13 +114,13 @@ ENDPOINTS = {
     "GET /w/<id>/export/plan.pdf": Endpoint("get", "/w/{workshop}/export/plan.pdf", MEMBERS, 200, refused=DRAFT_ONLY),
     "GET /w/<id>/export/plan.md": Endpoint("get", "/w/{workshop}/export/plan.md", MEMBERS, 200, refused=DRAFT_ONLY),
     "GET /w/<id>/export/plan.csv": Endpoint("get", "/w/{workshop}/export/plan.csv", MEMBERS, 200, refused=DRAFT_ONLY),
-    # Not in the contract's table: the agreed versions with their export links, for the client.
+    # The agreed versions with their export links, for the client.
     "GET /api/w/<id>/plans": Endpoint("get", "/api/w/{workshop}/plans", MEMBERS, 200),
-    # Contract §7: the personal return link, and following one (anyone holding it; docs/decisions.md).
+    # Protocol §7: the personal return link, and following one (anyone holding it; docs/decisions.md).
     "POST /api/w/<id>/me/link": Endpoint("post", "/api/w/{workshop}/me/link", MEMBERS, 201, body={}),
     "DELETE /api/w/<id>/me/link": Endpoint("delete", "/api/w/{workshop}/me/link", MEMBERS, 204),
     "GET /back/<token>/": Endpoint("get", "/back/{link}/", ANYONE, 302),
-    # Contract §7: My commitments. Nothing is agreed here, so reporting progress is refused on
+    # Protocol §7: My commitments. Nothing is agreed here, so reporting progress is refused on
     # the page (400: not in this phase), and observers, who report nothing, get 403.
     "GET /w/<id>/mine/": Endpoint("get", "/w/{workshop}/mine/", MEMBERS, 200, refused=REMOVED_PAGE),
     "POST /w/<id>/mine/": Endpoint(
@@ -131,12 +131,14 @@ ENDPOINTS = {
         form={"item": "1", "state": "done"},
         refused={OBSERVER: 403, **REMOVED_PAGE},
     ),
-    # Not in the contract's table: the page's "Open this on your phone" card (make or revoke the link).
+    # The page's "Open this on your phone" card (make or revoke the link).
     "POST /w/<id>/mine/link/": Endpoint(
         "post", "/w/{workshop}/mine/link/", MEMBERS, 200, form={"action": "create"}, refused=REMOVED_PAGE
     ),
     "GET /healthz": Endpoint("get", "/healthz", ANYONE, 200),
-    # Not in the contract's table: the icon, for pages that name none (a PDF in a tab).
+    # The OpenAPI description of the JSON API (docs/protocol.md §3): public.
+    "GET /api/openapi.json": Endpoint("get", "/api/openapi.json", ANYONE, 200),
+    # The icon, for pages that name none (a PDF in a tab).
     "GET /favicon.ico": Endpoint("get", "/favicon.ico", ANYONE, 301),
 }
 
@@ -211,7 +213,7 @@ def test_the_table_covers_every_url():
 
     routed = {str(pattern.pattern) for pattern in urlpatterns}
     covered = {endpoint.path.lstrip("/") for endpoint in ENDPOINTS.values()}
-    assert len(routed) == 19
+    assert len(routed) == 20
     for route in routed:
         shape = route.replace("<str:workshop_id>", "{workshop}").replace("<str:token>", "{token}")
         shape = shape.replace("plan.<str:extension>", "plan.pdf")
@@ -261,7 +263,7 @@ EXPORTS = [name for name in ENDPOINTS if "/export/" in name or name.endswith("/p
 
 @pytest.mark.parametrize("visitor", VISITORS)
 def test_members_and_observers_export_once_a_version_is_agreed(workshop, leader, browser_of, visitor):
-    """Contract §3: everyone in the workshop takes an agreed plan home, the latest or version N."""
+    """Protocol §3: everyone in the workshop takes an agreed plan home, the latest or version N."""
     client = browser_of(visitor)
     send(workshop, leader, "phase.set", phase="plan")
     item = add_item(workshop, leader, title="Ship it")

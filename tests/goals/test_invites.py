@@ -1,4 +1,4 @@
-"""Invite tokens and the invites JSON API (contract §3)."""
+"""Invite tokens and the invites JSON API (protocol §3)."""
 
 import hashlib
 import json
@@ -147,7 +147,7 @@ def test_list_shows_only_this_workshops_invites(leader_client, workshop, other_w
 # --- create -------------------------------------------------------------------------------------------
 
 
-def test_create_answers_201_with_the_contract_fields(leader_client, workshop):
+def test_create_answers_201_with_the_protocol_fields(leader_client, workshop):
     response = post_json(leader_client, api(workshop), {"role": "observer", "expires_in_hours": 24, "max_uses": 10})
     assert response.status_code == 201
     body = response.json()

@@ -1,4 +1,4 @@
-"""Joining through an invite link: /join/<token>/ (contract §3)."""
+"""Joining through an invite link: /join/<token>/ (protocol §3)."""
 
 import json
 import re

@@ -1,4 +1,4 @@
-"""Invite limits hold when people join at the same moment (contract §3).
+"""Invite limits hold when people join at the same moment (protocol §3).
 
 Every joiner is a real thread with its own database connection, posting the join form through
 the whole Django stack; a barrier releases them together. The data is committed

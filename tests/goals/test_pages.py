@@ -1,4 +1,4 @@
-"""The storyboard page rendered on the server, its invite link, and the state API (contract §3, §4)."""
+"""The storyboard page rendered on the server, its invite link, and the state API (protocol §3, §4)."""
 
 import json
 import re

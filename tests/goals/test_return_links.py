@@ -1,4 +1,4 @@
-"""Personal return links (contract §7, goals.return_links): a member comes back from any browser.
+"""Personal return links (protocol §7, goals.return_links): a member comes back from any browser.
 
 A laptop (the browser that joined) asks for its link through the JSON API; a second, empty
 browser (the phone) opens it and is that member: on the board, in the state API, on the socket.
@@ -61,7 +61,7 @@ def test_the_api_answers_201_with_an_absolute_url_of_256_random_bits(guest, work
     parts = urlsplit(body["url"])
     assert (parts.scheme, parts.netloc) == ("http", "testserver")
     token = token_of(body["url"])
-    assert len(token) >= 43  # token_urlsafe(32): 256 bits, base64url; the contract asks 128
+    assert len(token) >= 43  # token_urlsafe(32): 256 bits, base64url (protocol §7)
     assert "no-store" in response["Cache-Control"]
     assert token_of(new_link(laptop, workshop)) != token
 

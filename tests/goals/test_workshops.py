@@ -1,4 +1,4 @@
-"""Creating a workshop through /workshops/new/ (contract §3)."""
+"""Creating a workshop through /workshops/new/ (protocol §3)."""
 
 import re
 
@@ -55,7 +55,7 @@ def test_anonymous_visitors_are_sent_to_log_in(db):
     assert not Workshop.objects.exists()
 
 
-def test_the_form_has_the_contract_fields(client):
+def test_the_form_has_the_protocol_fields(client):
     response = client.get("/workshops/new/")
     assert response.status_code == 200
     for field in ("title", "why", "success_criteria", "votes_per_member"):

@@ -79,7 +79,7 @@ def item_status(state, data, me):
     _item(state, data["item"])["status"] = data["status"]
 
 
-# After the agreement (contract §7). The server clears an item's progress and helpers with events of
+# After the agreement (protocol §7). The server clears an item's progress and helpers with events of
 # their own when it leaves the plan (item.status) or a helper leaves (member.removed, member.changed):
 # no handler infers them.
 

@@ -1,7 +1,7 @@
-"""The contract's object shapes (§4 and §7), with the extensions in docs/decisions.md."""
+"""The protocol's object shapes (§4 and §7), with the extensions in docs/decisions.md."""
 
 SNAPSHOT_KEYS = {"type", "seq", "server_time", "me", "workshop", "lanes", "items", "members", "online"}
-# The contract's `me`, plus `confidence`: the viewer's own score in the open check (docs/decisions.md).
+# The protocol's `me`, plus `confidence`: the viewer's own score in the open check (docs/decisions.md).
 ME_KEYS = {"member", "role", "votes", "votes_left", "confidence"}  # me.confidence: decisions.md
 WORKSHOP_KEYS = {
     "id",
@@ -38,7 +38,7 @@ ITEM_KEYS = {
 PROGRESS_KEYS = {"state", "note", "by", "at"}
 CHECKIN_KEYS = {"number", "at", "by", "note", "counts"}
 COUNT_KEYS = {"on_track", "at_risk", "blocked", "done", "none"}
-# The contract's member, plus `used`: everyone sees how many dots each member has used (§2, docs/decisions.md).
+# The protocol's member, plus `used`: everyone sees how many dots each member has used (§2, docs/decisions.md).
 MEMBER_KEYS = {"id", "name", "role", "ready", "used"}  # `used`: decisions.md
 EVENT_KEYS = {"type", "seq", "name", "actor", "ref", "data"}
 ERROR_KEYS = {"type", "ref", "code", "message", "detail"}

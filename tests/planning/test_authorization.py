@@ -1,9 +1,9 @@
-"""Who may send which op (contract §1, and the "who" column of §4's op table).
+"""Who may send which op (protocol §1, and the "who" column of §4's op table).
 
 Every op is tried by every kind of person: the leader, a facilitator, a member who wrote the
 item, a member who did not, an observer, a member and the leader of another workshop, and a
 member who has been removed. Each is allowed or refused (`forbidden`) exactly as the table
-below, copied from the contract, says; a refusal changes nothing at all (every row of every
+below, copied from the protocol, says; a refusal changes nothing at all (every row of every
 board table compared before and after, the event log included). The phase is one where the
 op is allowed, so that who is the only question; test_protocol.py crosses roles with phases.
 
@@ -39,7 +39,7 @@ from tests.planning.helpers import arrange_op, make_item, new_ref, refuse, refus
 from tests.planning.test_protocol import RULES
 from tests.planning.ws import Ws, connect_all, run
 
-# The contract's "who" column, word for word.
+# The protocol's "who" column, word for word.
 WHO = {
     "item.add": "member",
     "item.edit": "author, facilitator",

@@ -199,7 +199,7 @@ def test_an_op_that_changes_nothing_publishes_nothing(room, published, django_ca
     assert published == []
 
 
-def test_published_frames_are_the_contracts_event_frames(room, django_capture_on_commit_callbacks):
+def test_published_frames_are_the_protocols_event_frames(room, django_capture_on_commit_callbacks):
     """Through the real channel layer: one text per event for all, and the voter's own text apart."""
     item_id = add_item(room.workshop, room.member)
     set_phase(room.workshop, Phase.VOTE)

@@ -1,4 +1,4 @@
-"""Who owns an item: claims by members, assignment by facilitators (contract §4 `item.owners`)."""
+"""Who owns an item: claims by members, assignment by facilitators (protocol §4 `item.owners`)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The fist-of-five confidence check (contract §2): answers hidden until it is closed."""
+"""The fist-of-five confidence check (protocol §2): answers hidden until it is closed."""
 
 from __future__ import annotations
 
@@ -121,7 +121,7 @@ def test_the_check_is_opened_in_plan_only(room):
         refuse(room.workshop, room.facilitator, "confidence.open", "phase")
 
 
-# A result belongs to the version it was taken for (contract §2)
+# A result belongs to the version it was taken for (protocol §2)
 
 CLEARED = {"open": False, "answers": 0, "result": None}
 

@@ -1,4 +1,4 @@
-"""The websocket protocol (contract §4), through the socket.
+"""The websocket protocol (protocol §4), through the socket.
 
 Each test connects real sockets to the ASGI application (origin check, session and auth
 middleware, router, consumer) and speaks only frames, except where a test must arrange the
@@ -73,7 +73,7 @@ def seq_of(workshop: Workshop) -> int:
 
 def private_view_is_right(frame: dict[str, Any], viewer: int, *, answerer: int | None = None) -> None:
     """vote.changed carries `item` and `dots` for the voter's sockets only; confidence.changed the
-    answerer's `score` for the answerer's sockets only; everyone else gets exactly the contract's fields."""
+    answerer's `score` for the answerer's sockets only; everyone else gets exactly the protocol's fields."""
     data = frame["data"]
     if frame["name"] == "vote.changed":
         if data["member"] == viewer:
@@ -154,7 +154,7 @@ async def test_a_connection_that_is_not_a_members_is_refused_before_any_data(roo
     if "origin" in options:
         assert not ws.accepted, "the handshake of a foreign or missing Origin must be rejected"
     if ws.accepted:
-        # The contract's other way to refuse: closed with 4404 before any frame.
+        # The protocol's other way to refuse: closed with 4404 before any frame.
         with pytest.raises(Closed):
             await ws.recv()
         assert ws.close_code == 4404
@@ -792,7 +792,7 @@ async def test_the_same_ref_twice_is_acked_twice_with_one_seq_and_applied_once(r
     assert event["ref"] == "twice"
     assert await quiet(sender, other)
 
-    # after a reconnect, as the contract's example has it
+    # after a reconnect, as the protocol's example has it
     await sender.close()
     await other.take(1, "presence")
     again = (await connect_all(connect, room.workshop, room.member))[0]

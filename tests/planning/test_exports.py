@@ -1,4 +1,4 @@
-"""Plan exports (contract §6, the URLs and rights of §3): PDF, Markdown and CSV of a plan.
+"""Plan exports (protocol §6, the URLs and rights of §3): PDF, Markdown and CSV of a plan.
 
 Everything is fetched over HTTP by the leader's or a guest's browser (a test
 client with a real session); the board is arranged through the ops of
@@ -275,7 +275,7 @@ def take_confidence(team, *scores):
     send(team.workshop, team.facilitator, "confidence.close")
 
 
-# Who may export (contract §3)
+# Who may export (protocol §3)
 
 
 @pytest.mark.parametrize("who", ["leader", "facilitator"])
@@ -389,7 +389,7 @@ def test_the_draft_shows_the_board_as_it_is_now(plan):
 
 
 def test_a_draft_exported_while_voting_keeps_the_tallies_hidden(plan):
-    """Contract §2: while the phase is vote nobody, facilitators included, sees where the dots are."""
+    """Protocol §2: while the phase is vote nobody, facilitators included, sees where the dots are."""
     set_phase(plan.workshop, Phase.VOTE)
     client = plan.clients["facilitator"]
     rows = read_csv(fetch(client, plan.workshop, "csv"))
@@ -466,7 +466,7 @@ def reopen(team):
 
 
 def test_a_confidence_result_stays_with_the_version_it_was_taken_for(plan):
-    """Contract §2: after a reopen, version 2 carries only a check taken for it."""
+    """Protocol §2: after a reopen, version 2 carries only a check taken for it."""
     client, workshop = plan.clients["leader"], plan.workshop
     take_confidence(plan, 4, 3)
     first = agree(plan)

@@ -1,4 +1,4 @@
-"""Exports after the agreement (contract §7): each accepted item's progress and helpers as of the
+"""Exports after the agreement (protocol §7): each accepted item's progress and helpers as of the
 export, the check-in history, and from version 2 on what changed since the version before.
 
 The board is arranged through the ops, as in test_exports.py, whose fixtures and readers these

@@ -173,7 +173,7 @@ class Answer:
 
 @dataclass
 class FaultClient:
-    """A member's client as the contract asks it to behave: an outbox of unacked ops, resent
+    """A member's client as the protocol asks it to behave: an outbox of unacked ops, resent
     with the same ref after every reconnect; events applied in seq order."""
 
     number: int

@@ -1,4 +1,4 @@
-"""The goal: creating a workshop and editing its goal (contract §1 leader, §4 `goal.edit`)."""
+"""The goal: creating a workshop and editing its goal (protocol §1 leader, §4 `goal.edit`)."""
 
 from __future__ import annotations
 

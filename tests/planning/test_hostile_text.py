@@ -8,7 +8,7 @@ element, attribute or URL may come from the typed text, and the text must read a
 plan's Markdown is rendered by a CommonMark renderer and held to the same rule; the CSV is read
 as a spreadsheet would, and no cell may start a formula (OWASP's CSV Injection advice); the
 PDF's text must read as typed. tests/e2e/test_hostile_input.py does the same in a browser, for
-the live board that the client draws. At the end, the notes of contract §7 (a progress report's
+the live board that the client draws. At the end, the notes of protocol §7 (a progress report's
 and a check-in's) are held to the same: stored and served as typed, and refused with `invalid`
 where no database could store them.
 """
@@ -214,7 +214,7 @@ def test_the_pdf_export_reads_as_typed(board, typed):
         assert text.count("{nb}") >= typed.count("{nb}") * 5, "fpdf2's page-count alias replaced typed text"
 
 
-# After the agreement (contract §7): the progress note and the check-in note, typed by people
+# After the agreement (protocol §7): the progress note and the check-in note, typed by people
 # on their phones, are stored and served as typed; what no database stores is refused.
 
 BIDI_AND_INVISIBLE = [

@@ -1,4 +1,4 @@
-"""Items: add, edit, move, delete (contract §4 `item.*`), and their limits and errors."""
+"""Items: add, edit, move, delete (protocol §4 `item.*`), and their limits and errors."""
 
 from __future__ import annotations
 

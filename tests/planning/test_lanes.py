@@ -1,4 +1,4 @@
-"""Lanes of the storyboard (contract §4 `lane.*`)."""
+"""Lanes of the storyboard (protocol §4 `lane.*`)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The people in a workshop: joining, the ready signal, roles and removal (contract §1, §4 `member.*`)."""
+"""The people in a workshop: joining, the ready signal, roles and removal (protocol §1, §4 `member.*`)."""
 
 from __future__ import annotations
 

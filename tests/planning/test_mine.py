@@ -1,4 +1,4 @@
-"""My commitments (contract §7): `/w/<id>/mine/`, and "Your commitments" on the landing page.
+"""My commitments (protocol §7): `/w/<id>/mine/`, and "Your commitments" on the landing page.
 
 Progress posted from the page goes through the `item.progress` op: it shows in the snapshot
 and in the event log exactly as a socket's frame would. Refusals are said on the page.
@@ -207,7 +207,7 @@ def test_observers_get_the_page_with_nothing_to_report(room, plan):
     assert b"Observers do not report progress" in refused.content
 
 
-def test_a_facilitator_reports_on_any_item_as_the_contract_allows(room, plan):
+def test_a_facilitator_reports_on_any_item_as_the_protocol_allows(room, plan):
     response = report(browser_of(room.facilitator), room.workshop, plan["Write the help page"], "at_risk")
     assert response.status_code == 303
     assert Item.objects.get(pk=plan["Write the help page"]).progress_state == "at_risk"

@@ -1,4 +1,4 @@
-"""The websocket's perimeter (contract §4): who may open a socket, what it may send, how many a
+"""The websocket's perimeter (protocol §4): who may open a socket, what it may send, how many a
 member may hold, and when an open one is closed without being asked.
 
 Through the ASGI application (Channels' communicator, as in test_consumers.py), and, for what

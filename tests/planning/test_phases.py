@@ -1,4 +1,4 @@
-"""Phases (contract §2): moving between them, agreeing, plan versions, reopening."""
+"""Phases (protocol §2): moving between them, agreeing, plan versions, reopening."""
 
 from __future__ import annotations
 

@@ -1,9 +1,9 @@
-"""After the agreement (contract §7): progress, offers of help and check-ins, through the socket.
+"""After the agreement (protocol §7): progress, offers of help and check-ins, through the socket.
 
 Each test arranges an agreed plan through the ops, connects the people it is about, and speaks
 frames: an op is acked to its sender and its events reach everyone in seq order; a refused op is
 answered with its error and changes nothing (a fresh snapshot is the same before and after, seq
-included, and nobody receives anything). What the contract leaves open is decided in
+included, and nobody receives anything). What the protocol leaves open is decided in
 docs/decisions.md ("After the agreement: rules the contract leaves open").
 """
 

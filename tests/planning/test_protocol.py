@@ -1,4 +1,4 @@
-"""`dispatch`: the envelope of every op, and who may do what in which phase (contract §1, §2, §4)."""
+"""`dispatch`: the envelope of every op, and who may do what in which phase (protocol §1, §2, §4)."""
 
 from __future__ import annotations
 
@@ -19,8 +19,8 @@ PARTICIPANTS = frozenset({LEADER, FACILITATOR, MEMBER})  # "member" in the op ta
 FACILITATORS = frozenset({LEADER, FACILITATOR})
 LEADER_ONLY = frozenset({LEADER})
 
-# op -> (roles allowed, phases allowed, the event it sends). Contract §2's phase table binds everyone;
-# facilitators' operations work in every phase but `agreed`. Where the contract is silent, the
+# op -> (roles allowed, phases allowed, the event it sends). Protocol §2's phase table binds everyone;
+# facilitators' operations work in every phase but `agreed`. Where the protocol is silent, the
 # decisions in docs/decisions.md: the timer, the walk, the ready signal, roles and removal are about the room,
 # not the plan, and still work in `agreed`; the goal, lanes and confidence check are frozen there.
 RULES = {

@@ -15,7 +15,7 @@ from planning.snapshot import build_snapshot
 from tests.planning import replay
 from tests.planning.helpers import add_item, agree, frames_since, json_round_trip, send, set_phase
 
-CONTRACT_EVENTS = {
+PROTOCOL_EVENTS = {
     "item.added",
     "item.edited",
     "item.moved",
@@ -302,7 +302,7 @@ def taking_confidence(room):
 
 @case("phase.changed", "confidence.changed")
 def reopening_clears_the_confidence_result(room):
-    """Contract §2: the result stays with the version agreed; the reopened board has none."""
+    """Protocol §2: the result stays with the version agreed; the reopened board has none."""
     set_phase(room.workshop, Phase.PLAN)
     item_id = add_item(room.workshop, room.member)
     send(room.workshop, room.facilitator, "item.status", item=item_id, status="accepted")
@@ -435,9 +435,9 @@ def helpers_leaving(room):
     return [room.member, room.leader, room.observer], steps
 
 
-def test_every_contract_event_has_a_handler_and_a_case():
-    assert set(replay.HANDLERS) == CONTRACT_EVENTS
-    assert set().union(*(events for events, _ in CASES.values())) == CONTRACT_EVENTS
+def test_every_protocol_event_has_a_handler_and_a_case():
+    assert set(replay.HANDLERS) == PROTOCOL_EVENTS
+    assert set().union(*(events for events, _ in CASES.values())) == PROTOCOL_EVENTS
 
 
 @pytest.mark.parametrize("name", sorted(CASES))

@@ -1,4 +1,4 @@
-"""Many processes, one room (contract §5): two Daphne processes on PostgreSQL and Redis.
+"""Many processes, one room (protocol §5): two Daphne processes on PostgreSQL and Redis.
 
 Members of one workshop connect to two real Daphne processes; every change made
 through either arrives through both, in the same gapless seq order.

@@ -1,4 +1,4 @@
-"""The snapshot (contract §4): its exact shape, what each viewer sees, and a query count that does not grow."""
+"""The snapshot (protocol §4): its exact shape, what each viewer sees, and a query count that does not grow."""
 
 from __future__ import annotations
 
@@ -30,7 +30,7 @@ from tests.planning.shapes import (
 SNAPSHOT_QUERIES = 14
 
 
-def test_the_snapshot_has_exactly_the_contracts_shape(room):
+def test_the_snapshot_has_exactly_the_protocols_shape(room):
     first = add_item(room.workshop, room.member, due="2026-09-01", criterion=1)
     add_item(room.workshop, room.leader, room.lanes[1])
     send(room.workshop, room.target, "item.claim", item=first)

@@ -1,4 +1,4 @@
-"""The shared countdown (contract §2 "Timer"): 10 s – 2 h, the same end time for everyone."""
+"""The shared countdown (protocol §2 "Timer"): 10 s – 2 h, the same end time for everyone."""
 
 from __future__ import annotations
 

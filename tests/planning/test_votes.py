@@ -1,4 +1,4 @@
-"""Dot voting (contract §2 "Voting"): several dots per item, a budget, and secrecy of where they went."""
+"""Dot voting (protocol §2 "Voting"): several dots per item, a budget, and secrecy of where they went."""
 
 from __future__ import annotations
 
