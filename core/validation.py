@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any, Final
 
+from core import limits
 from core.errors import BadRequest, Invalid
 
 
@@ -84,14 +85,14 @@ def choice(value: Any, field: str, choices: set[str] | frozenset[str]) -> str:
 
 
 def criteria_list(value: Any, field: str = "success_criteria") -> list[str]:
-    """Success criteria: at most 20 non-empty lines of at most 200 characters."""
+    """Success criteria: non-empty lines, at most CRITERIA_MAX of them, each of at most CRITERION_MAX characters."""
     if not isinstance(value, list) or not all(isinstance(entry, str) for entry in value):
         raise BadRequest(f"`{field}` must be a list of strings.", field=field)
     cleaned = [entry.strip() for entry in value if entry.strip()]
     for entry in cleaned:
         _storable(entry, field)
-    if len(cleaned) > 20:
-        raise Invalid(field, "At most 20 success criteria.")
-    if any(len(entry) > 200 for entry in cleaned):
-        raise Invalid(field, "Each success criterion is at most 200 characters.")
+    if len(cleaned) > limits.CRITERIA_MAX:
+        raise Invalid(field, f"At most {limits.CRITERIA_MAX} success criteria.")
+    if any(len(entry) > limits.CRITERION_MAX for entry in cleaned):
+        raise Invalid(field, f"Each success criterion is at most {limits.CRITERION_MAX} characters.")
     return cleaned

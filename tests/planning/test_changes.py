@@ -1,4 +1,4 @@
-"""The one path every change takes (planning/changes.py): refs applied once, gapless seq, publish after commit."""
+"""The one path every change takes (goals/changes.py): refs applied once, gapless seq, publish after commit."""
 
 from __future__ import annotations
 
