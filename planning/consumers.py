@@ -27,6 +27,7 @@ from core.broadcast import encode, start_publisher
 from core.errors import BadRequest, DomainError, NotFound, RateLimited
 from core.ratelimit import TokenBucket
 from goals.members import membership
+from goals.models import Workshop
 from goals.presence import HEARTBEAT_SECONDS, online_member_ids, presence_admit, presence_beat, presence_leave
 from planning.protocol import dispatch, frame_ref
 from planning.rooms import Room, room_of
@@ -57,6 +58,7 @@ REORDER_WAIT_SECONDS: Final = 0.5
 
 CLOSE_TOO_BIG: Final = 1009
 CLOSE_SERVER_ERROR: Final = 1011
+CLOSE_LOG_PRUNED_REASON: Final = "Changes this page missed are no longer kept; it reloads the board."
 CLOSE_REMOVED: Final = 4403
 CLOSE_NOT_A_MEMBER: Final = 4404
 CLOSE_FLOODING: Final = 4429
@@ -297,6 +299,14 @@ class WorkshopConsumer(AsyncWebsocketConsumer):
                 )
                 for seq, text, removes_me in logged:
                     self.early.setdefault(seq, (text, removes_me))
+                if upto > self.caught_up_to and self.caught_up_to + 1 not in self.early and not self.closing:
+                    # Committed, yet no longer in the log (pruned, goals.retention): only a snapshot
+                    # brings this socket back, and reconnecting with `since` gets one.
+                    logger.warning(
+                        "workshop %s: seq %d..%d no longer in the log", self.workshop_id, self.caught_up_to + 1, upto
+                    )
+                    await self._close(CLOSE_SERVER_ERROR, CLOSE_LOG_PRUNED_REASON)
+                    return
         finally:
             self.gap_filler = None
         await self._deliver()
@@ -335,10 +345,17 @@ class WorkshopConsumer(AsyncWebsocketConsumer):
         """
         while True:
             await asyncio.sleep(HEARTBEAT_SECONDS)
-            with contextlib.suppress(Exception):
+            try:
                 await self.room.refresh()
                 seq = await in_database_thread(presence_beat)(
                     workshop_id=self.workshop_id, channel_name=self.channel_name
                 )
-                if seq > self.caught_up_to and self.gap_filler is None and not self.closing:
-                    self.gap_filler = asyncio.create_task(self._fill_gap(upto=seq))
+            except Workshop.DoesNotExist:
+                # Deleted (`manage.py delete_workshop`) by a process whose channel layer does not
+                # reach this one (the embedded setup's is in memory): no one's workshop any more.
+                await self._close(CLOSE_NOT_A_MEMBER)
+                return
+            except Exception:  # noqa: S112 (the next beat tries again)
+                continue
+            if seq > self.caught_up_to and self.gap_filler is None and not self.closing:
+                self.gap_filler = asyncio.create_task(self._fill_gap(upto=seq))

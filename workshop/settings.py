@@ -95,6 +95,11 @@ DATABASE_THREADS = env.int("DATABASE_THREADS", default=4)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Days the event log keeps a change (`manage.py prune_log`, goals.retention). Only sockets catching
+# up read the log, and one that needs a pruned event gets a fresh snapshot instead: a day would
+# do; a month also leaves operators a history of recent changes to look into.
+EVENT_RETENTION_DAYS = env.int("EVENT_RETENTION_DAYS", default=30)
+
 REDIS_URL = env.str("REDIS_URL", default="")
 # "pubsub" or "core": see docs/performance.md for the measurements behind the default.
 CHANNEL_LAYER = env.str("CHANNEL_LAYER", default="pubsub")
