@@ -50,22 +50,21 @@ def owners_of(item_id: int) -> list[int]:
 
 
 def owners_by_item(workshop: Workshop) -> dict[int, list[int]]:
-    owners: dict[int, list[int]] = defaultdict(list)
-    for item_id, member_id in (
-        Ownership.objects.filter(workshop=workshop).order_by("id").values_list("item_id", "member_id")
-    ):
-        owners[item_id].append(member_id)
-    return owners
+    """Each item's owners, in claim order."""
+    return _members_by_item(Ownership, workshop)
 
 
 def helpers_by_item(workshop: Workshop) -> dict[int, list[int]]:
     """Who offered help on each item, in the order they offered."""
-    helpers: dict[int, list[int]] = defaultdict(list)
-    for item_id, member_id in (
-        HelpOffer.objects.filter(workshop=workshop).order_by("id").values_list("item_id", "member_id")
-    ):
-        helpers[item_id].append(member_id)
-    return helpers
+    return _members_by_item(HelpOffer, workshop)
+
+
+def _members_by_item(model: type[Ownership] | type[HelpOffer], workshop: Workshop) -> dict[int, list[int]]:
+    members: dict[int, list[int]] = defaultdict(list)
+    rows = model.objects.filter(workshop=workshop).order_by("id").values_list("item_id", "member_id")
+    for item_id, member_id in rows:
+        members[item_id].append(member_id)
+    return members
 
 
 def checkins_of(workshop: Workshop) -> list[dict[str, Any]]:

@@ -41,7 +41,7 @@ from planning import consumers
 from planning.models import ConfidenceCheck, Item, ItemStatus, Ownership, ProgressState, Vote
 from planning.protocol import ENVELOPE, OPS, dispatch, frame_ref
 from tests.planning.helpers import board_state, json_round_trip, make_item, send, set_phase
-from tests.planning.test_authorization import everything
+from tests.planning.test_authorization import PHASE, everything
 from tests.planning.ws import Ws, connect_all, run
 
 DISPATCH_EXAMPLES = 60  # per op
@@ -146,13 +146,6 @@ FIELDS: dict[str, dict[str, Any]] = {
     "member.ready": {"ready": BOOL},
     "member.role": {"member": MEMBER, "role": Choice(frozenset({Role.FACILITATOR, Role.MEMBER, Role.OBSERVER}))},
     "member.remove": {"member": MEMBER},
-}
-PHASE = {
-    "vote.cast": Phase.VOTE,
-    "vote.retract": Phase.VOTE,
-    "item.progress": Phase.AGREED,
-    "item.help": Phase.AGREED,
-    "checkin.record": Phase.AGREED,
 }
 
 
