@@ -61,9 +61,9 @@ def build_plan(size: int) -> Any:
     from django.utils import timezone
 
     from goals.models import Member, Role
-    from goals.workshops import workshop_create
     from planning.models import CheckIn, HelpOffer, Item, ItemStatus, Lane, Ownership, ProgressState, Vote
-    from planning.protocol import dispatch
+    from room.protocol import dispatch
+    from room.workshops import workshop_create
 
     user = get_user_model().objects.create_user(username=f"bench-{size}-{secrets.token_hex(4)}")
     workshop = workshop_create(

@@ -20,9 +20,9 @@ import json, os
 from django.contrib.auth import get_user_model
 from goals.invites import token_for
 from goals.models import Invite, Member, Role
-from goals.workshops import workshop_create
+from room.workshops import workshop_create
 from planning.models import Lane
-from planning.protocol import dispatch
+from room.protocol import dispatch
 
 given = json.loads(os.environ["BENCH_INPUT"])
 User = get_user_model()

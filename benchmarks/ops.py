@@ -10,7 +10,7 @@ process) on a throwaway database: `rallypoint_ops_<pid>` on PostgreSQL at
 with `dropdb --force` at the end, on Ctrl-C and on error too), and a SQLite
 file in a temporary directory. The board is made with the domain functions:
 a workshop of 300 items over three lanes and 40 members, some dots and owners.
-Every op then goes through `planning.protocol.dispatch`, as a socket's frame
+Every op then goes through `room.protocol.dispatch`, as a socket's frame
 would, with no channel layer (publishing is a no-op; `--layer memory` adds
 the in-memory layer and the encoding of every event).
 
@@ -136,7 +136,7 @@ class Board:
 
     def send(self, actor: int, frame: dict[str, Any]) -> Any:
         """One op frame through `dispatch`, as a socket's would go; its Outcome."""
-        from planning.protocol import dispatch
+        from room.protocol import dispatch
 
         return dispatch(workshop_id=self.workshop_id, actor_id=actor, frame=frame)[1]
 
@@ -146,8 +146,8 @@ def build_board(items: int = ITEMS, members: int = MEMBERS, *, owners: bool = Tr
     from django.contrib.auth import get_user_model
 
     from goals.models import Member, Role
-    from goals.workshops import workshop_create
     from planning.models import Item, Lane, Ownership, Vote
+    from room.workshops import workshop_create
 
     user = get_user_model().objects.create_user(username=f"ops-{secrets.token_hex(4)}")
     workshop = workshop_create(

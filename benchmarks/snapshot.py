@@ -51,7 +51,8 @@ TARGET_MS = 100
 
 def fill(board: Any, items: int) -> None:
     """Every member's dots, owners on a third of the items, half the members online."""
-    from goals.models import Connection, Member
+    from goals.models import Member
+    from live.models import Connection
     from planning.models import Ownership, Vote
 
     members = list(Member.objects.filter(workshop_id=board.workshop_id).values_list("id", flat=True))
@@ -80,7 +81,7 @@ def measure(items: int, members: int, runs: int) -> dict[str, Any]:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from core.broadcast import encode
+    from live.broadcast import encode
     from planning.snapshot import build_snapshot
 
     board = build_board(items, members, owners=True, votes=False)

@@ -1,4 +1,4 @@
-"""Machinery that knows nothing of workshops: errors, validation, limits, time, SQL and fan-out.
+"""Machinery that knows nothing of workshops: errors, validation, limits, time and SQL.
 
-goals builds on it, and planning on both (docs/architecture.md).
+Every other app builds on it (docs/architecture.md).
 """

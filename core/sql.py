@@ -79,21 +79,25 @@ def load(model: type[M], values: Sequence[Any]) -> M:
     return model.from_db(wrapper.alias, None, converted)
 
 
-def insert_statement(objs: Sequence[Model], fields: Sequence[str]) -> Statement:
-    """The INSERT of new instances' `fields` (attnames), all in one statement."""
+@functools.cache
+def insert_fields(model: type[Model]) -> tuple[str, ...]:
+    """Every column a new row of `model` is written with: all but an automatic primary key."""
+    auto = model._meta.pk if model._meta.pk.db_returning else None
+    return tuple(field.attname for field in model._meta.concrete_fields if field is not auto)
+
+
+def insert_statement(objs: Sequence[Model], fields: Sequence[str] | None = None) -> Statement:
+    """The INSERT of new instances' `fields` (attnames; by default every column), all in one statement."""
     meta = objs[0]._meta
+    fields = fields or insert_fields(type(objs[0]))
     prepared = [meta.get_field(name) for name in fields]
     row = f"({', '.join(['%s'] * len(fields))})"
     sql = f"INSERT INTO {meta.db_table} ({', '.join(field.column for field in prepared)}) VALUES "  # noqa: S608 (model metadata only)
-    params = [
-        field.get_db_prep_save(getattr(obj, name), connection)
-        for obj in objs
-        for name, field in zip(fields, prepared, strict=True)
-    ]
+    params = [field.get_db_prep_save(field.pre_save(obj, True), connection) for obj in objs for field in prepared]
     return sql + ", ".join([row] * len(objs)), params
 
 
-def insert(objs: Sequence[Model], fields: Sequence[str], *, returning_id: bool = False) -> None:
+def insert(objs: Sequence[Model], fields: Sequence[str] | None = None, *, returning_id: bool = False) -> None:
     """INSERT new instances; `returning_id` sets a single one's pk."""
     sql, params = insert_statement(objs, fields)
     with connection.cursor() as cursor:
@@ -110,21 +114,20 @@ def insert(objs: Sequence[Model], fields: Sequence[str], *, returning_id: bool =
 
 
 def execute_together(statements: Sequence[Statement]) -> None:
-    """Writes whose results nobody reads, in one round trip where the backend allows it.
+    """Writes whose results nobody reads, one after another, in one round trip where the backend
+    allows it.
 
-    PostgreSQL runs data-modifying statements in the WITH of another (all of them,
-    whether the main statement reads them or not); SQLite runs in this process, so
-    there one after another costs no round trips.
+    Each runs as a statement of its own and sees the ones before it, on both backends: PostgreSQL
+    gets them as one multi-statement query (psycopg's client-side binding, Django's default, sends
+    it with the simple query protocol, which runs each in turn); SQLite runs in this process, so
+    there one after another costs no round trips. (Data-modifying CTEs would be one statement, in
+    which PostgreSQL silently keeps only one of two writes to the same row.)
     """
     if connection.vendor != "postgresql":
         for sql, params in statements:
             execute(sql, params)
         return
-    *first, (last, last_params) = statements
-    if first:
-        steps = ", ".join(f"step{number} AS ({sql})" for number, (sql, _) in enumerate(first))
-        last = f"WITH {steps} {last}"
-    execute(last, [value for _, params in first for value in params] + last_params)
+    execute(";\n".join(sql for sql, _ in statements), [value for _, params in statements for value in params])
 
 
 def update_statement(obj: Model, fields: Sequence[str]) -> Statement:
@@ -132,7 +135,7 @@ def update_statement(obj: Model, fields: Sequence[str]) -> Statement:
     meta = obj._meta
     prepared = [meta.get_field(name) for name in fields]
     assignments = ", ".join(f"{field.column} = %s" for field in prepared)
-    params = [field.get_db_prep_save(getattr(obj, field.attname), connection) for field in prepared]
+    params = [field.get_db_prep_save(field.pre_save(obj, False), connection) for field in prepared]
     return f"UPDATE {meta.db_table} SET {assignments} WHERE {meta.pk.column} = %s", [*params, obj.pk]  # noqa: S608 (model metadata only)
 
 

@@ -20,10 +20,9 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from core.errors import Forbidden, NotFound, error_response
-from goals.changes import FACILITATING
+from core.errors import Forbidden, NotFound
 from goals.members import membership, removed_membership
-from goals.models import Member
+from goals.models import FACILITATING, Member
 
 
 def members_only(
@@ -40,11 +39,11 @@ def members_only(
             member = membership(workshop_id, user=request.user, session=request.session)
             if member is None:
                 if api:
-                    return error_response(NotFound("There is no such workshop."))
+                    raise NotFound("There is no such workshop.")
                 return outsider_page(request, workshop_id)
             if roles is not None and member.role not in roles:
                 if api:
-                    return error_response(Forbidden())
+                    raise Forbidden()
                 return forbidden_page(request)
             request.member = member  # type: ignore[attr-defined]
             return view(request, workshop_id, *args, **kwargs)

@@ -91,6 +91,22 @@ def invite_create(
     expires_in_hours: Any = None,
     max_uses: Any = None,
 ) -> Invite:
+    invite = invite_new(
+        workshop=workshop, created_by=created_by, role=role, expires_in_hours=expires_in_hours, max_uses=max_uses
+    )
+    invite.save()
+    return invite
+
+
+def invite_new(
+    *,
+    workshop: Workshop,
+    created_by: Member | None,
+    role: Any = Role.MEMBER,
+    expires_in_hours: Any = None,
+    max_uses: Any = None,
+) -> Invite:
+    """A validated invite, not yet saved: `invite_create` saves it, a new workshop's Change inserts it."""
     role = choice(role, "role", INVITE_ROLES)
     expires_at = None
     if expires_in_hours is not None:
@@ -103,7 +119,6 @@ def invite_create(
         workshop=workshop, role=role, nonce=nonce, created_by=created_by, expires_at=expires_at, max_uses=max_uses
     )
     invite.token_hash = hash_token(token_for(invite))
-    invite.save()
     return invite
 
 

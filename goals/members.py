@@ -16,19 +16,17 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.contrib.sessions.backends.base import SessionBase
 from django.db.models import Q, QuerySet
 
-from core import clock, limits
-from core.errors import Forbidden, Invalid, LimitReached, NotFound
+from core import limits
+from core.errors import Forbidden, LimitReached, NotFound
 from core.sql import in_workshop
-from core.validation import boolean, choice, identifier, text
-from goals.changes import FACILITATING, PARTICIPATING, Change, operation, run
+from core.validation import boolean, text
 from goals.invites import InviteState, find_invite, invite_state
-from goals.models import Member, Role, Workshop
+from goals.models import PARTICIPATING, Member, Workshop
 from goals.payloads import member_json
 from goals.return_links import linked_members_query
-from goals.signals import member_leaving
+from live.changes import Change, operation, run
 
 GUEST_KEY = "rallypoint_guest"
-ASSIGNABLE_ROLES = frozenset({Role.FACILITATOR, Role.MEMBER, Role.OBSERVER})
 
 Visitor = AbstractBaseUser | AnonymousUser | None
 
@@ -115,11 +113,10 @@ def member_join(*, token: str, name: Any, user: Visitor, session: SessionBase | 
             raise Forbidden("You were removed from this workshop.")
         if Member.objects.present().filter(workshop=change.workshop).count() >= limits.MAX_MEMBERS:
             raise LimitReached(f"A workshop holds at most {limits.MAX_MEMBERS} members.")
-        member = Member.objects.create(
-            workshop=change.workshop, user=account, guest_key=key, name=name, role=invite.role
-        )
+        member = Member(workshop_id=change.workshop.id, user=account, guest_key=key, name=name, role=invite.role)
+        change.insert_now(member)
         invite.uses += 1
-        invite.save(update_fields=["uses"])
+        change.update(invite, ["uses"])
         change.actor = member
         change.emit("member.joined", {"member": member_json(member)})
         joined.append(member)
@@ -139,7 +136,7 @@ def member_ready(change: Change, *, ready: Any) -> None:
     if member.ready == ready:
         return
     member.ready = ready
-    member.save(update_fields=["ready"])
+    change.update(member, ["ready"])
     change.emit("member.ready", {"member": member.id, "ready": ready})
 
 
@@ -149,35 +146,3 @@ def get_member(workshop: Workshop, member_id: int) -> Member:
     if found is None:
         raise NotFound("There is no such member in this workshop.", member=member_id)
     return found
-
-
-@operation
-def member_role(change: Change, *, member: Any, role: Any) -> None:
-    change.require_role({Role.LEADER}, "Only the leader changes roles.")
-    target = get_member(change.workshop, identifier(member, "member"))
-    role = choice(role, "role", ASSIGNABLE_ROLES)
-    if target.role == Role.LEADER:
-        raise Invalid("member", "The leader's role does not change.")
-    if target.role == role:
-        return
-    if role == Role.OBSERVER:
-        member_leaving.send(sender=Member, change=change, member=target)
-        target.ready = False
-    target.role = role
-    target.save(update_fields=["role", "ready"])
-    change.emit("member.changed", {"member": member_json(target)})
-
-
-@operation
-def member_remove(change: Change, *, member: Any) -> None:
-    change.require_role(FACILITATING, "Only a facilitator removes members.")
-    target = get_member(change.workshop, identifier(member, "member"))
-    if target.role == Role.LEADER or target.id == change.member.id:
-        raise Forbidden("The leader cannot be removed, and nobody removes themselves.")
-    if target.role == Role.FACILITATOR and change.member.role != Role.LEADER:
-        raise Forbidden("Only the leader removes a facilitator.")
-    member_leaving.send(sender=Member, change=change, member=target)
-    target.removed_at = clock.now()
-    target.ready = False
-    target.save(update_fields=["removed_at", "ready"])
-    change.emit("member.removed", {"member": target.id})

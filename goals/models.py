@@ -1,6 +1,8 @@
-"""Workshops, the goal they rally around, the people in them and how they get in; and the log of
-every change to a workshop, the receipts of its ops and its open sockets, which every app writes
-through goals.changes and goals.presence."""
+"""Workshops, the goal they rally around, the people in them and how they get in.
+
+The log of every change to a workshop, its op receipts and its open sockets are the live engine's
+(live.models), which knows these models only through settings.LIVE_WORKSHOP_MODEL and
+LIVE_MEMBER_MODEL."""
 
 from __future__ import annotations
 
@@ -27,6 +29,11 @@ class Role(models.TextChoices):
     FACILITATOR = "facilitator"
     MEMBER = "member"
     OBSERVER = "observer"
+
+
+# Who may steer the workshop, and who takes part in it (observers only watch).
+FACILITATING = frozenset({Role.LEADER, Role.FACILITATOR})
+PARTICIPATING = frozenset({Role.LEADER, Role.FACILITATOR, Role.MEMBER})
 
 
 class Workshop(models.Model):
@@ -106,57 +113,3 @@ class Invite(models.Model):
 
     def __str__(self) -> str:
         return f"{self.role} invite to {self.workshop_id}"
-
-
-class Event(models.Model):
-    """The workshop's log: one row per change, numbered by a gapless seq."""
-
-    workshop = models.ForeignKey(Workshop, on_delete=models.CASCADE, related_name="events")
-    seq = models.PositiveBigIntegerField()
-    name = models.CharField(max_length=40)
-    actor = models.ForeignKey(Member, null=True, on_delete=models.SET_NULL, related_name="+")
-    ref = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001 (null: not caused by an op)
-    data = models.JSONField()
-    # Extra fields only one member may see (which item they voted on), merged
-    # into the event for that member's own sockets: {"member": id, "data": {...}}.
-    private = models.JSONField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["seq"]
-        constraints = [models.UniqueConstraint(fields=["workshop", "seq"], name="gapless_seq_per_workshop")]
-
-    def __str__(self) -> str:
-        return f"{self.workshop_id}#{self.seq} {self.name}"
-
-
-class OpReceipt(models.Model):
-    """That a member's op with this ref was committed, and the seq it was acked with."""
-
-    workshop = models.ForeignKey(Workshop, on_delete=models.CASCADE, related_name="+")
-    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="+")
-    ref = models.CharField(max_length=64)
-    seq = models.PositiveBigIntegerField()
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["workshop", "member", "ref"], name="one_receipt_per_ref")]
-
-    def __str__(self) -> str:
-        return f"{self.member_id}:{self.ref} -> {self.seq}"
-
-
-class Connection(models.Model):
-    """An open websocket, so that presence is shared by every process."""
-
-    workshop = models.ForeignKey(Workshop, on_delete=models.CASCADE, related_name="+")
-    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="connections")
-    channel_name = models.CharField(max_length=200, unique=True)
-    # The socket's session, hashed (a session key is a password): logging out closes the
-    # sockets opened with that session, and only those.
-    session_hash = models.CharField(max_length=64, blank=True, default="", db_index=True)
-    connected_at = models.DateTimeField(auto_now_add=True)
-    seen_at = models.DateTimeField(auto_now=True)
-
-    def __str__(self) -> str:
-        return self.channel_name

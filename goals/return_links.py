@@ -31,9 +31,10 @@ from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
 
-from goals.models import Connection, Member
-from goals.presence import session_hash
-from goals.sockets import close_channels
+from goals.models import Member
+from live.models import Connection
+from live.presence import session_hash
+from live.sockets import close_channels
 
 logger = logging.getLogger(__name__)
 
@@ -132,7 +133,7 @@ def _replace(member: Member, digest: str | None, session: SessionBase | None) ->
 #
 # A socket checks membership when it connects; a browser cut off by a new or revoked link must
 # not keep an open one (it could still send ops). Sockets are recorded by session digest
-# (goals.presence), so the digests of the sessions that followed each link are kept in the
+# (live.presence), so the digests of the sessions that followed each link are kept in the
 # cache (Redis with REDIS_URL, shared by every process) for as long as a session lives. If the
 # cache lost them, such a socket is cut off when it next reconnects, as every HTTP request is.
 

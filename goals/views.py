@@ -7,7 +7,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import login
-from django.contrib.auth.decorators import login_required
+from django.contrib.auth import views as auth_views
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.middleware.csrf import rotate_token
 from django.shortcuts import redirect, render
@@ -16,11 +16,11 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
-from core.errors import BadRequest, DomainError, Invalid, NotFound, error_response
+from core.errors import BadRequest, DomainError, NotFound
 from goals import throttle
 from goals.access import api_facilitators_only, api_members_only, removed_page
 from goals.accounts import display_name
-from goals.forms import JoinForm, SignupForm, WorkshopForm
+from goals.forms import JoinForm, SignupForm
 from goals.invites import (
     InviteState,
     find_invite,
@@ -41,7 +41,18 @@ from goals.members import (
 )
 from goals.models import Invite, Member, Workshop
 from goals.return_links import find_member, link_create, link_follow, link_revoke, link_url
-from goals.workshops import workshop_create
+from live.sockets import close_session_sockets
+
+
+class Logout(auth_views.LogoutView):
+    """Logging out also closes the sockets opened with this session, on whichever process they are
+    (live.sockets): they would otherwise go on showing the board to a browser that has left."""
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        session_key = request.session.session_key
+        response = super().post(request, *args, **kwargs)
+        close_session_sockets(session_key)
+        return response
 
 
 @require_http_methods(["GET", "POST"])
@@ -56,20 +67,6 @@ def signup(request: HttpRequest) -> HttpResponse:
         # A new account is someone about to lead a workshop: straight to "Post a goal".
         return redirect("workshop_new")
     return render(request, "registration/signup.html", {"form": form})
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def workshop_new(request: HttpRequest) -> HttpResponse:
-    form = WorkshopForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            workshop = workshop_create(user=request.user, **form.cleaned_data)
-        except Invalid as error:
-            form.add_error(error.detail["field"] if error.detail["field"] in form.fields else None, error.message)
-        else:
-            return redirect("board", workshop.id)
-    return render(request, "goals/workshop_new.html", {"form": form})
 
 
 def _refused(request: HttpRequest, state: InviteState | None, workshop: Workshop | None = None) -> HttpResponse:
@@ -151,24 +148,21 @@ def invites(request: HttpRequest, workshop_id: str) -> HttpResponse:
         listed = Invite.objects.filter(workshop_id=workshop_id, revoked_at__isnull=True)
         return JsonResponse([invite_json(invite, request) for invite in listed], safe=False)
     try:
-        try:
-            body = json.loads(request.body or b"{}")
-        except (ValueError, UnicodeDecodeError):
-            raise BadRequest("The body must be JSON.") from None
-        if not isinstance(body, dict):
-            raise BadRequest("The body must be a JSON object.")
-        unknown = sorted(set(body) - {"role", "expires_in_hours", "max_uses"})
-        if unknown:
-            raise BadRequest(f"Unknown field {unknown[0]}.", field=unknown[0])
-        invite = invite_create(
-            workshop=member.workshop,
-            created_by=member,
-            role=body.get("role", "member"),
-            expires_in_hours=body.get("expires_in_hours"),
-            max_uses=body.get("max_uses"),
-        )
-    except DomainError as error:
-        return error_response(error)
+        body = json.loads(request.body or b"{}")
+    except (ValueError, UnicodeDecodeError):
+        raise BadRequest("The body must be JSON.") from None
+    if not isinstance(body, dict):
+        raise BadRequest("The body must be a JSON object.")
+    unknown = sorted(set(body) - {"role", "expires_in_hours", "max_uses"})
+    if unknown:
+        raise BadRequest(f"Unknown field {unknown[0]}.", field=unknown[0])
+    invite = invite_create(
+        workshop=member.workshop,
+        created_by=member,
+        role=body.get("role", "member"),
+        expires_in_hours=body.get("expires_in_hours"),
+        max_uses=body.get("max_uses"),
+    )
     response = JsonResponse(invite_json(invite, request), status=201)
     response["Location"] = reverse("invite", args=[workshop_id, invite_json(invite)["token"]])
     return response
@@ -179,7 +173,7 @@ def invites(request: HttpRequest, workshop_id: str) -> HttpResponse:
 def invite(request: HttpRequest, workshop_id: str, token: str) -> HttpResponse:
     member: Member = request.member  # type: ignore[attr-defined]
     if not invite_revoke(workshop=member.workshop, token=token):
-        return error_response(NotFound("There is no such invite."))
+        raise NotFound("There is no such invite.")
     return HttpResponse(status=204)
 
 
@@ -189,7 +183,7 @@ def invite_qr(request: HttpRequest, workshop_id: str, token: str) -> HttpRespons
     """The QR code of an invite's link (the `url` of the invites API), for a room to scan."""
     invite = find_invite(token)
     if invite is None or invite.workshop_id != workshop_id or invite.revoked_at is not None:
-        return error_response(NotFound("There is no such invite."))
+        raise NotFound("There is no such invite.")
     response = HttpResponse(invite_qr_svg(invite_url(invite, request)), content_type="image/svg+xml")
     # The code is the link: as secret as the link itself.
     response["Cache-Control"] = "private, no-store"

@@ -9,10 +9,10 @@ from django.utils import timezone
 from core.errors import Invalid
 from core.sql import fetch_all, insert_statement
 from core.validation import identifier
-from goals.changes import FACILITATING, PARTICIPATING, Change, operation
 from goals.members import get_member
-from goals.models import Member, Role
-from planning.board import missing_item, owners_of
+from goals.models import FACILITATING, PARTICIPATING, Member, Role
+from live.changes import Change, operation
+from planning.board import missing_item
 from planning.models import Ownership
 from planning.phases import CLAIMING_PHASES
 from planning.progress import release_help
@@ -85,11 +85,22 @@ def item_unassign(change: Change, *, item: Any, member: Any) -> None:
     _assign(change, item, member, owns=False)
 
 
-def release_member(sender: Any, *, change: Change, member: Member, **kwargs: Any) -> None:
-    """Someone who has left, or only watches, cannot own part of the plan nor offer help on it
-    (goals.signals.member_leaving)."""
-    owned = list(Ownership.objects.filter(member=member).order_by("item_id").values_list("item_id", flat=True))
-    Ownership.objects.filter(member=member).delete()
-    for item_id in owned:
-        change.emit("item.owners", {"item": item_id, "owners": owners_of(item_id)})
+def release_member(change: Change, member: Member) -> None:
+    """Someone who has left, or only watches, cannot own part of the plan nor offer help on it."""
+    rows = fetch_all(
+        "SELECT item_id, member_id FROM planning_ownership WHERE item_id IN"
+        " (SELECT item_id FROM planning_ownership WHERE member_id = %s AND workshop_id = %s) ORDER BY item_id, id",
+        [member.id, change.workshop.id],
+    )
+    if rows:
+        change.write(
+            "DELETE FROM planning_ownership WHERE member_id = %s AND workshop_id = %s", [member.id, change.workshop.id]
+        )
+    owners: dict[int, list[int]] = {}
+    for item_id, owner in rows:
+        owners.setdefault(item_id, [])
+        if owner != member.id:
+            owners[item_id].append(owner)
+    for item_id, remaining in owners.items():
+        change.emit("item.owners", {"item": item_id, "owners": remaining})
     release_help(change, member.id)

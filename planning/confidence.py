@@ -8,10 +8,11 @@ from core import clock
 from core.errors import WrongPhase
 from core.sql import columns, fetch_one, insert_statement, load
 from core.validation import integer
-from goals.changes import FACILITATING, PARTICIPATING, Change, operation
+from goals.models import FACILITATING, PARTICIPATING
+from live.changes import Change, operation
 from planning.models import ConfidenceAnswer, ConfidenceCheck
 from planning.payloads import confidence_json
-from planning.phases import CONFIDENCE_PHASES
+from planning.phases import CONFIDENCE_PHASES, require_open_board
 
 ANSWER_FIELDS = ("confidence_id", "member_id", "score")
 
@@ -43,7 +44,9 @@ def confidence_open(change: Change) -> None:
     check = latest_check(change.workshop.id)
     if check is not None and check.closed_at is None:
         return
-    _emit(change, ConfidenceCheck.objects.create(workshop=change.workshop))
+    check = ConfidenceCheck(workshop_id=change.workshop.id)
+    change.insert_now(check)
+    _emit(change, check)
 
 
 @operation
@@ -75,7 +78,7 @@ def confidence_answer(change: Change, *, score: Any) -> None:
 @operation
 def confidence_close(change: Change) -> None:
     change.require_role(FACILITATING, "Only a facilitator closes the confidence check.")
-    change.require_open_board()
+    require_open_board(change)
     check = latest_check(change.workshop.id)
     if check is None or check.closed_at is not None:
         return
@@ -83,5 +86,5 @@ def confidence_close(change: Change) -> None:
     check.histogram = [scores.count(score) for score in range(6)]
     check.mean = round(sum(scores) / len(scores), 2) if scores else None
     check.closed_at = clock.now()
-    check.save(update_fields=["histogram", "mean", "closed_at"])
+    change.update(check, ["histogram", "mean", "closed_at"])
     _emit(change, check)

@@ -14,9 +14,10 @@ from django.utils import timezone
 
 from core import limits
 from core.errors import Conflict, Forbidden, Invalid, LimitReached
-from core.sql import fetch_all, fetch_one, insert, update_statement
+from core.sql import fetch_all, fetch_one, update_statement
 from core.validation import UNSET, choice, identifier, integer, optional_date, text
-from goals.changes import FACILITATING, PARTICIPATING, Change, operation
+from goals.models import FACILITATING, PARTICIPATING
+from live.changes import Change, operation
 from planning.board import get_item, item_payload, missing_item, missing_lane
 from planning.models import Item, ItemStatus
 from planning.payloads import item_json
@@ -92,7 +93,7 @@ def item_add(
         created_at=timezone.now(),
         **fields,
     )
-    insert([item], ITEM_FIELDS, returning_id=True)
+    change.insert_now(item, ITEM_FIELDS)
     change.emit("item.added", {"item": item_json(item, owners=[], votes=0)})
 
 
@@ -246,7 +247,10 @@ def item_status(change: Change, *, item: Any, status: Any) -> None:
         change.emit("item.helpers", {"item": item_id, "helpers": []})
 
 
-def forget_lost_criteria(sender: Any, *, change: Change, **kwargs: Any) -> None:
-    """Items that served a criterion which no longer exists serve none (goals.signals.goal_edited)."""
+def forget_lost_criteria(change: Change) -> None:
+    """Items that served a criterion which no longer exists serve none, once the goal is edited."""
     workshop = change.workshop
-    Item.objects.filter(workshop=workshop, criterion__gte=len(workshop.success_criteria)).update(criterion=None)
+    change.write(
+        "UPDATE planning_item SET criterion = NULL WHERE workshop_id = %s AND criterion >= %s",
+        [workshop.id, len(workshop.success_criteria)],
+    )

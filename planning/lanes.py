@@ -6,27 +6,29 @@ from typing import Any
 
 from core import limits
 from core.errors import Invalid, LaneNotEmpty, LimitReached
-from core.sql import update_statement
 from core.validation import identifier, integer, text
-from goals.changes import FACILITATING, Change, operation
-from goals.models import Workshop
+from goals.models import FACILITATING
+from live.changes import Change, operation
 from planning.board import get_lane
 from planning.models import Item, Lane
 from planning.payloads import lane_json
+from planning.phases import require_open_board
 
 DEFAULT_LANES = ("Now", "Next", "Later")
+LANE_FIELDS = ("workshop_id", "title", "position")
 
 
-def add_default_lanes(sender: Any, *, workshop: Workshop, **kwargs: Any) -> None:
-    """A new workshop's board starts with lanes Now, Next and Later (goals.signals.workshop_created)."""
-    Lane.objects.bulk_create(
-        Lane(workshop=workshop, title=title, position=index) for index, title in enumerate(DEFAULT_LANES)
-    )
+def add_default_lanes(change: Change) -> None:
+    """A new workshop's board starts with lanes Now, Next and Later."""
+    lanes = [
+        Lane(workshop_id=change.workshop.id, title=title, position=index) for index, title in enumerate(DEFAULT_LANES)
+    ]
+    change.insert(lanes, LANE_FIELDS)
 
 
 def _facilitate(change: Change) -> None:
     change.require_role(FACILITATING, "Only a facilitator changes lanes.")
-    change.require_open_board()
+    require_open_board(change)
 
 
 def _title(value: Any) -> str:
@@ -37,10 +39,10 @@ def _ordered(change: Change) -> list[Lane]:
     return list(Lane.objects.filter(workshop=change.workshop).order_by("position", "id"))
 
 
-def _renumber(lanes: list[Lane]) -> None:
+def _renumber(change: Change, lanes: list[Lane]) -> None:
     for index, lane in enumerate(lanes):
         lane.position = index
-    Lane.objects.bulk_update(lanes, ["position"])
+        change.update(lane, ["position"])
 
 
 @operation
@@ -50,7 +52,8 @@ def lane_add(change: Change, *, title: Any) -> None:
     count = Lane.objects.filter(workshop=change.workshop).count()
     if count >= limits.MAX_LANES:
         raise LimitReached(f"A workshop holds at most {limits.MAX_LANES} lanes.")
-    lane = Lane.objects.create(workshop=change.workshop, title=title, position=count)
+    lane = Lane(workshop_id=change.workshop.id, title=title, position=count)
+    change.insert_now(lane)
     change.emit("lane.added", {"lane": lane_json(lane)})
 
 
@@ -62,7 +65,7 @@ def lane_rename(change: Change, *, lane: Any, title: Any) -> None:
     if target.title == title:
         return
     target.title = title
-    change.write(*update_statement(target, ["title"]))
+    change.update(target, ["title"])
     change.emit("lane.renamed", {"lane": lane_json(target)})
 
 
@@ -76,7 +79,7 @@ def lane_move(change: Change, *, lane: Any, index: Any) -> None:
     if target.position == index:
         return
     lanes.insert(index, target)
-    _renumber(lanes)
+    _renumber(change, lanes)
     change.emit("lane.moved", {"lane": target.id, "index": index})
 
 
@@ -90,6 +93,6 @@ def lane_delete(change: Change, *, lane: Any) -> None:
     if not lanes:
         raise Invalid("lane", "A workshop keeps at least one lane.")
     lane_id = target.id
-    target.delete()
-    _renumber(lanes)
+    change.write("DELETE FROM planning_lane WHERE id = %s", [lane_id])
+    _renumber(change, lanes)
     change.emit("lane.deleted", {"lane": lane_id})

@@ -1,5 +1,5 @@
-"""My commitments: a member's own part of the agreed plan, reporting on it from a phone, and the
-home page that lists them across workshops.
+"""My commitments: a member's own part of the agreed plan, and reporting on it from a phone (the
+home page lists them across workshops: room.views.home).
 
 `GET /w/<id>/mine/` lists the accepted items the member owns, once a plan has been agreed (a
 reopened plan still lists them, without the progress buttons: progress is for `agreed` only).
@@ -31,8 +31,8 @@ from core import limits
 from core.errors import DomainError, Forbidden
 from goals.access import members_only
 from goals.invites import QR_QUIET_ZONE
-from goals.members import memberships, through_link
-from goals.models import Member, Phase, Role, Workshop
+from goals.members import through_link
+from goals.models import Member, Phase, Workshop
 from goals.return_links import link_create, link_revoke, link_url
 from planning.models import HelpOffer, Item, ItemStatus, Ownership, ProgressState
 from planning.progress import item_progress
@@ -212,17 +212,3 @@ def mine_link(request: HttpRequest, workshop_id: str) -> HttpResponse:
         return _see_other("mine", workshop_id)
     token = link_create(member=member, session=request.session)
     return _page(request, member, new_link=link_url(token, request))
-
-
-def home(request: HttpRequest) -> HttpResponse:
-    led: list[Member] = []
-    joined: list[Member] = []
-    mine = memberships(user=request.user, session=request.session).present().select_related("workshop")
-    present = list(mine.order_by("-workshop__created_at"))
-    for member in present:
-        (led if member.role == Role.LEADER else joined).append(member)
-    return render(
-        request,
-        "planning/home.html",
-        {"led": led, "joined": joined, "commitments": commitments(present, with_helpers=False)},
-    )

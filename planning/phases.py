@@ -8,8 +8,8 @@ from core import clock
 from core.errors import UnownedItems, WrongPhase
 from core.sql import fetch_all
 from core.validation import choice
-from goals.changes import FACILITATING, Change, operation
-from goals.models import Phase
+from goals.models import FACILITATING, Phase
+from live.changes import Change, operation
 from planning.models import ConfidenceCheck, Item, ItemStatus, Ownership, PlanVersion
 from planning.payloads import confidence_json
 from planning.plan import current_plan
@@ -19,6 +19,14 @@ EDITING_PHASES: Final = frozenset({Phase.GATHER, Phase.PLAN})
 VOTING_PHASES: Final = frozenset({Phase.VOTE})
 CLAIMING_PHASES: Final = frozenset({Phase.GATHER, Phase.VOTE, Phase.PLAN})
 CONFIDENCE_PHASES: Final = frozenset({Phase.PLAN})
+
+
+OPEN_PHASES: Final = frozenset({Phase.GATHER, Phase.VOTE, Phase.PLAN})
+
+
+def require_open_board(change: Change) -> None:
+    """Nothing on the board changes once the plan is agreed, until it is reopened."""
+    change.require_phase(OPEN_PHASES, "The plan is agreed; reopen it to change the board.")
 
 
 def require_plan_phase(change: Change, message: str) -> None:
@@ -44,8 +52,13 @@ def _start_next_version(change: Change) -> None:
     to the version it was taken for (protocol §2): it lives on in that version's frozen content,
     so the board's checks (and their answers, never shown to anyone) are deleted. What the next
     agreement freezes is then only a check taken after this reopen."""
-    deleted, _ = ConfidenceCheck.objects.filter(workshop=change.workshop).delete()
-    if deleted:
+    if ConfidenceCheck.objects.filter(workshop=change.workshop).exists():
+        change.write(
+            "DELETE FROM planning_confidenceanswer WHERE confidence_id IN"
+            " (SELECT id FROM planning_confidencecheck WHERE workshop_id = %s)",
+            [change.workshop.id],
+        )
+        change.write("DELETE FROM planning_confidencecheck WHERE workshop_id = %s", [change.workshop.id])
         change.emit("confidence.changed", {"confidence": confidence_json(None, 0)})
 
 
@@ -86,10 +99,11 @@ def phase_set(change: Change, *, phase: Any) -> None:
     # A new phase starts from the whole board, not from the item the last one was looking at.
     walk_end(change)
     if phase == Phase.AGREED:
-        PlanVersion.objects.create(
-            workshop=workshop,
+        version = PlanVersion(
+            workshop_id=workshop.id,
             number=workshop.plan_version,
             agreed_at=workshop.agreed_at,
-            agreed_by=change.member,
+            agreed_by_id=change.member.id,
             content=current_plan(workshop, agreed_by=change.member),
         )
+        change.insert([version])

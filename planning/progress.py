@@ -14,8 +14,8 @@ from core import clock, limits
 from core.errors import Forbidden, Invalid
 from core.sql import fetch_all, fetch_one, insert_statement, update_statement
 from core.validation import UNSET, boolean, choice, identifier, text
-from goals.changes import FACILITATING, PARTICIPATING, Change, operation
-from goals.models import Phase
+from goals.models import FACILITATING, PARTICIPATING, Phase
+from live.changes import Change, operation
 from planning.board import missing_item
 from planning.models import CheckIn, HelpOffer, Item, ItemStatus, ProgressState
 from planning.payloads import checkin_json, progress_values

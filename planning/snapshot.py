@@ -14,11 +14,12 @@ from django.db.models import Count, Sum
 from django.db.models.functions import Coalesce
 
 from core import clock
-from core.broadcast import encode, event_frame
 from core.errors import NotFound
-from goals.models import Event, Member, Workshop
+from goals.models import Member, Workshop
 from goals.payloads import workshop_json
-from goals.presence import online_member_ids
+from live.broadcast import encode, event_frame
+from live.models import Event
+from live.presence import online_member_ids
 from planning.board import checkins_of, helpers_by_item, my_votes, owners_by_item, tallies_hidden, tally_by_item
 from planning.models import ConfidenceAnswer, ConfidenceCheck, Item, Lane
 from planning.payloads import ITEM_COLUMNS, confidence_json, item_values, lane_json
@@ -37,8 +38,8 @@ def confidence_state(workshop: Workshop) -> dict[str, Any]:
 _SELECT_FOR_SHARE = f"SELECT * FROM {Workshop._meta.db_table} WHERE id = %s FOR SHARE"  # noqa: S608 (no user input)
 
 
-def board_fields(sender: Any, *, workshop: Workshop, **kwargs: Any) -> dict[str, Any]:
-    """The workshop JSON's fields the board owns (goals.signals.workshop_described)."""
+def board_fields(workshop: Workshop) -> dict[str, Any]:
+    """The workshop JSON's fields the board owns (the confidence check and the check-ins)."""
     return {"confidence": confidence_state(workshop), "checkins": checkins_of(workshop)}
 
 

@@ -7,8 +7,9 @@ from typing import Any
 
 from core import clock, limits
 from core.validation import integer
-from goals.changes import FACILITATING, Change, operation
+from goals.models import FACILITATING
 from goals.payloads import iso
+from live.changes import Change, operation
 
 
 @operation

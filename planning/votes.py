@@ -11,7 +11,8 @@ from typing import Any
 from core.errors import Invalid, VoteBudget
 from core.sql import fetch_one, insert_statement
 from core.validation import identifier
-from goals.changes import PARTICIPATING, Change, operation
+from goals.models import PARTICIPATING
+from live.changes import Change, operation
 from planning.board import missing_item
 from planning.models import Vote
 from planning.phases import VOTING_PHASES

@@ -13,7 +13,8 @@ from typing import Any
 
 from core.sql import fetch_one
 from core.validation import identifier
-from goals.changes import FACILITATING, Change, operation
+from goals.models import FACILITATING
+from live.changes import Change, operation
 from planning.board import missing_item
 
 

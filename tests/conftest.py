@@ -14,7 +14,7 @@ from django.db import connections
 from goals.invites import current_member_invite, invite_create, token_for
 from goals.members import member_join
 from goals.models import Member, Role, Workshop
-from goals.workshops import workshop_create
+from room.workshops import workshop_create
 
 _names = itertools.count(1)
 

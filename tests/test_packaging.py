@@ -13,7 +13,7 @@ from setuptools.config.pyprojecttoml import read_configuration
 
 ROOT = Path(__file__).resolve().parents[1]
 # `core` is counted once it exists in the checkout.
-RUNTIME = ("core", "goals", "planning", "workshop")
+RUNTIME = ("core", "live", "goals", "planning", "room", "workshop")
 NOT_RUNTIME = ("tests", "benchmarks", "deploy", "templates", "static", "docs", "requirements")
 
 
@@ -27,7 +27,16 @@ def packages_on_disk(top_level: str) -> set[str]:
 
 def test_the_wheel_holds_every_runtime_package_and_its_subpackages():
     expected = set().union(*(packages_on_disk(name) for name in RUNTIME))
-    assert {"goals", "goals.migrations", "planning", "planning.migrations", "workshop"} <= expected
+    assert {
+        "live",
+        "live.migrations",
+        "goals",
+        "goals.migrations",
+        "planning",
+        "planning.migrations",
+        "room",
+        "workshop",
+    } <= expected
     assert set(setuptools_config()["packages"]) == expected
 
 

@@ -1,7 +1,7 @@
 """docs/protocol.md says what the code does: its tables against the code, both ways.
 
 Each fact is read from the code where it is made, not from a list kept beside it: the ops and
-their fields from `planning.protocol.OPS`; event names and their data keys from every
+their fields from `room.protocol.OPS`; event names and their data keys from every
 `.emit("name", {...})` call in core/, goals/ and planning/ (by `ast`, so an event sent from a
 module nobody thought of still counts); error codes from every `DomainError` subclass once all
 their modules are imported; close codes from every `close(...)` / `_close(...)` call, resolved to
@@ -25,8 +25,8 @@ import pytest
 
 import core.limits
 from core.errors import DomainError
-from planning.apps import SERVER_CLOSE_CODES
-from planning.protocol import OPS
+from live.close_codes import SERVER_CLOSE_CODES
+from room.protocol import OPS
 
 ROOT = Path(__file__).resolve().parents[1]
 DOC = ROOT / "docs" / "protocol.md"

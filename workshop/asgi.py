@@ -12,7 +12,7 @@ django_asgi_app = get_asgi_application()
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
-from planning.routing import websocket_urlpatterns  # noqa: E402
+from room.routing import websocket_urlpatterns  # noqa: E402
 from workshop.socket_sessions import socket_auth_stack  # noqa: E402
 
 application = ProtocolTypeRouter(

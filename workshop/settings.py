@@ -33,9 +33,15 @@ INSTALLED_APPS = [
     "channels",
     "axes",
     "csp",
+    "live",
     "goals",
     "planning",
+    "room",
 ]
+
+# The live engine's workshop and member (live.models): the rows it locks and the actors it reads.
+LIVE_WORKSHOP_MODEL = "goals.Workshop"
+LIVE_MEMBER_MODEL = "goals.Member"
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -46,6 +52,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "core.http.DomainErrorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: it turns a login refused for too many failures into the 429 page.
     "axes.middleware.AxesMiddleware",
@@ -88,14 +95,14 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         "timeout": 10,
     }
 
-# Threads per process that run the websocket's database calls (planning.consumers); each
+# Threads per process that run the websocket's database calls (room.consumers); each
 # holds a connection only while it runs a call, so keep DB_POOL_MAX above this. More threads
 # wait on the GIL for one another and the event loop: 2-4 beat 8 under load (docs/performance.md).
 DATABASE_THREADS = env.int("DATABASE_THREADS", default=4)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# Days the event log keeps a change (`manage.py prune_log`, goals.retention). Only sockets catching
+# Days the event log keeps a change (`manage.py prune_log`, live.retention). Only sockets catching
 # up read the log, and one that needs a pruned event gets a fresh snapshot instead: a day would
 # do; a month also leaves operators a history of recent changes to look into.
 EVENT_RETENTION_DAYS = env.int("EVENT_RETENTION_DAYS", default=30)
@@ -107,7 +114,7 @@ if REDIS_URL and CHANNEL_LAYER == "pubsub":
     CHANNEL_LAYERS = {
         "default": {
             # One PUBLISH per event, received once per process by the workshop's room
-            # (planning.rooms); the core layer pushes and pops a copy per socket.
+            # (live.rooms); the core layer pushes and pops a copy per socket.
             "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
             "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": 15}]},
         }

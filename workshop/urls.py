@@ -7,14 +7,15 @@ from goals import views as goals_views
 from planning import mine as mine_views
 from planning import views as planning_views
 from planning.exports import views as export_views
-from workshop import openapi
+from room import views as room_views
+from workshop import health, openapi
 
 urlpatterns = [
-    path("", mine_views.home, name="home"),
+    path("", room_views.home, name="home"),
     path("accounts/signup/", goals_views.signup, name="signup"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("workshops/new/", goals_views.workshop_new, name="workshop_new"),
+    path("accounts/logout/", goals_views.Logout.as_view(), name="logout"),
+    path("workshops/new/", room_views.workshop_new, name="workshop_new"),
     path("w/<str:workshop_id>/", planning_views.board, name="board"),
     path("w/<str:workshop_id>/mine/", mine_views.mine, name="mine"),
     path("w/<str:workshop_id>/mine/link/", mine_views.mine_link, name="mine_link"),
@@ -28,7 +29,7 @@ urlpatterns = [
     path("api/w/<str:workshop_id>/invites/<str:token>/qr.svg", goals_views.invite_qr, name="invite_qr"),
     path("w/<str:workshop_id>/export/plan.<str:extension>", export_views.export_plan, name="export_plan"),
     path("api/w/<str:workshop_id>/plans", export_views.plan_versions, name="plan_versions"),
-    path("healthz", planning_views.healthz, name="healthz"),
+    path("healthz", health.healthz, name="healthz"),
     # Browsers ask for /favicon.ico where a page names no icon (a PDF export in a tab).
     path("favicon.ico", RedirectView.as_view(url=static("favicon.svg"), permanent=True)),
 ]

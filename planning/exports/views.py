@@ -17,8 +17,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_safe
 
 from goals.access import api_members_only, forbidden_page, members_only
-from goals.changes import FACILITATING
-from goals.models import Member
+from goals.models import FACILITATING, Member
 from planning.exports.as_csv import render_csv
 from planning.exports.as_markdown import render_markdown
 from planning.exports.as_pdf import render_pdf

@@ -4,7 +4,7 @@ A board with an empty goal and two items hides exactly what issue 12 is about: a
 three criteria, fifteen items of which some carry notes (one the 4,000-character maximum), due
 dates and criteria, a vote with dots on it, a plan with owners, a dropped card and a closed
 confidence check. `seed_board` builds that through the same operations a socket's frames go
-through (`planning.protocol.dispatch`, as tests/planning/helpers.py does), so the board is one the
+through (`room.protocol.dispatch`, as tests/planning/helpers.py does), so the board is one the
 product could really be in, with its event log and seq; then brings it to the phase asked for.
 
 Sessions: the leader's through Django's test client (`force_login`), each guest's a session of
@@ -34,9 +34,9 @@ from playwright.sync_api import Browser, BrowserContext, Page
 from goals.invites import current_member_invite, invite_create, token_for
 from goals.members import member_join
 from goals.models import Member, Role, Workshop
-from goals.workshops import workshop_create
 from planning.models import Lane
-from planning.protocol import dispatch
+from room.protocol import dispatch
+from room.workshops import workshop_create
 
 from .pages import open_page, wait_live
 

@@ -15,7 +15,7 @@ import pytest
 from django.db.models import Max
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
-from goals.models import Event
+from live.models import Event
 from planning.models import Item
 
 from .pages import (

@@ -17,9 +17,9 @@ from django.test import Client
 from django.utils import timezone
 
 from goals.invites import current_member_invite, invite_create, token_for
-from goals.members import member_role
 from goals.models import Member, Role
-from goals.workshops import workshop_create
+from room.members import member_role
+from room.workshops import workshop_create
 
 _numbers = itertools.count(1)
 

@@ -4,8 +4,8 @@ import pytest
 from django.test import Client
 
 from goals.invites import current_member_invite, token_for
-from goals.members import member_remove, member_role
 from goals.models import Role
+from room.members import member_remove, member_role
 from tests.goals.conftest import assert_removed_page, join_over_http, logged_in, make_user, normalized
 
 BOARD = "/w/{}/"

@@ -8,8 +8,8 @@ from django.test import Client
 from django.utils.html import escape
 
 from goals.invites import current_member_invite, token_for
-from goals.members import member_remove
-from goals.workshops import workshop_create
+from room.members import member_remove
+from room.workshops import workshop_create
 from tests.goals.conftest import join_over_http, logged_in, make_user
 
 User = get_user_model()

@@ -10,8 +10,8 @@ import json
 from django.contrib.auth import get_user_model
 from django.test import Client
 
-from goals.members import member_role
 from goals.models import Invite, Member, Role, Workshop
+from room.members import member_role
 from tests.goals.conftest import logged_in, make_user
 
 User = get_user_model()

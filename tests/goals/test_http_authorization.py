@@ -30,9 +30,9 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 
 from goals.invites import current_member_invite, invite_create, token_for
-from goals.members import member_remove
 from goals.models import Role, Workshop
 from goals.return_links import link_create
+from room.members import member_remove
 from tests.goals.conftest import PASSWORD, make_user
 from tests.planning.helpers import add_item, send
 from tests.planning.test_authorization import everything

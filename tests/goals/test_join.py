@@ -9,8 +9,9 @@ from django.test import Client
 from django.utils import timezone
 from django.utils.html import escape
 
-from goals.members import member_remove
-from goals.models import Event, Invite, Member, Role
+from goals.models import Invite, Member, Role
+from live.models import Event
+from room.members import member_remove
 from tests.goals.conftest import assert_removed_page, join_over_http, logged_in, make_user
 
 H1 = re.compile(r"<h1[^>]*>(.*?)</h1>", re.S)

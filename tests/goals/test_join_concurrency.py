@@ -20,7 +20,8 @@ from django.db import connections
 from django.test import Client
 
 from goals.invites import invite_revoke
-from goals.models import Event, Invite, Member, Role
+from goals.models import Invite, Member, Role
+from live.models import Event
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -17,10 +17,10 @@ from django.db import connection
 from django.test import Client
 from django.utils.html import escape
 
-from goals.members import member_remove
 from goals.models import Member, Role
 from goals.return_links import hash_token
 from planning.snapshot import build_snapshot
+from room.members import member_remove
 from tests.planning.ws import Ws
 
 pytestmark = pytest.mark.django_db

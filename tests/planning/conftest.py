@@ -9,9 +9,9 @@ import pytest
 from channels.layers import DEFAULT_CHANNEL_LAYER, channel_layers
 from channels_redis.core import RedisChannelLayer
 
-from goals.changes import Change
 from goals.models import Role
-from goals.workshops import workshop_create
+from live.changes import Change
+from room.workshops import workshop_create
 from tests.planning.helpers import json_round_trip, lanes_of
 from tests.planning.ws import Ws
 

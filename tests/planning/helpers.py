@@ -8,11 +8,12 @@ import json
 import pytest
 from django.utils import timezone
 
-from core.broadcast import event_frame
 from core.errors import DomainError
-from goals.models import Event, Member, Phase, Role, Workshop
+from goals.models import Member, Phase, Role, Workshop
+from live.broadcast import event_frame
+from live.models import Event
 from planning.models import ConfidenceCheck, Item, ItemStatus, Lane, Ownership, Vote
-from planning.protocol import dispatch
+from room.protocol import dispatch
 
 _refs = itertools.count(1)
 

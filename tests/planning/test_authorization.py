@@ -21,9 +21,8 @@ import pytest
 from django.db import models
 from django.utils import timezone
 
-from goals.members import member_remove
-from goals.models import Event, Invite, Member, OpReceipt, Phase, Role, Workshop
-from planning import protocol
+from goals.models import Invite, Member, Phase, Role, Workshop
+from live.models import Event, OpReceipt
 from planning.models import (
     CheckIn,
     ConfidenceAnswer,
@@ -35,9 +34,11 @@ from planning.models import (
     PlanVersion,
     Vote,
 )
+from room import protocol
+from room.members import member_remove
 from tests.planning.helpers import arrange_op, make_item, new_ref, refuse, refuse_frame, send, set_phase
-from tests.planning.test_protocol import RULES
 from tests.planning.ws import Ws, connect_all, run
+from tests.room.test_protocol import RULES
 
 # The protocol's "who" column, word for word.
 WHO = {

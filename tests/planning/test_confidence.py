@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from core.broadcast import event_frame
 from goals.models import Phase
+from live.broadcast import event_frame
 from planning.models import ConfidenceAnswer
 from planning.snapshot import build_snapshot
 from tests.planning.helpers import add_item, refuse, send, set_phase

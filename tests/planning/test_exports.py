@@ -2,7 +2,7 @@
 
 Everything is fetched over HTTP by the leader's or a guest's browser (a test
 client with a real session); the board is arranged through the ops of
-`planning.protocol.dispatch`, as sockets would, except where the scale test
+`room.protocol.dispatch`, as sockets would, except where the scale test
 needs bulk rows.
 """
 
@@ -26,13 +26,13 @@ from pypdf import PdfReader
 
 from goals.invites import current_member_invite, invite_create, token_for
 from goals.models import Member, Phase, Role
-from goals.workshops import workshop_create
 from planning.exports import as_csv
 from planning.exports.as_markdown import render_markdown
 from planning.exports.as_pdf import FONT, PlanPDF, render_pdf
 from planning.exports.changes import ItemChange, plan_changes
 from planning.exports.document import plan_document
 from planning.models import Item, Ownership, PlanVersion, Vote
+from room.workshops import workshop_create
 from tests.goals.conftest import join_over_http, logged_in, make_user
 from tests.planning.helpers import add_item, lanes_of, send, set_phase
 

@@ -37,9 +37,9 @@ from core import limits
 from core.errors import DomainError
 from core.ratelimit import TokenBucket
 from goals.models import Phase, Role, Workshop
-from planning import consumers
 from planning.models import ConfidenceCheck, Item, ItemStatus, Ownership, ProgressState, Vote
-from planning.protocol import ENVELOPE, OPS, dispatch, frame_ref
+from room import consumers
+from room.protocol import ENVELOPE, OPS, dispatch, frame_ref
 from tests.planning.helpers import board_state, json_round_trip, make_item, send, set_phase
 from tests.planning.test_authorization import PHASE, everything
 from tests.planning.ws import Ws, connect_all, run

@@ -6,9 +6,9 @@ import pytest
 
 from core.errors import DomainError
 from goals.models import Workshop
-from goals.workshops import workshop_create
 from planning.models import Item
 from planning.snapshot import build_snapshot
+from room.workshops import workshop_create
 from tests.planning.helpers import add_item, refuse, send
 
 

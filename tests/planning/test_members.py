@@ -9,7 +9,8 @@ from core import limits
 from core.errors import LimitReached
 from goals.invites import current_member_invite, token_for
 from goals.members import member_join
-from goals.models import Event, Member, Role
+from goals.models import Member, Role
+from live.models import Event
 from planning.models import Ownership, Vote
 from planning.snapshot import build_snapshot
 from tests.planning.helpers import add_item, board_state, refuse, send, set_phase

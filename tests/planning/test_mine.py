@@ -18,11 +18,12 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django.utils.html import escape
 
-from goals.members import member_remove
-from goals.models import Event, Role
-from goals.workshops import workshop_create
+from goals.models import Role
+from live.models import Event
 from planning.models import Item
 from planning.snapshot import build_snapshot
+from room.members import member_remove
+from room.workshops import workshop_create
 from tests.planning.helpers import add_item, lanes_of, send
 from tests.planning.ws import session_cookie
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from core.broadcast import event_frame
 from goals.models import Phase
+from live.broadcast import event_frame
 from planning.models import Vote
 from planning.snapshot import build_snapshot
 from tests.planning.helpers import add_item, make_item, refuse, send, set_phase

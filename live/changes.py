@@ -1,0 +1,263 @@
+"""The one path every change of a workshop takes, whichever app the op belongs to.
+
+An operation runs inside `Change`: the workshop row is locked (so seq is gapless and in commit
+order on PostgreSQL; SQLite's IMMEDIATE transactions serialize writers the same way), the actor is
+re-read under that lock, a resent `ref` returns the first outcome instead of applying twice,
+events are appended with the next seq, and after commit they are published and handed to the
+`committed` seam.
+
+The write rule, which every op follows and the change path enforces on both backends:
+
+    An op reads and checks first, then says what to write, through its Change and nothing else:
+    `insert`, `update`, `write` (raw SQL) and `save_workshop` are deferred, and run at commit in
+    the order the op gave them, one statement after another, before the events; `insert_now`
+    runs at once, for a new row whose id the op's events need. The op's later reads do not see
+    its deferred writes, on either backend. Any other write while the op runs (`Model.save()`,
+    `objects.create()`, a queryset's `update()` or `delete()`, a cursor of one's own) raises
+    `WriteOutsideChange`.
+
+Every op pays for this path, so it is plain SQL (see core.sql) in three round trips: the lock,
+one query for the actor and its receipt, and one for all of the op's deferred writes, the
+events, the seq and the receipt (PostgreSQL runs them as one multi-statement query, SQLite in
+this process).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import threading
+import weakref
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any, Concatenate, ParamSpec
+
+from django.db import connection, transaction
+from django.db.models import Model
+
+from core import clock
+from core.errors import Forbidden, NotFound, WrongPhase
+from core.sql import Statement, columns, execute_together, fetch_one, insert, insert_statement, load, update_statement
+from live import broadcast, committed
+from live.models import Event, OpReceipt, member_model, workshop_model
+
+P = ParamSpec("P")
+
+
+class WriteOutsideChange(AssertionError):
+    """An op wrote to the database behind its Change's back (the write rule, above)."""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What the sender is told: the seq to ack with, and the events it caused."""
+
+    seq: int
+    events: list[Event] = field(default_factory=list)
+    duplicate: bool = False
+
+
+class Change:
+    def __init__(self, workshop: Any, actor: Any | None, ref: str | None) -> None:
+        self.workshop = workshop
+        self.actor = actor
+        self.ref = ref
+        self.pending: list[tuple[str, dict[str, Any], dict[str, Any] | None]] = []
+        self.writes: list[Statement] = []
+        self.workshop_fields: list[str] = []
+        self.writing_now = False
+
+    @property
+    def member(self) -> Any:
+        assert self.actor is not None
+        return self.actor
+
+    def require_role(self, roles: Iterable[str], message: str | None = None) -> None:
+        if self.member.role not in roles:
+            raise Forbidden(message)
+
+    def require_phase(self, phases: Iterable[str], message: str | None = None) -> None:
+        if self.workshop.phase not in phases:
+            raise WrongPhase(message or f"That is not possible in the {self.workshop.phase} phase.")
+
+    def emit(self, name: str, data: dict[str, Any], *, private: dict[str, Any] | None = None) -> None:
+        self.pending.append((name, data, private))
+
+    def write(self, sql: str, params: Sequence[Any] = ()) -> None:
+        """A statement of the op's own (a bulk UPDATE or DELETE), run at commit in its turn."""
+        self.writes.append((sql, list(params)))
+
+    def insert(self, objs: Sequence[Model], fields: Sequence[str] | None = None) -> None:
+        """INSERT new instances (`fields`, attnames; by default every column) at commit; their ids
+        stay unknown to the op."""
+        if objs:
+            self.writes.append(insert_statement(objs, fields))
+
+    def insert_now(self, obj: Model, fields: Sequence[str] | None = None) -> None:
+        """INSERT one new instance at once and set its id, for an op whose events carry it."""
+        self.writing_now = True
+        try:
+            insert([obj], fields, returning_id=True)
+        finally:
+            self.writing_now = False
+
+    def update(self, obj: Model, fields: Sequence[str]) -> None:
+        """UPDATE a loaded instance's `fields` at commit, as `save(update_fields=...)` would."""
+        if obj is self.workshop:
+            self.save_workshop(*fields)
+        else:
+            self.writes.append(update_statement(obj, fields))
+
+    def save_workshop(self, *fields: str) -> None:
+        """Write these fields of `change.workshop` with the new seq, in the commit's one UPDATE of its row."""
+        self.workshop_fields += [name for name in fields if name not in self.workshop_fields]
+
+    def commit(self) -> Outcome:
+        created_at = clock.now()
+        before = self.workshop.seq
+        seq = before
+        events = []
+        for name, data, private in self.pending:
+            seq += 1
+            events.append(
+                Event(
+                    workshop_id=self.workshop.id,
+                    seq=seq,
+                    name=name,
+                    actor=self.actor,
+                    ref=self.ref,
+                    data=data,
+                    private=private,
+                    created_at=created_at,
+                )
+            )
+        writes = self.writes
+        workshop_fields = self.workshop_fields
+        if events:
+            writes.append(insert_statement(events, EVENT_FIELDS))
+            self.workshop.seq = seq
+            workshop_fields = [*workshop_fields, "seq"]
+            transaction.on_commit(functools.partial(_after_commit, self.workshop.id, before, events))
+        if workshop_fields:
+            writes.append(update_statement(self.workshop, workshop_fields))
+        if self.ref is not None and self.actor is not None:
+            receipt = OpReceipt(
+                workshop_id=self.workshop.id, member_id=self.actor.id, ref=self.ref, seq=seq, created_at=created_at
+            )
+            writes.append(insert_statement([receipt], RECEIPT_FIELDS))
+        if writes:
+            execute_together(writes)
+        return Outcome(seq=seq, events=events)
+
+
+EVENT_FIELDS = ("workshop_id", "seq", "name", "actor_id", "ref", "data", "private", "created_at")
+RECEIPT_FIELDS = ("workshop_id", "member_id", "ref", "seq", "created_at")
+
+
+def _after_commit(workshop_id: str, before: int, events: list[Event]) -> None:
+    broadcast.publish(workshop_id, events)
+    committed.deliver(committed.Committed(workshop_id=workshop_id, after=before, events=tuple(events)))
+
+
+# What an op may run itself while it performs: reads, and the savepoints of a nested atomic().
+_READ = re.compile(r"\s*(SELECT|SAVEPOINT|RELEASE|ROLLBACK TO)\b", re.IGNORECASE)
+
+
+@contextmanager
+def _only_reads(change: Change) -> Iterator[None]:
+    def guard(execute: Callable[..., Any], sql: str, params: Any, many: bool, context: Any) -> Any:
+        if not change.writing_now and not _READ.match(sql):
+            raise WriteOutsideChange(
+                f"An op wrote outside its Change: {sql[:120]!r}. Use change.insert, update, write, "
+                "save_workshop or insert_now (live/changes.py, the write rule)."
+            )
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(guard):
+        yield
+
+
+@functools.cache
+def _lock_sql(for_update: bool) -> str:
+    model = workshop_model()
+    lock = " FOR UPDATE" if for_update else ""
+    return f"SELECT {columns(model, 'w')} FROM {model._meta.db_table} w WHERE w.id = %s{lock}"  # noqa: S608 (model metadata only)
+
+
+def lock_workshop(workshop_id: str) -> Any:
+    found = fetch_one(_lock_sql(connection.features.has_select_for_update), [workshop_id])
+    if found is None:
+        raise NotFound("There is no such workshop.")
+    return load(workshop_model(), found)
+
+
+@functools.cache
+def _actor_sql() -> str:
+    # A statement after the lock, so on PostgreSQL it sees what committed before the lock was granted.
+    member = member_model()
+    return (
+        f"SELECT {columns(member, 'm')}, (SELECT r.seq FROM {OpReceipt._meta.db_table} r"  # noqa: S608 (model metadata only)
+        " WHERE r.workshop_id = m.workshop_id AND r.member_id = m.id AND r.ref = %s)"
+        f" FROM {member._meta.db_table} m WHERE m.id = %s AND m.workshop_id = %s AND m.removed_at IS NULL"
+    )
+
+
+def read_actor(workshop_id: str, actor_id: int, ref: str | None) -> tuple[Any, int | None]:
+    """The actor, still a member, and the seq its op with `ref` was acked with if it was committed."""
+    found = fetch_one(_actor_sql(), [ref, actor_id, workshop_id])
+    if found is None:
+        raise Forbidden("You are no longer a member of this workshop.")
+    return load(member_model(), found[:-1]), found[-1]
+
+
+# One mutex per workshop in this process, held from the lock to the after-commit hand-off, so that
+# this process hands a workshop's changes to `committed` in seq order even from several threads.
+_mutexes: weakref.WeakValueDictionary[str, Any] = weakref.WeakValueDictionary()
+_mutexes_lock = threading.Lock()
+
+
+def _mutex(workshop_id: str) -> Any:
+    with _mutexes_lock:
+        mutex = _mutexes.get(workshop_id)
+        if mutex is None:
+            mutex = _mutexes[workshop_id] = threading.Lock()
+        return mutex
+
+
+def _perform(change: Change, perform: Callable[[Change], None]) -> Outcome:
+    with _only_reads(change):
+        perform(change)
+    return change.commit()
+
+
+def run(workshop_id: str, actor_id: int | None, ref: str | None, perform: Callable[[Change], None]) -> Outcome:
+    with _mutex(workshop_id), transaction.atomic():
+        workshop = lock_workshop(workshop_id)
+        actor = None
+        if actor_id is not None:
+            actor, receipt_seq = read_actor(workshop.id, actor_id, ref)
+            if receipt_seq is not None:
+                return Outcome(seq=receipt_seq, duplicate=True)
+        return _perform(Change(workshop, actor, ref), perform)
+
+
+def start(workshop: Model, perform: Callable[[Change], None]) -> Outcome:
+    """Create `workshop` and make its first change: what a new workshop holds from the start.
+
+    The row is saved first (nobody else can see it before commit, so nothing is locked); the
+    rest follows the write rule like any other op.
+    """
+    with transaction.atomic():
+        workshop.save(force_insert=True)
+        return _perform(Change(workshop, None, None), perform)
+
+
+def operation(fn: Callable[Concatenate[Change, P], None]) -> Callable[..., Outcome]:
+    """Turn `fn(change, **fields)` into `fn(*, workshop_id, actor_id, ref=None, **fields)`."""
+
+    @functools.wraps(fn)
+    def wrapper(*, workshop_id: str, actor_id: int, ref: str | None = None, **fields: Any) -> Outcome:
+        return run(workshop_id, actor_id, ref, lambda change: fn(change, **fields))
+
+    return wrapper

@@ -1,0 +1,72 @@
+"""Who is online: one row per open socket, so every process sees the same room.
+
+A process that is killed cannot delete its rows, so a row also carries when
+its socket was last seen; rows older than PRESENCE_TIMEOUT do not count.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import timedelta
+from typing import Final
+
+from django.db import transaction
+
+from core import clock, limits
+from goals.models import Member, Workshop
+from live.models import Connection
+
+# Sockets refresh their row every HEARTBEAT; three missed beats and they are gone.
+HEARTBEAT_SECONDS: Final = 30
+PRESENCE_TIMEOUT: Final = timedelta(seconds=3 * HEARTBEAT_SECONDS)
+
+
+def online_member_ids(workshop_id: str) -> list[int]:
+    fresh = Connection.objects.filter(
+        workshop_id=workshop_id,
+        seen_at__gte=clock.now() - PRESENCE_TIMEOUT,
+        member__removed_at__isnull=True,
+    )
+    return sorted(set(fresh.values_list("member_id", flat=True)))
+
+
+def session_hash(session_key: str | None) -> str:
+    """How a socket's session is kept: a digest, since the key itself would let anyone in."""
+    return hashlib.sha256(session_key.encode()).hexdigest() if session_key else ""
+
+
+def presence_admit(*, workshop_id: str, member_id: int, channel_name: str, session_key: str | None) -> bool:
+    """Take one of the member's MAX_SOCKETS_PER_MEMBER places for a socket; False when all are taken.
+
+    The member's row lock makes two sockets connecting at once count one after the other.
+    Rows of a killed process count only until PRESENCE_TIMEOUT, like everywhere else.
+    """
+    with transaction.atomic():
+        list(Member.objects.select_for_update().filter(pk=member_id).values_list("pk", flat=True))
+        open_sockets = Connection.objects.filter(member_id=member_id, seen_at__gte=clock.now() - PRESENCE_TIMEOUT)
+        if open_sockets.count() >= limits.MAX_SOCKETS_PER_MEMBER:
+            return False
+        Connection.objects.update_or_create(
+            channel_name=channel_name,
+            defaults={"workshop_id": workshop_id, "member_id": member_id, "session_hash": session_hash(session_key)},
+        )
+    return True
+
+
+def session_channels(session_key: str | None) -> list[str]:
+    """The channel names of the sockets opened with this session, in any workshop."""
+    if not session_key:
+        return []
+    sockets = Connection.objects.filter(session_hash=session_hash(session_key))
+    return list(sockets.values_list("channel_name", flat=True))
+
+
+def presence_leave(*, workshop_id: str, channel_name: str) -> list[int]:
+    Connection.objects.filter(channel_name=channel_name).delete()
+    return online_member_ids(workshop_id)
+
+
+def presence_beat(*, workshop_id: str, channel_name: str) -> int:
+    """Refresh the socket's row; the workshop's seq tells the socket whether it missed an event."""
+    Connection.objects.filter(channel_name=channel_name).update(seen_at=clock.now())
+    return Workshop.objects.filter(pk=workshop_id).values_list("seq", flat=True).get()

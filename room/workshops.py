@@ -1,0 +1,72 @@
+"""Creating a workshop and editing its goal: changes of goals that the board follows."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+
+from core import limits
+from core.validation import UNSET, criteria_list, integer, text
+from goals.accounts import display_name
+from goals.invites import invite_new
+from goals.models import Member, Role, Workshop
+from goals.payloads import workshop_json
+from live.changes import Change, operation, start
+from planning.items import forget_lost_criteria
+from planning.lanes import add_default_lanes
+from planning.phases import require_open_board
+from planning.snapshot import board_fields
+
+
+def workshop_create(
+    *,
+    user: AbstractBaseUser,
+    title: Any,
+    why: Any = "",
+    success_criteria: Any = (),
+    votes_per_member: Any = 5,
+) -> Workshop:
+    """A new workshop led by `user`, with its lanes (Now, Next, Later) and a member invite."""
+    workshop = Workshop(
+        created_by=user,
+        title=text(title, "title", min_length=1, max_length=limits.TITLE_MAX),
+        why=text(why, "why", min_length=0, max_length=limits.WHY_MAX),
+        success_criteria=criteria_list(list(success_criteria)),
+        votes_per_member=integer(
+            votes_per_member,
+            "votes_per_member",
+            minimum=limits.VOTES_PER_MEMBER_MIN,
+            maximum=limits.VOTES_PER_MEMBER_MAX,
+        ),
+    )
+
+    def perform(change: Change) -> None:
+        leader = Member(workshop_id=workshop.id, user=user, name=display_name(user), role=Role.LEADER)
+        change.insert_now(leader)
+        add_default_lanes(change)
+        change.insert([invite_new(workshop=workshop, created_by=leader, role=Role.MEMBER)])
+
+    start(workshop, perform)
+    return workshop
+
+
+@operation
+def goal_edit(change: Change, *, title: Any = UNSET, why: Any = UNSET, success_criteria: Any = UNSET) -> None:
+    change.require_role({Role.LEADER}, "Only the leader edits the goal.")
+    require_open_board(change)
+    workshop = change.workshop
+    updates: dict[str, Any] = {}
+    if title is not UNSET:
+        updates["title"] = text(title, "title", min_length=1, max_length=limits.TITLE_MAX)
+    if why is not UNSET:
+        updates["why"] = text(why, "why", min_length=0, max_length=limits.WHY_MAX)
+    if success_criteria is not UNSET:
+        updates["success_criteria"] = criteria_list(success_criteria)
+    if not updates or all(getattr(workshop, name) == value for name, value in updates.items()):
+        return
+    for name, value in updates.items():
+        setattr(workshop, name, value)
+    change.save_workshop(*updates)
+    forget_lost_criteria(change)
+    change.emit("goal.edited", {"workshop": workshop_json(workshop, **board_fields(workshop))})

@@ -1,0 +1,3 @@
+"""The room's tests run the board's fixtures: a workshop with people of every role, and sockets."""
+
+from tests.planning.conftest import *  # noqa: F403
