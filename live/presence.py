@@ -13,8 +13,7 @@ from typing import Final
 from django.db import transaction
 
 from core import clock, limits
-from goals.models import Member, Workshop
-from live.models import Connection
+from live.models import Connection, member_model, workshop_model
 
 # Sockets refresh their row every HEARTBEAT; three missed beats and they are gone.
 HEARTBEAT_SECONDS: Final = 30
@@ -42,7 +41,7 @@ def presence_admit(*, workshop_id: str, member_id: int, channel_name: str, sessi
     Rows of a killed process count only until PRESENCE_TIMEOUT, like everywhere else.
     """
     with transaction.atomic():
-        list(Member.objects.select_for_update().filter(pk=member_id).values_list("pk", flat=True))
+        list(member_model().objects.select_for_update().filter(pk=member_id).values_list("pk", flat=True))
         open_sockets = Connection.objects.filter(member_id=member_id, seen_at__gte=clock.now() - PRESENCE_TIMEOUT)
         if open_sockets.count() >= limits.MAX_SOCKETS_PER_MEMBER:
             return False
@@ -69,4 +68,4 @@ def presence_leave(*, workshop_id: str, channel_name: str) -> list[int]:
 def presence_beat(*, workshop_id: str, channel_name: str) -> int:
     """Refresh the socket's row; the workshop's seq tells the socket whether it missed an event."""
     Connection.objects.filter(channel_name=channel_name).update(seen_at=clock.now())
-    return Workshop.objects.filter(pk=workshop_id).values_list("seq", flat=True).get()
+    return workshop_model().objects.filter(pk=workshop_id).values_list("seq", flat=True).get()

@@ -2,7 +2,7 @@
 
 Each fact is read from the code where it is made, not from a list kept beside it: the ops and
 their fields from `room.protocol.OPS`; event names and their data keys from every
-`.emit("name", {...})` call in core/, goals/ and planning/ (by `ast`, so an event sent from a
+`.emit("name", {...})` call in any app package (by `ast`, so an event sent from a
 module nobody thought of still counts); error codes from every `DomainError` subclass once all
 their modules are imported; close codes from every `close(...)` / `_close(...)` call, resolved to
 the constants they name; frame types from the dicts the server encodes or returns; URLs from
@@ -30,7 +30,7 @@ from room.protocol import OPS
 
 ROOT = Path(__file__).resolve().parents[1]
 DOC = ROOT / "docs" / "protocol.md"
-PACKAGES = ("core", "goals", "planning")
+PACKAGES = ("core", "live", "goals", "planning", "room", "workshop")
 HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD")
 
 
@@ -311,7 +311,7 @@ def test_every_close_code():
     documented = {int(name) for name in keyed("close code")}
     sent = code_close_codes()
     assert documented == sent, mismatch(documented, sent)
-    # Daphne sends codes under 3000 only when planning.apps lets them through.
+    # Daphne sends codes under 3000 only when live.close_codes lets them through.
     assert {code for code in sent if code < 3000} == SERVER_CLOSE_CODES
 
 
