@@ -10,34 +10,6 @@ import { avatar, menuButton, menuNode, row } from "./widgets.js";
 // Once agreed, an accepted item carries the plan's progress (protocol §7).
 const tracked = (item, state) => state.workshop.phase === "agreed" && item.status === "accepted";
 
-export function cardSignature(item, ctx, { index, laneLength, laneIndex, myDots }) {
-  const { state, ui } = ctx;
-  return JSON.stringify([
-    item,
-    item.owners.map((id) => ctx.names.get(id)),
-    ctx.names.get(item.author),
-    myDots,
-    state.me.votes_left > 0,
-    ctx.rulesKey,
-    item.criterion === null ? null : state.workshop.success_criteria[item.criterion],
-    ctx.lanesKey,
-    index,
-    laneLength,
-    laneIndex,
-    ctx.rules.assign ? ctx.ownersKey : null,
-    ui.openMenu === `item:${item.id}`,
-    ui.highlight.has(item.id),
-    ui.assigning.has(item.id),
-    ctx.ranks.get(item.id) || 0,
-    state.workshop.focus === item.id,
-    ctx.sorted,
-    helpersOf(item).map((id) => ctx.names.get(id)),
-    item.progress ? ctx.names.get(item.progress.by) : null,
-    ui.openMenu === `progress:${item.id}`,
-    ui.flash === item.id,
-  ]);
-}
-
 export function buildCard(item, { index, laneLength, laneIndex, myDots }, ctx) {
   const { state, rules, ui } = ctx;
   const id = item.id;
@@ -191,14 +163,15 @@ function cardActions(item, myDots, ctx) {
     );
   }
   if (rules.assign && (state.workshop.phase === "plan" || ui.assigning.has(id))) {
-    const candidates = state.members.filter((member) => member.role !== "observer" && !item.owners.includes(member.id));
+    // ctx.owners: id -> name of everyone who can own an item (context.js).
+    const candidates = [...ctx.owners].filter(([memberId]) => !item.owners.includes(memberId));
     if (candidates.length) {
       actions.append(
         h(
           "label",
           { class: "inline-select" },
           h("span", { class: "sr-only", text: `Assign an owner to ${title}` }),
-          h("select", { dataset: { action: "item.assign", item: id, focus: `item:${id}:assign` } }, h("option", { value: "", text: "Assign…" }), candidates.map((member) => h("option", { value: String(member.id), text: member.name }))),
+          h("select", { dataset: { action: "item.assign", item: id, focus: `item:${id}:assign` } }, h("option", { value: "", text: "Assign…" }), candidates.map(([memberId, name]) => h("option", { value: String(memberId), text: name }))),
         ),
       );
     }

@@ -4,12 +4,6 @@
 import { h } from "./dom.js";
 import { plural } from "./format.js";
 
-export function toolsSignature(ctx) {
-  const { state, rules, ui } = ctx;
-  const check = state.workshop.confidence || { open: false, answers: 0 };
-  return JSON.stringify([rules.facilitating, state.workshop.timer, check.open, check.answers, rules.openConfidence, rules.closeConfidence, state.workshop.phase, rules.lanes, ui.addingLane, state.lanes.length]);
-}
-
 export function renderTools(ctx, { timerForm, laneForm, exportsBox, invitesBox }) {
   const { state, rules, ui } = ctx;
   const check = state.workshop.confidence || { open: false, answers: 0 };

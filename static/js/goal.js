@@ -25,18 +25,6 @@ function doneBy(state) {
   return done;
 }
 
-export function goalSignature(ctx) {
-  const { state, ui, rules } = ctx;
-  const workshop = state.workshop;
-  return JSON.stringify([
-    ui.editingGoal && rules.editGoal
-      ? "editing"
-      : [workshop.title, workshop.why, workshop.success_criteria, coverage(state), doneBy(state), workshop.phase === "agreed" && planItems(state).map(progressOf)],
-    ui.goalOpen,
-    rules.editGoal,
-  ]);
-}
-
 export function renderGoal(ctx, editForm) {
   const { state, ui, rules } = ctx;
   const workshop = state.workshop;

@@ -10,11 +10,6 @@ function roleRank(role) {
   return { leader: 0, facilitator: 1, member: 2, observer: 3 }[role] ?? 4;
 }
 
-export function peopleSignature(ctx) {
-  const { state } = ctx;
-  return JSON.stringify([state.members, state.online || [], state.workshop.phase, state.workshop.votes_per_member, ctx.rulesKey, state.me.member]);
-}
-
 export function renderPeople(ctx) {
   const { state, rules } = ctx;
   const online = new Set(state.online || []);

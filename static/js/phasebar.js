@@ -5,7 +5,8 @@
 import { h, srOnly } from "./dom.js";
 import { PHASE_HINTS, PHASE_LABELS, formatDateTime, plural } from "./format.js";
 import { FORMATS, downloadLink, exportUrl } from "./exports.js";
-import { countProgress, myCommitments, planItems, progressBar, progressSummary } from "./progress.js";
+import { myCommitments } from "./checkins.js";
+import { countProgress, planItems, progressBar, progressSummary } from "./progress.js";
 import { PHASES } from "./rules.js";
 import { menuNode } from "./widgets.js";
 
@@ -18,33 +19,6 @@ const PHASE_MOVES = {
 
 // A timer that ran out is shown as "Time's up" this long, then goes away.
 export const TIMES_UP_SHOWN_MS = 30_000;
-
-export function phaseSignature(ctx) {
-  const { state, rules, ui } = ctx;
-  const workshop = state.workshop;
-  const phase = workshop.phase;
-  const me = state.members.find((member) => member.id === state.me.member);
-  return JSON.stringify([
-    workshop.phase,
-    workshop.plan_version,
-    workshop.agreed_at,
-    workshop.timer,
-    workshop.votes_per_member,
-    workshop.confidence,
-    state.me.confidence,
-    state.me.votes_left,
-    rules.role,
-    rules.facilitating,
-    Boolean(me && me.ready),
-    state.members.map((member) => [member.role, member.ready]),
-    ui.ended,
-    ui.openMenu === "phase",
-    ui.sorted,
-    ctx.ranked.length > 0,
-    state.items.some((item) => item.status === "accepted"),
-    phase === "agreed" && [countProgress(planItems(state)), myCommitments(ctx) && myCommitments(ctx).textContent, workshop.focus ?? null],
-  ]);
-}
 
 export function renderPhaseBar(ctx) {
   const { state, rules, ui } = ctx;
