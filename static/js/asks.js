@@ -36,7 +36,12 @@ export function confirmAgreement(state) {
         h(
           "dd",
           null,
-          h("ul", null, listed, more > 0 ? h("li", { class: "muted", text: `and ${plural(more, "more item")}` }) : null),
+          h(
+            "ul",
+            null,
+            listed,
+            more > 0 ? h("li", { class: "muted", text: `and ${plural(more, "more item")}` }) : null,
+          ),
         ),
       )
     : null;

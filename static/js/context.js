@@ -45,7 +45,8 @@ const namesOf = kept((members) => new Map(members.map((member) => [member.id, me
 
 // The people an item can be assigned to (everyone but observers): id -> name.
 const ownersOf = kept(
-  (members) => new Map(members.filter((member) => member.role !== "observer").map((member) => [member.id, member.name])),
+  (members) =>
+    new Map(members.filter((member) => member.role !== "observer").map((member) => [member.id, member.name])),
   sameMap,
 );
 

@@ -273,5 +273,8 @@ async function copyDeviceLink(b) {
   b.update({ deviceLink: { ...b.ui().deviceLink, copied: true } });
   b.live.say("Link copied to the clipboard.");
   b.focusKey("device:copy");
-  setTimeout(() => b.set((ui) => (ui.deviceLink.copied ? { deviceLink: { ...ui.deviceLink, copied: false } } : null)), 2000);
+  setTimeout(
+    () => b.set((ui) => (ui.deviceLink.copied ? { deviceLink: { ...ui.deviceLink, copied: false } } : null)),
+    2000,
+  );
 }

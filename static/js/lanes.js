@@ -66,7 +66,12 @@ export class LaneBoard {
       const foot = h("div", { class: "lane-foot" });
       const node = h(
         "section",
-        { class: "lane", "aria-labelledby": `lane-${id}`, dataset: { laneId: id, focus: `lane:${id}` }, tabindex: "-1" },
+        {
+          class: "lane",
+          "aria-labelledby": `lane-${id}`,
+          dataset: { laneId: id, focus: `lane:${id}` },
+          tabindex: "-1",
+        },
         head,
         list,
         foot,
@@ -93,7 +98,11 @@ export class LaneBoard {
       h("span", { class: "count", text: plural(count, "item") }),
     );
     if (renaming) {
-      replaceChildren(entry.head, title, this.forms.form(`rename:${lane.id}`, () => renameLaneForm(lane)));
+      replaceChildren(
+        entry.head,
+        title,
+        this.forms.form(`rename:${lane.id}`, () => renameLaneForm(lane)),
+      );
       return;
     }
     const last = state.lanes.length - 1;
@@ -101,8 +110,18 @@ export class LaneBoard {
     const menu = rules.lanes
       ? menuNode(`lane:${id}`, `Options for the lane ${quote(lane.title)}`, ui, [
           menuButton("Rename", { action: "lane.rename.open", lane: id }, `lane:${id}:rename`),
-          menuButton("Move left", { action: "lane.move", lane: id, index: laneIndex - 1 }, `lane:${id}:left`, laneIndex === 0),
-          menuButton("Move right", { action: "lane.move", lane: id, index: laneIndex + 1 }, `lane:${id}:right`, laneIndex === last),
+          menuButton(
+            "Move left",
+            { action: "lane.move", lane: id, index: laneIndex - 1 },
+            `lane:${id}:left`,
+            laneIndex === 0,
+          ),
+          menuButton(
+            "Move right",
+            { action: "lane.move", lane: id, index: laneIndex + 1 },
+            `lane:${id}:right`,
+            laneIndex === last,
+          ),
           menuButton("Delete lane", { action: "lane.delete", lane: id }, `lane:${id}:delete`, last === 0, "danger"),
         ])
       : null;

@@ -3,16 +3,22 @@
 // a blocked item nobody has offered to help with is the loudest thing on the board.
 
 import { h } from "./dom.js";
-import { formatDateTime, memberName, plural, quote } from "./format.js";
+import { memberName, quote } from "./format.js";
 import { avatar, menuButton, menuNode } from "./widgets.js";
 
 export const STATES = ["on_track", "at_risk", "blocked", "done"];
-export const PROGRESS_LABELS = { on_track: "On track", at_risk: "At risk", blocked: "Blocked", done: "Done", none: "No update" };
+export const PROGRESS_LABELS = {
+  on_track: "On track",
+  at_risk: "At risk",
+  blocked: "Blocked",
+  done: "Done",
+  none: "No update",
+};
 export const PROGRESS_ICONS = { on_track: "→", at_risk: "!", blocked: "⊘", done: "✓", none: "○" };
 // Stacked bottom to top in the chart and left to right in bars: the good news first.
 export const STACK = ["done", "on_track", "at_risk", "blocked", "none"];
 
-export const progressOf = (item) => (item.progress && item.progress.state) || "none";
+export const progressOf = (item) => item.progress?.state || "none";
 export const helpersOf = (item) => item.helpers || [];
 export const needsHelp = (item) => progressOf(item) === "blocked" && helpersOf(item).length === 0;
 
@@ -43,7 +49,9 @@ export function progressSummary(counts) {
 
 // "3 done, 1 on track, 1 blocked": a check-in's counts, the states that have any.
 export function countsText(counts) {
-  const parts = STACK.filter((key) => counts[key]).map((key) => `${counts[key]} ${key === "none" ? "without an update" : PROGRESS_LABELS[key].toLowerCase()}`);
+  const parts = STACK.filter((key) => counts[key]).map(
+    (key) => `${counts[key]} ${key === "none" ? "without an update" : PROGRESS_LABELS[key].toLowerCase()}`,
+  );
   return parts.length ? parts.join(", ") : "no items";
 }
 
@@ -54,7 +62,8 @@ function boardOrder(state) {
 
 // Blocked items nobody helps with, blocked ones with help, then those at risk; board order within.
 export function attentionList(state) {
-  const rank = (item) => (needsHelp(item) ? 0 : progressOf(item) === "blocked" ? 1 : progressOf(item) === "at_risk" ? 2 : 9);
+  const rank = (item) =>
+    needsHelp(item) ? 0 : progressOf(item) === "blocked" ? 1 : progressOf(item) === "at_risk" ? 2 : 9;
   const order = boardOrder(state);
   return planItems(state)
     .filter((item) => rank(item) < 9)
@@ -106,7 +115,11 @@ export function progressControl(item, ctx) {
           PROGRESS_LABELS[state],
         ),
       ),
-      menuButton(item.progress && item.progress.note ? "Edit the note…" : "Add a note…", { action: "item.progress.note", item: item.id }, `${key}:note`),
+      menuButton(
+        item.progress?.note ? "Edit the note…" : "Add a note…",
+        { action: "item.progress.note", item: item.id },
+        `${key}:note`,
+      ),
     ],
     { className: "progress-menu", icon: "" },
   );
@@ -118,7 +131,7 @@ export function progressControl(item, ctx) {
 // The latest report's note, folded to two lines; the item's dialog has it in full.
 export function progressNote(item, ctx) {
   const progress = item.progress;
-  if (!progress || !progress.note) return null;
+  if (!progress?.note) return null;
   return h(
     "p",
     { class: "progress-note", title: progress.note },
@@ -137,7 +150,9 @@ export function helpersLine(item, ctx) {
     h(
       "span",
       { class: "helpers-avatars" },
-      helpers.slice(0, 4).map((id) => avatar(id, ctx.names.get(id) || "someone who left", { you: id === ctx.state.me.member })),
+      helpers
+        .slice(0, 4)
+        .map((id) => avatar(id, ctx.names.get(id) || "someone who left", { you: id === ctx.state.me.member })),
       helpers.length > 4 ? h("span", { class: "helpers-more", text: `+${helpers.length - 4}` }) : null,
     ),
   );
@@ -155,7 +170,12 @@ export function helpButton(item, ctx, focusPrefix = "item") {
       class: ["help-button", helping ? "pressed" : needsHelp(item) && "urgent"],
       "aria-pressed": helping ? "true" : "false",
       "aria-label": `${helping ? "Withdraw your help from" : "Offer help with"} ${quote(item.title)}`,
-      dataset: { action: "item.help", item: item.id, offer: helping ? "false" : "true", focus: `${focusPrefix}:${item.id}:help` },
+      dataset: {
+        action: "item.help",
+        item: item.id,
+        offer: helping ? "false" : "true",
+        focus: `${focusPrefix}:${item.id}:help`,
+      },
     },
     h("span", { "aria-hidden": "true", text: helping ? "✓ " : "+ " }),
     helping ? "Withdraw help" : "I can help",
@@ -176,7 +196,13 @@ export function progressForm(item) {
         h(
           "label",
           { class: ["progress-radio", `progress-${state}`] },
-          h("input", { type: "radio", name: "state", value: state, checked: state === current, dataset: { focus: `progress-form:${item.id}:${state}` } }),
+          h("input", {
+            type: "radio",
+            name: "state",
+            value: state,
+            checked: state === current,
+            dataset: { focus: `progress-form:${item.id}:${state}` },
+          }),
           h("span", { class: "progress-icon", "aria-hidden": "true", text: PROGRESS_ICONS[state] }),
           h("span", { text: PROGRESS_LABELS[state] }),
         ),
@@ -186,12 +212,28 @@ export function progressForm(item) {
       "div",
       { class: "field" },
       h("label", { for: `progress-note-${item.id}`, text: "Note (optional)" }),
-      h("textarea", { id: `progress-note-${item.id}`, name: "note", rows: "3", maxlength: "500", placeholder: "What changed, what is in the way, what would help", dataset: { focus: `progress-form:${item.id}:note` } }),
+      h("textarea", {
+        id: `progress-note-${item.id}`,
+        name: "note",
+        rows: "3",
+        maxlength: "500",
+        placeholder: "What changed, what is in the way, what would help",
+        dataset: { focus: `progress-form:${item.id}:note` },
+      }),
     ),
     h("p", { class: "form-error", role: "alert", hidden: true }),
-    h("div", { class: "form-buttons" }, h("button", { type: "submit", class: "primary", dataset: { focus: `progress-form:${item.id}:save` }, text: "Save progress" })),
+    h(
+      "div",
+      { class: "form-buttons" },
+      h("button", {
+        type: "submit",
+        class: "primary",
+        dataset: { focus: `progress-form:${item.id}:save` },
+        text: "Save progress",
+      }),
+    ),
   );
-  form.querySelector("textarea").value = (item.progress && item.progress.note) || "";
+  form.querySelector("textarea").value = item.progress?.note || "";
   return form;
 }
 
@@ -202,7 +244,13 @@ export function progressBar(counts, { label }) {
   const bar = h("span", { class: "progress-bar", role: "img", "aria-label": `${label}: ${countsText(counts)}` });
   for (const key of STACK) {
     if (!counts[key]) continue;
-    bar.append(h("span", { class: `progress-seg progress-${key}`, title: `${PROGRESS_LABELS[key]}: ${counts[key]}`, style: { width: `${(counts[key] / all) * 100}%` } }));
+    bar.append(
+      h("span", {
+        class: `progress-seg progress-${key}`,
+        title: `${PROGRESS_LABELS[key]}: ${counts[key]}`,
+        style: { width: `${(counts[key] / all) * 100}%` },
+      }),
+    );
   }
   return bar;
 }

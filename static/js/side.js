@@ -91,7 +91,16 @@ export function renderSide(view, ctx) {
 
   const progressTab = keys.includes("progress");
   const progressSlices = progressTab
-    ? [workshop.phase, workshop.checkins, workshop.focus, state.items, state.members, state.me.member, rules, ui.deviceLink]
+    ? [
+        workshop.phase,
+        workshop.checkins,
+        workshop.focus,
+        state.items,
+        state.members,
+        state.me.member,
+        rules,
+        ui.deviceLink,
+      ]
     : ["off"];
   view.part("progress", progressSlices, () => {
     if (progressTab) replaceChildren(side.progress, renderProgressPanel(ctx));

@@ -3,8 +3,8 @@
 //
 // `b` is the board (board.js), as in handlers.js.
 
-import { friendlyError } from "./messages.js";
 import { memberName } from "./format.js";
+import { friendlyError } from "./messages.js";
 import { editorPatch, withoutEntry } from "./uistate.js";
 
 const num = (value) => Number(value);

@@ -75,7 +75,10 @@ export class BoardView {
     const editingGoal = ui.editingGoal && rules.editGoal;
     const goalSlices = [workshop.title, workshop.why, workshop.success_criteria, workshop.phase, state.items];
     this.part("goal", [...goalSlices, ui.goalOpen, editingGoal, rules], () =>
-      replaceChildren(this.goalBar, renderGoal(ctx, () => this.form("goal", () => goalForm(workshop)))),
+      replaceChildren(
+        this.goalBar,
+        renderGoal(ctx, () => this.form("goal", () => goalForm(workshop))),
+      ),
     );
     if (!editingGoal) this.dropForm("goal");
     // The phase bar shows the workshop's phase, timer, confidence and plan version, my dots, the
@@ -206,7 +209,13 @@ export class BoardView {
       const cue = (side, label, direction, arrow) =>
         h(
           "button",
-          { type: "button", class: `lanes-cue ${side}`, "aria-label": label, hidden: true, dataset: { action: "lanes.scroll", direction } },
+          {
+            type: "button",
+            class: `lanes-cue ${side}`,
+            "aria-label": label,
+            hidden: true,
+            dataset: { action: "lanes.scroll", direction },
+          },
           h("span", { "aria-hidden": "true", text: arrow }),
         );
       const tab = (lane) => {
