@@ -7,6 +7,7 @@
 // whenever the workshop's plan version moves on (after each agreement, also one that happened
 // while this page was away).
 
+import { sameSlices } from "./context.js";
 import { h, replaceChildren } from "./dom.js";
 import { formatDateTime } from "./format.js";
 
@@ -107,8 +108,10 @@ export class ExportPanel {
 
   render(focusKey = null) {
     if (!this.shown) return;
-    const sig = JSON.stringify([this.workshop, this.versions, this.error, this.loading]);
-    if (sig === this.sig && !focusKey) return;
+    // Compared by identity: the versions are a new array after each fetch.
+    const { phase: at, plan_version: agreed, agreed_at: when } = this.workshop;
+    const sig = [at, agreed, when, this.versions, this.error, this.loading];
+    if (sameSlices(this.sig, sig) && !focusKey) return;
     this.sig = sig;
     const { plan_version: version, phase } = this.workshop;
     const parts = [
