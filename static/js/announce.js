@@ -1,23 +1,36 @@
 // What a remote change sounds like: one plain sentence per event for the page's polite live region.
 // Events caused by this member (from this tab or another of theirs) are not announced.
 
-import { PHASE_LABELS, ROLE_LABELS, STATUS_LABELS, laneTitle, listNames, memberName, quote, spokenDuration } from "./format.js";
-import { PROGRESS_LABELS, countsText } from "./progress.js";
+import {
+  laneTitle,
+  listNames,
+  memberName,
+  PHASE_LABELS,
+  quote,
+  ROLE_LABELS,
+  STATUS_LABELS,
+  spokenDuration,
+} from "./format.js";
+import { countsText, PROGRESS_LABELS } from "./progress.js";
 
 function itemTitle(state, id) {
-  const item = state && state.items.find((candidate) => candidate.id === id);
+  const item = state?.items.find((candidate) => candidate.id === id);
   return item ? quote(item.title) : "an item";
 }
 
 const DESCRIBE = {
-  "item.added": (f, prev, next, who) => `${who} added ${quote(f.data.item.title)} to ${laneTitle(next, f.data.item.lane)}`,
-  "item.edited": (f, prev, next, who) => `${who} edited ${quote(f.data.item.title)}`,
+  "item.added": (f, _prev, next, who) =>
+    `${who} added ${quote(f.data.item.title)} to ${laneTitle(next, f.data.item.lane)}`,
+  "item.edited": (f, _prev, _next, who) => `${who} edited ${quote(f.data.item.title)}`,
   "item.moved": (f, prev, next, who) => {
     const before = prev.items.find((item) => item.id === f.data.item);
-    const where = before && before.lane === f.data.lane ? `within ${laneTitle(next, f.data.lane)}` : `to ${laneTitle(next, f.data.lane)}`;
+    const where =
+      before && before.lane === f.data.lane
+        ? `within ${laneTitle(next, f.data.lane)}`
+        : `to ${laneTitle(next, f.data.lane)}`;
     return `${who} moved ${itemTitle(next, f.data.item)} ${where}`;
   },
-  "item.deleted": (f, prev, next, who) => `${who} deleted ${itemTitle(prev, f.data.item)}`,
+  "item.deleted": (f, prev, _next, who) => `${who} deleted ${itemTitle(prev, f.data.item)}`,
   "item.owners": (f, prev, next, who) => {
     const before = (prev.items.find((item) => item.id === f.data.item) || { owners: [] }).owners;
     const title = itemTitle(next, f.data.item);
@@ -28,10 +41,13 @@ const DESCRIBE = {
     if (f.data.owners.length === 0) return `${title} has no owner now`;
     return `Owners of ${title}: ${listNames(f.data.owners.map((id) => memberName(next, id)))}`;
   },
-  "item.status": (f, prev, next, who) => `${who} marked ${itemTitle(next, f.data.item)} ${STATUS_LABELS[f.data.status] || f.data.status}`,
-  "item.progress": (f, prev, next, who) =>
-    f.data.progress ? `${who} marked ${itemTitle(next, f.data.item)} ${PROGRESS_LABELS[f.data.progress.state].toLowerCase()}` : null,
-  "item.helpers": (f, prev, next, who) => {
+  "item.status": (f, _prev, next, who) =>
+    `${who} marked ${itemTitle(next, f.data.item)} ${STATUS_LABELS[f.data.status] || f.data.status}`,
+  "item.progress": (f, _prev, next, who) =>
+    f.data.progress
+      ? `${who} marked ${itemTitle(next, f.data.item)} ${PROGRESS_LABELS[f.data.progress.state].toLowerCase()}`
+      : null,
+  "item.helpers": (f, _prev, next, who) => {
     const title = itemTitle(next, f.data.item);
     if (f.data.helpers.includes(f.actor)) return `${who} offered to help with ${title}`;
     return f.actor === null ? null : `${who} withdrew their help from ${title}`;
@@ -39,16 +55,17 @@ const DESCRIBE = {
   "checkin.recorded": (f) => `Check-in ${f.data.checkin.number} recorded: ${countsText(f.data.checkin.counts)}`,
   "vote.changed": () => null, // too chatty while a room votes; the dots-used counts show it
   "votes.revealed": () => "Voting is over: the tallies are shown",
-  "lane.added": (f, prev, next, who) => `${who} added the lane ${quote(f.data.lane.title)}`,
-  "lane.renamed": (f, prev, next, who) => `${who} renamed the lane ${quote(laneTitle(prev, f.data.lane.id))} to ${quote(f.data.lane.title)}`,
-  "lane.moved": (f, prev, next, who) => `${who} moved the lane ${quote(laneTitle(next, f.data.lane))}`,
-  "lane.deleted": (f, prev, next, who) => `${who} deleted the lane ${quote(laneTitle(prev, f.data.lane))}`,
+  "lane.added": (f, _prev, _next, who) => `${who} added the lane ${quote(f.data.lane.title)}`,
+  "lane.renamed": (f, prev, _next, who) =>
+    `${who} renamed the lane ${quote(laneTitle(prev, f.data.lane.id))} to ${quote(f.data.lane.title)}`,
+  "lane.moved": (f, _prev, next, who) => `${who} moved the lane ${quote(laneTitle(next, f.data.lane))}`,
+  "lane.deleted": (f, prev, _next, who) => `${who} deleted the lane ${quote(laneTitle(prev, f.data.lane))}`,
   "phase.changed": (f) =>
     f.data.phase === "agreed"
       ? `The plan is agreed: version ${f.data.plan_version}`
       : `Phase is now ${PHASE_LABELS[f.data.phase] || f.data.phase}`,
-  "goal.edited": (f, prev, next, who) => `${who} edited the goal`,
-  "timer.changed": (f, prev, next, who) => {
+  "goal.edited": (_f, _prev, _next, who) => `${who} edited the goal`,
+  "timer.changed": (f, _prev, next, who) => {
     if (!f.data.timer) return `${who} stopped the timer`;
     const seconds = (Date.parse(f.data.timer.ends_at) - (Date.now() + (next.clockOffset || 0))) / 1000;
     return `${who} started a ${spokenDuration(Math.max(seconds, 0))} timer`;
@@ -64,15 +81,17 @@ const DESCRIBE = {
     }
     return null; // one more answer
   },
-  "member.ready": (f, prev, next, who) => (f.data.ready ? `${who} is ready` : `${who} is no longer ready`),
+  "member.ready": (f, _prev, _next, who) => (f.data.ready ? `${who} is ready` : `${who} is no longer ready`),
   "member.joined": (f) => `${f.data.member.name} joined`,
-  "member.changed": (f, prev, next) => {
+  "member.changed": (f, _prev, next) => {
     const name = f.data.member.id === next.me.member ? "You are" : `${f.data.member.name} is`;
     return `${name} now ${article(ROLE_LABELS[f.data.member.role] || f.data.member.role)}`;
   },
   // Being removed oneself is said when the socket closes (4403).
   "member.removed": (f, prev, next) =>
-    f.data.member === next.me.member ? null : `${memberName(prev, f.data.member, { you: false })} was removed from the workshop`,
+    f.data.member === next.me.member
+      ? null
+      : `${memberName(prev, f.data.member, { you: false })} was removed from the workshop`,
 };
 
 function article(word) {
@@ -105,13 +124,18 @@ export class LiveRegion {
   }
 
   say(sentences) {
-    const list = (Array.isArray(sentences) ? sentences : [sentences]).filter(Boolean).map((text) => text.replace(/[.\s]+$/, ""));
+    const list = (Array.isArray(sentences) ? sentences : [sentences])
+      .filter(Boolean)
+      .map((text) => text.replace(/[.\s]+$/, ""));
     if (!list.length) return;
     this.queue.push(...list);
     if (this.timer) return;
     // Gather what arrives together into one message; clear first so a repeat is read again.
     this.timer = setTimeout(() => {
-      const text = this.queue.length > 4 ? `${this.queue.slice(0, 3).join(". ")}. And ${this.queue.length - 3} more changes.` : this.queue.join(". ");
+      const text =
+        this.queue.length > 4
+          ? `${this.queue.slice(0, 3).join(". ")}. And ${this.queue.length - 3} more changes.`
+          : this.queue.join(". ");
       this.queue = [];
       this.timer = null;
       this.element.textContent = "";

@@ -3,45 +3,26 @@
 // its ⋯ menu and in the detail dialog that opens from the title, where long notes read in full.
 
 import { h } from "./dom.js";
-import { STATUS_ICONS, STATUS_LABELS, formatDate, formatDateTime, plural, quote } from "./format.js";
-import { helpButton, helpersLine, helpersOf, needsHelp, progressChip, progressControl, progressNote, progressOf } from "./progress.js";
+import { formatDate, formatDateTime, plural, quote, STATUS_ICONS, STATUS_LABELS } from "./format.js";
+import {
+  helpButton,
+  helpersLine,
+  helpersOf,
+  needsHelp,
+  progressChip,
+  progressControl,
+  progressNote,
+  progressOf,
+} from "./progress.js";
 import { avatar, menuButton, menuNode, row } from "./widgets.js";
 
 // Once agreed, an accepted item carries the plan's progress (protocol §7).
 const tracked = (item, state) => state.workshop.phase === "agreed" && item.status === "accepted";
 
-export function cardSignature(item, ctx, { index, laneLength, laneIndex, myDots }) {
-  const { state, ui } = ctx;
-  return JSON.stringify([
-    item,
-    item.owners.map((id) => ctx.names.get(id)),
-    ctx.names.get(item.author),
-    myDots,
-    state.me.votes_left > 0,
-    ctx.rulesKey,
-    item.criterion === null ? null : state.workshop.success_criteria[item.criterion],
-    ctx.lanesKey,
-    index,
-    laneLength,
-    laneIndex,
-    ctx.rules.assign ? ctx.ownersKey : null,
-    ui.openMenu === `item:${item.id}`,
-    ui.highlight.has(item.id),
-    ui.assigning.has(item.id),
-    ctx.ranks.get(item.id) || 0,
-    state.workshop.focus === item.id,
-    ctx.sorted,
-    helpersOf(item).map((id) => ctx.names.get(id)),
-    item.progress ? ctx.names.get(item.progress.by) : null,
-    ui.openMenu === `progress:${item.id}`,
-    ui.flash === item.id,
-  ]);
-}
-
 export function buildCard(item, { index, laneLength, laneIndex, myDots }, ctx) {
   const { state, rules, ui } = ctx;
   const id = item.id;
-  const title = quote(item.title);
+  const _title = quote(item.title);
   const titleId = `item-${id}-title`;
   const criteria = state.workshop.success_criteria;
   const needsOwner = item.status === "accepted" && item.owners.length === 0;
@@ -79,7 +60,15 @@ export function buildCard(item, { index, laneLength, laneIndex, myDots }, ctx) {
   });
 
   const tags = [];
-  if (rank) tags.push(h("span", { class: "rank-badge", title: `Rank ${rank} by dots` }, h("span", { "aria-hidden": "true", text: `#${rank}` }), h("span", { class: "sr-only", text: `Rank ${rank} by dots.` })));
+  if (rank)
+    tags.push(
+      h(
+        "span",
+        { class: "rank-badge", title: `Rank ${rank} by dots` },
+        h("span", { "aria-hidden": "true", text: `#${rank}` }),
+        h("span", { class: "sr-only", text: `Rank ${rank} by dots.` }),
+      ),
+    );
   if (item.criterion !== null && criteria[item.criterion] !== undefined) {
     tags.push(
       h(
@@ -92,10 +81,19 @@ export function buildCard(item, { index, laneLength, laneIndex, myDots }, ctx) {
   }
   if (tracking) tags.push(progressControl(item, ctx));
   else if (item.status !== "proposed") {
-    tags.push(h("span", { class: `badge status-badge status-${item.status}` }, h("span", { "aria-hidden": "true", text: `${STATUS_ICONS[item.status]} ` }), STATUS_LABELS[item.status]));
+    tags.push(
+      h(
+        "span",
+        { class: `badge status-badge status-${item.status}` },
+        h("span", { "aria-hidden": "true", text: `${STATUS_ICONS[item.status]} ` }),
+        STATUS_LABELS[item.status],
+      ),
+    );
   }
   if (needsOwner && state.workshop.phase !== "gather") {
-    tags.push(h("span", { class: "badge warn-badge" }, h("span", { "aria-hidden": "true", text: "! " }), "Needs an owner"));
+    tags.push(
+      h("span", { class: "badge warn-badge" }, h("span", { "aria-hidden": "true", text: "! " }), "Needs an owner"),
+    );
   }
   node.append(cardMenu(item, { index, laneLength, laneIndex }, ctx, movable));
   if (tags.length) node.append(h("div", { class: "tags" }, tags));
@@ -103,11 +101,26 @@ export function buildCard(item, { index, laneLength, laneIndex, myDots }, ctx) {
     h(
       "h3",
       { id: titleId, class: "item-title" },
-      h("button", { type: "button", class: "title-button", "aria-haspopup": "dialog", dataset: { action: "item.open", item: id, focus: `item:${id}:open` }, text: item.title }),
+      h("button", {
+        type: "button",
+        class: "title-button",
+        "aria-haspopup": "dialog",
+        dataset: { action: "item.open", item: id, focus: `item:${id}:open` },
+        text: item.title,
+      }),
     ),
   );
   if (item.notes) node.append(h("p", { class: "notes", text: item.notes }));
-  if (item.due) node.append(h("p", { class: "item-due" }, h("span", { "aria-hidden": "true", text: "◷ " }), "Due ", h("time", { datetime: item.due, text: formatDate(item.due) })));
+  if (item.due)
+    node.append(
+      h(
+        "p",
+        { class: "item-due" },
+        h("span", { "aria-hidden": "true", text: "◷ " }),
+        "Due ",
+        h("time", { datetime: item.due, text: formatDate(item.due) }),
+      ),
+    );
   if (tracking) {
     const note = progressNote(item, ctx);
     if (note) node.append(note);
@@ -121,7 +134,11 @@ export function buildCard(item, { index, laneLength, laneIndex, myDots }, ctx) {
   const votes = h("span", { class: "votes" });
   if (item.votes === null) votes.append(h("span", { class: "muted", text: "dots hidden" }));
   else {
-    votes.append(h("span", { class: "vote-dot", "aria-hidden": "true", text: "●" }), ` ${item.votes}`, h("span", { class: "sr-only", text: item.votes === 1 ? " dot" : " dots" }));
+    votes.append(
+      h("span", { class: "vote-dot", "aria-hidden": "true", text: "●" }),
+      ` ${item.votes}`,
+      h("span", { class: "sr-only", text: item.votes === 1 ? " dot" : " dots" }),
+    );
     if (myDots) votes.append(h("span", { class: "my-dots", text: ` (${myDots} yours)` }));
   }
   const author = ctx.names.get(item.author);
@@ -139,13 +156,27 @@ export function buildCard(item, { index, laneLength, laneIndex, myDots }, ctx) {
       owners,
       claimButton(item, ctx),
       votes,
-      h("span", { class: "item-author", title: author ? `Added by ${author}` : "" }, author ? `by ${item.author === state.me.member ? "you" : author}` : ""),
+      h(
+        "span",
+        { class: "item-author", title: author ? `Added by ${author}` : "" },
+        author ? `by ${item.author === state.me.member ? "you" : author}` : "",
+      ),
     ),
   );
 
   const actions = cardActions(item, myDots, ctx);
   if (actions.childNodes.length) node.append(actions);
-  if (movable) node.append(h("p", { class: "kbd-hint", "aria-hidden": "true" }, h("kbd", { text: "Alt" }), " + ", h("kbd", { text: "←↑↓→" }), " moves"));
+  if (movable)
+    node.append(
+      h(
+        "p",
+        { class: "kbd-hint", "aria-hidden": "true" },
+        h("kbd", { text: "Alt" }),
+        " + ",
+        h("kbd", { text: "←↑↓→" }),
+        " moves",
+      ),
+    );
   return node;
 }
 
@@ -174,9 +205,34 @@ function cardActions(item, myDots, ctx) {
       h(
         "div",
         { class: "dots", role: "group", "aria-label": `Your dots on ${title}` },
-        h("button", { type: "button", class: "dot-button", disabled: myDots === 0, "aria-label": `Take a dot back from ${title}`, dataset: { action: "vote.retract", item: id, focus: `item:${id}:retract`, focusFallback: `item:${id}` } }, h("span", { "aria-hidden": "true", text: "−" })),
-        h("span", { class: "dot-count" }, h("span", { class: "dot-row", "aria-hidden": "true", text: "●".repeat(Math.min(myDots, 20)) }), ` ${myDots} ${myDots === 1 ? "dot" : "dots"}`),
-        h("button", { type: "button", class: "dot-button", disabled: state.me.votes_left === 0, "aria-label": `Put a dot on ${title}`, dataset: { action: "vote.cast", item: id, focus: `item:${id}:cast`, focusFallback: `item:${id}` } }, h("span", { "aria-hidden": "true", text: "+" })),
+        h(
+          "button",
+          {
+            type: "button",
+            class: "dot-button",
+            disabled: myDots === 0,
+            "aria-label": `Take a dot back from ${title}`,
+            dataset: { action: "vote.retract", item: id, focus: `item:${id}:retract`, focusFallback: `item:${id}` },
+          },
+          h("span", { "aria-hidden": "true", text: "−" }),
+        ),
+        h(
+          "span",
+          { class: "dot-count" },
+          h("span", { class: "dot-row", "aria-hidden": "true", text: "●".repeat(Math.min(myDots, 20)) }),
+          ` ${myDots} ${myDots === 1 ? "dot" : "dots"}`,
+        ),
+        h(
+          "button",
+          {
+            type: "button",
+            class: "dot-button",
+            disabled: state.me.votes_left === 0,
+            "aria-label": `Put a dot on ${title}`,
+            dataset: { action: "vote.cast", item: id, focus: `item:${id}:cast`, focusFallback: `item:${id}` },
+          },
+          h("span", { "aria-hidden": "true", text: "+" }),
+        ),
       ),
     );
   }
@@ -186,19 +242,31 @@ function cardActions(item, myDots, ctx) {
         "label",
         { class: "inline-select" },
         h("span", { class: "sr-only", text: `Status of ${title}` }),
-        h("select", { dataset: { action: "item.status", item: id, focus: `item:${id}:status` } }, ["proposed", "accepted", "dropped"].map((status) => h("option", { value: status, selected: status === item.status, text: STATUS_LABELS[status] }))),
+        h(
+          "select",
+          { dataset: { action: "item.status", item: id, focus: `item:${id}:status` } },
+          ["proposed", "accepted", "dropped"].map((status) =>
+            h("option", { value: status, selected: status === item.status, text: STATUS_LABELS[status] }),
+          ),
+        ),
       ),
     );
   }
   if (rules.assign && (state.workshop.phase === "plan" || ui.assigning.has(id))) {
-    const candidates = state.members.filter((member) => member.role !== "observer" && !item.owners.includes(member.id));
+    // ctx.owners: id -> name of everyone who can own an item (context.js).
+    const candidates = [...ctx.owners].filter(([memberId]) => !item.owners.includes(memberId));
     if (candidates.length) {
       actions.append(
         h(
           "label",
           { class: "inline-select" },
           h("span", { class: "sr-only", text: `Assign an owner to ${title}` }),
-          h("select", { dataset: { action: "item.assign", item: id, focus: `item:${id}:assign` } }, h("option", { value: "", text: "Assign…" }), candidates.map((member) => h("option", { value: String(member.id), text: member.name }))),
+          h(
+            "select",
+            { dataset: { action: "item.assign", item: id, focus: `item:${id}:assign` } },
+            h("option", { value: "", text: "Assign…" }),
+            candidates.map(([memberId, name]) => h("option", { value: String(memberId), text: name })),
+          ),
         ),
       );
     }
@@ -213,19 +281,38 @@ function cardMenu(item, { index, laneLength, laneIndex }, ctx, movable) {
   if (rules.editItem(item)) entries.push(menuButton("Edit", { action: "item.edit.open", item: id }, `item:${id}:edit`));
   if (movable) {
     entries.push(
-      menuButton("Move up", { action: "item.move", item: id, lane: item.lane, index: index - 1 }, `item:${id}:up`, index === 0),
-      menuButton("Move down", { action: "item.move", item: id, lane: item.lane, index: index + 1 }, `item:${id}:down`, index === laneLength - 1),
+      menuButton(
+        "Move up",
+        { action: "item.move", item: id, lane: item.lane, index: index - 1 },
+        `item:${id}:up`,
+        index === 0,
+      ),
+      menuButton(
+        "Move down",
+        { action: "item.move", item: id, lane: item.lane, index: index + 1 },
+        `item:${id}:down`,
+        index === laneLength - 1,
+      ),
     );
     state.lanes.forEach((lane, otherIndex) => {
-      if (otherIndex !== laneIndex) entries.push(menuButton(`Move to ${lane.title}`, { action: "item.move", item: id, lane: lane.id, index: 100000 }, `item:${id}:to:${lane.id}`));
+      if (otherIndex !== laneIndex)
+        entries.push(
+          menuButton(
+            `Move to ${lane.title}`,
+            { action: "item.move", item: id, lane: lane.id, index: 100000 },
+            `item:${id}:to:${lane.id}`,
+          ),
+        );
     });
   }
   // Owners are assigned in the plan phase; while gathering, on request. Not while voting.
   if (rules.assign && state.workshop.phase === "gather" && !ui.assigning.has(id)) {
     entries.push(menuButton("Assign an owner…", { action: "item.assign.open", item: id }, `item:${id}:assign-open`));
   }
-  if (rules.walk) entries.push(menuButton("Walk the room to this item", { action: "walk.to", item: id }, `item:${id}:walk`));
-  if (rules.deleteItem(item)) entries.push(menuButton("Delete", { action: "item.delete", item: id }, `item:${id}:delete`, false, "danger"));
+  if (rules.walk)
+    entries.push(menuButton("Walk the room to this item", { action: "walk.to", item: id }, `item:${id}:walk`));
+  if (rules.deleteItem(item))
+    entries.push(menuButton("Delete", { action: "item.delete", item: id }, `item:${id}:delete`, false, "danger"));
   return menuNode(`item:${id}`, `More actions for ${quote(item.title)}`, ui, entries, { className: "card-menu" });
 }
 
@@ -243,14 +330,58 @@ export function detailContent(item, ctx, { progressForm = null } = {}) {
     { class: "meta detail-meta" },
     row("Lane", h("dd", { text: lane ? lane.title : "—" })),
     row("Status", h("dd", { text: STATUS_LABELS[item.status] })),
-    row("Owners", h("dd", { class: "owners" }, owners.length ? owners.join(", ") : h("span", { class: "muted", text: "nobody yet" }))),
-    row("Dots", h("dd", { class: "votes" }, item.votes === null ? h("span", { class: "muted", text: "hidden while voting" }) : String(item.votes), myDots ? ` · ${plural(myDots, "dot")} yours` : null)),
+    row(
+      "Owners",
+      h(
+        "dd",
+        { class: "owners" },
+        owners.length ? owners.join(", ") : h("span", { class: "muted", text: "nobody yet" }),
+      ),
+    ),
+    row(
+      "Dots",
+      h(
+        "dd",
+        { class: "votes" },
+        item.votes === null ? h("span", { class: "muted", text: "hidden while voting" }) : String(item.votes),
+        myDots ? ` · ${plural(myDots, "dot")} yours` : null,
+      ),
+    ),
     item.due ? row("Due", h("dd", null, h("time", { datetime: item.due, text: formatDate(item.due) }))) : null,
-    item.criterion !== null && criteria[item.criterion] !== undefined ? row("Serves", h("dd", { text: `${item.criterion + 1}. ${criteria[item.criterion]}` })) : null,
+    item.criterion !== null && criteria[item.criterion] !== undefined
+      ? row("Serves", h("dd", { text: `${item.criterion + 1}. ${criteria[item.criterion]}` }))
+      : null,
     row("Added by", h("dd", { text: author || "someone who left" })),
-    tracking ? row("Progress", h("dd", { class: "detail-progress" }, progressChip(item), item.progress ? h("span", { class: "muted", text: `by ${item.progress.by === state.me.member ? "you" : ctx.names.get(item.progress.by) || "someone who left"} · ${formatDateTime(item.progress.at)}` }) : null)) : null,
-    tracking && item.progress && item.progress.note ? row("Note", h("dd", { class: "detail-progress-note", text: item.progress.note })) : null,
-    tracking ? row("Helpers", h("dd", { text: helpersOf(item).map((id) => ctx.names.get(id) || "someone who left").join(", ") || "nobody yet" })) : null,
+    tracking
+      ? row(
+          "Progress",
+          h(
+            "dd",
+            { class: "detail-progress" },
+            progressChip(item),
+            item.progress
+              ? h("span", {
+                  class: "muted",
+                  text: `by ${reporter(item.progress.by, ctx)} · ${formatDateTime(item.progress.at)}`,
+                })
+              : null,
+          ),
+        )
+      : null,
+    tracking && item.progress?.note
+      ? row("Note", h("dd", { class: "detail-progress-note", text: item.progress.note }))
+      : null,
+    tracking
+      ? row(
+          "Helpers",
+          h("dd", {
+            text:
+              helpersOf(item)
+                .map((id) => ctx.names.get(id) || "someone who left")
+                .join(", ") || "nobody yet",
+          }),
+        )
+      : null,
   );
   const actions = cardActions(item, myDots, ctx);
   const claim = claimButton(item, ctx, "detail");
@@ -258,19 +389,51 @@ export function detailContent(item, ctx, { progressForm = null } = {}) {
   const help = tracking ? helpButton(item, ctx, "detail") : null;
   if (help) actions.prepend(help);
   const extra = [];
-  if (ctx.rules.editItem(item)) extra.push(h("button", { type: "button", class: "small", dataset: { action: "item.edit.open", item: item.id, focus: `detail:${item.id}:edit` }, text: "Edit" }));
-  if (ctx.rules.deleteItem(item)) extra.push(h("button", { type: "button", class: "small danger-text", dataset: { action: "item.delete", item: item.id, focus: `detail:${item.id}:delete` }, text: "Delete" }));
+  if (ctx.rules.editItem(item))
+    extra.push(
+      h("button", {
+        type: "button",
+        class: "small",
+        dataset: { action: "item.edit.open", item: item.id, focus: `detail:${item.id}:edit` },
+        text: "Edit",
+      }),
+    );
+  if (ctx.rules.deleteItem(item))
+    extra.push(
+      h("button", {
+        type: "button",
+        class: "small danger-text",
+        dataset: { action: "item.delete", item: item.id, focus: `detail:${item.id}:delete` },
+        text: "Delete",
+      }),
+    );
   actions.append(...extra);
   return [
     h(
       "div",
       { class: "detail-head" },
       h("h2", { id: "item-detail-title", text: item.title }),
-      h("button", { type: "button", class: "notice-close", "aria-label": "Close", dataset: { action: "item.close", focus: "detail:close" } }, h("span", { "aria-hidden": "true", text: "×" })),
+      h(
+        "button",
+        {
+          type: "button",
+          class: "notice-close",
+          "aria-label": "Close",
+          dataset: { action: "item.close", focus: "detail:close" },
+        },
+        h("span", { "aria-hidden": "true", text: "×" }),
+      ),
     ),
-    item.notes ? h("p", { class: "detail-notes", text: item.notes }) : h("p", { class: "detail-notes muted", text: "No notes." }),
+    item.notes
+      ? h("p", { class: "detail-notes", text: item.notes })
+      : h("p", { class: "detail-notes muted", text: "No notes." }),
     meta,
     progressForm,
     actions.childNodes.length ? actions : null,
   ];
+}
+
+// Who reported an item's progress, as the dialog names them.
+function reporter(id, ctx) {
+  return id === ctx.state.me.member ? "you" : ctx.names.get(id) || "someone who left";
 }

@@ -213,7 +213,10 @@ export class Connection {
 
   async probeMembership() {
     try {
-      const response = await fetch(this.probeUrl, { credentials: "same-origin", headers: { Accept: "application/json" } });
+      const response = await fetch(this.probeUrl, {
+        credentials: "same-origin",
+        headers: { Accept: "application/json" },
+      });
       if (response.status === 404 || response.status === 403) this.end("not_member");
     } catch {
       // offline: keep trying the socket

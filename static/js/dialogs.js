@@ -30,8 +30,17 @@ export class Notices {
       "div",
       { class: `notice notice-${kind}`, role: kind === "error" ? "alert" : "status", dataset: { message, key } },
       h("span", { class: "notice-icon", "aria-hidden": "true", text: kind === "error" ? "!" : "i" }),
-      h("p", { class: "notice-text" }, h("span", { class: "sr-only", text: kind === "error" ? "Problem: " : "Note: " }), message),
-      h("button", { type: "button", class: "notice-close", "aria-label": "Dismiss this message", dataset: { dismiss: "" } }, h("span", { "aria-hidden": "true", text: "×" })),
+      h(
+        "p",
+        { class: "notice-text" },
+        h("span", { class: "sr-only", text: kind === "error" ? "Problem: " : "Note: " }),
+        message,
+      ),
+      h(
+        "button",
+        { type: "button", class: "notice-close", "aria-label": "Dismiss this message", dataset: { dismiss: "" } },
+        h("span", { "aria-hidden": "true", text: "×" }),
+      ),
     );
     this.container.append(notice);
     if (timeout) {
@@ -57,7 +66,12 @@ export class ConnectionBanner {
     this.text = h("span", { class: "connection-text" });
     this.retry = h("button", { type: "button", class: "small", text: "Try now", hidden: true });
     this.retry.addEventListener("click", () => onRetry());
-    replaceChildren(this.element, h("span", { class: "connection-icon", "aria-hidden": "true" }), this.text, this.retry);
+    replaceChildren(
+      this.element,
+      h("span", { class: "connection-icon", "aria-hidden": "true" }),
+      this.text,
+      this.retry,
+    );
     this.hideTimer = null;
     this.countdown = null;
   }
@@ -74,10 +88,13 @@ export class ConnectionBanner {
       this.text.textContent =
         info.ended === "removed"
           ? "You were removed from this workshop. This board no longer updates."
-          : "This board cannot update: you are signed out, or not a member of this workshop. Reload the page to sign in, or follow an invite link to join.";
+          : "This board cannot update: you are signed out, or not a member of this workshop. " +
+            "Reload the page to sign in, or follow an invite link to join.";
       return;
     }
-    const pending = info.pending ? ` ${info.pending === 1 ? "1 change is" : `${info.pending} changes are`} waiting to be sent.` : "";
+    const pending = info.pending
+      ? ` ${info.pending === 1 ? "1 change is" : `${info.pending} changes are`} waiting to be sent.`
+      : "";
     if (status === "online") {
       if (!info.back) {
         this.element.hidden = true;
@@ -106,7 +123,8 @@ export class ConnectionBanner {
     // offline, waiting to retry
     const update = () => {
       const seconds = info.retryAt ? Math.max(0, Math.ceil((info.retryAt - Date.now()) / 1000)) : 0;
-      this.text.textContent = `Offline. ${seconds ? `Trying again in ${seconds} s.` : "Trying again…"} Changes you make now are sent when the connection is back.${pending}`;
+      const retry = seconds ? `Trying again in ${seconds} s.` : "Trying again…";
+      this.text.textContent = `Offline. ${retry} Changes you make now are sent when the connection is back.${pending}`;
     };
     update();
     this.countdown = setInterval(update, 1000);
@@ -122,7 +140,11 @@ let dialog = null;
 // (a class) for styling and tests.
 export function confirmDialog({ title, message, confirm = "Delete", danger = true, body = null, kind = null }) {
   if (!dialog) {
-    dialog = h("dialog", { class: "confirm", "aria-labelledby": "confirm-title", "aria-describedby": "confirm-message" });
+    dialog = h("dialog", {
+      class: "confirm",
+      "aria-labelledby": "confirm-title",
+      "aria-describedby": "confirm-message",
+    });
     document.body.append(dialog);
   }
   dialog.className = ["confirm", kind].filter(Boolean).join(" ");
@@ -146,7 +168,7 @@ export function confirmDialog({ title, message, confirm = "Delete", danger = tru
       "close",
       () => {
         resolve(dialog.returnValue === "yes");
-        if (returnTo && returnTo.isConnected) returnTo.focus({ preventScroll: true });
+        if (returnTo?.isConnected) returnTo.focus({ preventScroll: true });
       },
       { once: true },
     );

@@ -24,7 +24,9 @@ export function setupMoving(root, { canMove, onMove, onDragChange }) {
 
   // Where in `list` a drop at clientY lands: before the first item whose middle is below it.
   function dropIndex(list, clientY) {
-    const items = [...list.querySelectorAll(":scope > .item")].filter((node) => Number(node.dataset.itemId) !== dragging.id);
+    const items = [...list.querySelectorAll(":scope > .item")].filter(
+      (node) => Number(node.dataset.itemId) !== dragging.id,
+    );
     let index = items.length;
     for (let i = 0; i < items.length; i += 1) {
       const box = items[i].getBoundingClientRect();
@@ -37,7 +39,7 @@ export function setupMoving(root, { canMove, onMove, onDragChange }) {
   }
 
   root.addEventListener("dragstart", (event) => {
-    const node = event.target.closest && event.target.closest(".item[draggable=true]");
+    const node = event.target.closest?.(".item[draggable=true]");
     if (!node || !canMove()) return;
     dragging = { id: Number(node.dataset.itemId), from: Number(node.dataset.lane) };
     event.dataTransfer.effectAllowed = "move";
@@ -49,7 +51,7 @@ export function setupMoving(root, { canMove, onMove, onDragChange }) {
 
   root.addEventListener("dragover", (event) => {
     if (!dragging) return;
-    const lane = event.target.closest && event.target.closest(".lane[data-lane-id]");
+    const lane = event.target.closest?.(".lane[data-lane-id]");
     if (!lane) {
       clear();
       return;
@@ -58,7 +60,8 @@ export function setupMoving(root, { canMove, onMove, onDragChange }) {
     event.dataTransfer.dropEffect = "move";
     const list = lane.querySelector(".items");
     const { before } = dropIndex(list, event.clientY);
-    for (const other of root.querySelectorAll(".lane.drop-target")) if (other !== lane) other.classList.remove("drop-target");
+    for (const other of root.querySelectorAll(".lane.drop-target"))
+      if (other !== lane) other.classList.remove("drop-target");
     lane.classList.add("drop-target");
     const empty = list.querySelector(":scope > .empty");
     if (before) {
@@ -77,7 +80,7 @@ export function setupMoving(root, { canMove, onMove, onDragChange }) {
 
   root.addEventListener("drop", (event) => {
     if (!dragging) return;
-    const lane = event.target.closest && event.target.closest(".lane[data-lane-id]");
+    const lane = event.target.closest?.(".lane[data-lane-id]");
     if (!lane) return;
     event.preventDefault();
     const { index } = dropIndex(lane.querySelector(".items"), event.clientY);
@@ -97,7 +100,7 @@ export function setupMoving(root, { canMove, onMove, onDragChange }) {
     const directions = { ArrowUp: [0, -1], ArrowDown: [0, 1], ArrowLeft: [-1, 0], ArrowRight: [1, 0] };
     const direction = directions[event.key];
     if (!direction) return;
-    const node = event.target.closest && event.target.closest(".item[data-item-id]");
+    const node = event.target.closest?.(".item[data-item-id]");
     if (!node || node.classList.contains("editing") || !canMove()) return;
     if (/^(INPUT|TEXTAREA|SELECT)$/.test(event.target.tagName)) return;
     event.preventDefault();
@@ -111,11 +114,17 @@ export function setupMoving(root, { canMove, onMove, onDragChange }) {
       const target = lanes[laneIndex + dx];
       if (!target) return;
       const count = target.querySelectorAll(".items > .item").length;
-      onMove({ item: Number(node.dataset.itemId), lane: Number(target.dataset.laneId), index: Math.min(index, count) }, { keyboard: true });
+      onMove(
+        { item: Number(node.dataset.itemId), lane: Number(target.dataset.laneId), index: Math.min(index, count) },
+        { keyboard: true },
+      );
     } else {
       const next = index + dy;
       if (next < 0 || next >= siblings.length) return;
-      onMove({ item: Number(node.dataset.itemId), lane: Number(laneNode.dataset.laneId), index: next }, { keyboard: true });
+      onMove(
+        { item: Number(node.dataset.itemId), lane: Number(laneNode.dataset.laneId), index: next },
+        { keyboard: true },
+      );
     }
   });
 

@@ -7,6 +7,7 @@
 // whenever the workshop's plan version moves on (after each agreement, also one that happened
 // while this page was away).
 
+import { sameSlices } from "./context.js";
 import { h, replaceChildren } from "./dom.js";
 import { formatDateTime } from "./format.js";
 
@@ -107,11 +108,19 @@ export class ExportPanel {
 
   render(focusKey = null) {
     if (!this.shown) return;
-    const sig = JSON.stringify([this.workshop, this.versions, this.error, this.loading]);
-    if (sig === this.sig && !focusKey) return;
+    // Compared by identity: the versions are a new array after each fetch.
+    const { phase: at, plan_version: agreed, agreed_at: when } = this.workshop;
+    const sig = [at, agreed, when, this.versions, this.error, this.loading];
+    if (sameSlices(this.sig, sig) && !focusKey) return;
     this.sig = sig;
     const { plan_version: version, phase } = this.workshop;
-    const parts = [h("h3", { class: "tool-title", id: "export-title", text: this.drafts ? "Export the plan" : "Take the plan home" })];
+    const parts = [
+      h("h3", {
+        class: "tool-title",
+        id: "export-title",
+        text: this.drafts ? "Export the plan" : "Take the plan home",
+      }),
+    ];
     if (!version && !this.drafts) {
       parts.push(h("p", { class: "help", text: "Once the plan is agreed, download it here as PDF, Markdown or CSV." }));
       replaceChildren(this.container, parts);
@@ -119,15 +128,22 @@ export class ExportPanel {
     }
     if (!version) {
       parts.push(
-        h("p", { class: "help", text: "No version agreed yet. A download is the board as it is now, headed “Draft — not yet agreed”." }),
+        h("p", {
+          class: "help",
+          text: "No version agreed yet. A download is the board as it is now, headed “Draft — not yet agreed”.",
+        }),
         this.links(null, (format) => `Download the draft plan as ${format}`, "Draft plan"),
       );
     } else {
       const note =
         phase === "agreed"
           ? `The agreed plan: version ${version}.`
-          : `The latest agreed plan: version ${version}. What changed since it was reopened goes into version ${version + 1} once that is agreed.`;
-      parts.push(h("p", { class: "help", text: note }), this.links(version, (format) => `Plan version ${version} as ${format}`, `Plan version ${version}`));
+          : `The latest agreed plan: version ${version}. ` +
+            `What changed since it was reopened goes into version ${version + 1} once that is agreed.`;
+      parts.push(
+        h("p", { class: "help", text: note }),
+        this.links(version, (format) => `Plan version ${version} as ${format}`, `Plan version ${version}`),
+      );
     }
     parts.push(h("h4", { class: "tool-subtitle", id: "export-versions-title", text: "Agreed versions" }));
     parts.push(this.versionList());
@@ -138,7 +154,8 @@ export class ExportPanel {
     const key = focusKey || hadFocus;
     if (key) {
       const target =
-        this.container.querySelector(`[data-focus="${key}"]`) || this.container.querySelector('[data-focus="export:versions"]');
+        this.container.querySelector(`[data-focus="${key}"]`) ||
+        this.container.querySelector('[data-focus="export:versions"]');
       if (target) target.focus({ preventScroll: true });
     }
   }
@@ -164,18 +181,39 @@ export class ExportPanel {
         "div",
         { class: "export-error", role: "alert" },
         h("p", { class: "form-error", text: `The agreed versions could not be loaded: ${this.error}.` }),
-        h("button", { type: "button", class: "small", dataset: { exportAction: "retry", focus: "export:retry" }, text: "Try again" }),
+        h("button", {
+          type: "button",
+          class: "small",
+          dataset: { exportAction: "retry", focus: "export:retry" },
+          text: "Try again",
+        }),
       );
     }
     if (!this.versions) {
-      return h("p", { class: "muted", tabindex: "-1", dataset: { focus: "export:versions" }, text: "Loading the agreed versions…" });
+      return h("p", {
+        class: "muted",
+        tabindex: "-1",
+        dataset: { focus: "export:versions" },
+        text: "Loading the agreed versions…",
+      });
     }
     if (!this.versions.length) {
-      return h("p", { class: "muted", tabindex: "-1", dataset: { focus: "export:versions" }, text: "None yet. Agreeing the plan makes version 1." });
+      return h("p", {
+        class: "muted",
+        tabindex: "-1",
+        dataset: { focus: "export:versions" },
+        text: "None yet. Agreeing the plan makes version 1.",
+      });
     }
     return h(
       "ol",
-      { class: "plan-versions", "aria-labelledby": "export-versions-title", "aria-busy": this.loading ? "true" : null, tabindex: "-1", dataset: { focus: "export:versions" } },
+      {
+        class: "plan-versions",
+        "aria-labelledby": "export-versions-title",
+        "aria-busy": this.loading ? "true" : null,
+        tabindex: "-1",
+        dataset: { focus: "export:versions" },
+      },
       this.versions.map((entry, index) =>
         h(
           "li",
@@ -198,7 +236,7 @@ export class ExportPanel {
             { class: "export-links", role: "group", "aria-label": `Plan version ${entry.number}` },
             FORMATS.map(({ key, label }) =>
               h("a", {
-                href: (entry.exports && entry.exports[key]) || exportUrl(this.workshopId, key, entry.number),
+                href: entry.exports?.[key] || exportUrl(this.workshopId, key, entry.number),
                 download: "",
                 "aria-label": `Plan version ${entry.number} as ${label}`,
                 dataset: { focus: `export:v${entry.number}:${key}` },

@@ -4,12 +4,6 @@
 import { h } from "./dom.js";
 import { plural } from "./format.js";
 
-export function toolsSignature(ctx) {
-  const { state, rules, ui } = ctx;
-  const check = state.workshop.confidence || { open: false, answers: 0 };
-  return JSON.stringify([rules.facilitating, state.workshop.timer, check.open, check.answers, rules.openConfidence, rules.closeConfidence, state.workshop.phase, rules.lanes, ui.addingLane, state.lanes.length]);
-}
-
 export function renderTools(ctx, { timerForm, laneForm, exportsBox, invitesBox }) {
   const { state, rules, ui } = ctx;
   const check = state.workshop.confidence || { open: false, answers: 0 };
@@ -17,10 +11,22 @@ export function renderTools(ctx, { timerForm, laneForm, exportsBox, invitesBox }
   if (check.open) {
     confidence.append(
       h("p", { class: "muted", text: `Open: ${plural(check.answers, "answer")} so far.` }),
-      rules.closeConfidence ? h("button", { type: "button", dataset: { action: "confidence.close", focus: "confidence:close" }, text: "Close and show the result" }) : null,
+      rules.closeConfidence
+        ? h("button", {
+            type: "button",
+            dataset: { action: "confidence.close", focus: "confidence:close" },
+            text: "Close and show the result",
+          })
+        : null,
     );
   } else if (rules.openConfidence) {
-    confidence.append(h("button", { type: "button", dataset: { action: "confidence.open", focus: "confidence:open" }, text: "Open a confidence check" }));
+    confidence.append(
+      h("button", {
+        type: "button",
+        dataset: { action: "confidence.open", focus: "confidence:open" },
+        text: "Open a confidence check",
+      }),
+    );
   } else {
     confidence.append(h("p", { class: "muted", text: "Taken in the plan phase." }));
   }
@@ -31,7 +37,17 @@ export function renderTools(ctx, { timerForm, laneForm, exportsBox, invitesBox }
     lanes.append(laneForm());
   } else {
     lanes.append(
-      h("button", { type: "button", class: "small", disabled: state.lanes.length >= 20, dataset: { action: "lane.add.open", focus: "lane:new" } }, h("span", { "aria-hidden": "true", text: "+ " }), "Add a lane"),
+      h(
+        "button",
+        {
+          type: "button",
+          class: "small",
+          disabled: state.lanes.length >= 20,
+          dataset: { action: "lane.add.open", focus: "lane:new" },
+        },
+        h("span", { "aria-hidden": "true", text: "+ " }),
+        "Add a lane",
+      ),
       h("p", { class: "help", text: "Rename, move or delete a lane from its ⋯ menu." }),
     );
   }
@@ -43,7 +59,14 @@ export function renderTools(ctx, { timerForm, laneForm, exportsBox, invitesBox }
       { class: "tool" },
       h("h3", { class: "tool-title", text: "Timer" }),
       timerForm,
-      state.workshop.timer ? h("button", { type: "button", class: "small", dataset: { action: "timer.stop", focus: "timer:stop" }, text: "Stop the timer" }) : null,
+      state.workshop.timer
+        ? h("button", {
+            type: "button",
+            class: "small",
+            dataset: { action: "timer.stop", focus: "timer:stop" },
+            text: "Stop the timer",
+          })
+        : null,
     ),
     confidence,
     lanes,

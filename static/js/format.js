@@ -14,8 +14,8 @@ export const PHASE_HINTS = {
 
 export function memberName(state, id, { you = true } = {}) {
   if (id === null || id === undefined) return "Someone";
-  if (you && state && state.me && id === state.me.member) return "You";
-  const member = state && state.members.find((candidate) => candidate.id === id);
+  if (you && state?.me && id === state.me.member) return "You";
+  const member = state?.members.find((candidate) => candidate.id === id);
   return member ? member.name : "Someone";
 }
 
@@ -38,7 +38,12 @@ export function listNames(names) {
   return `${names.slice(0, -1).join(", ")} and ${names[names.length - 1]}`;
 }
 
-const dateFormat = new Intl.DateTimeFormat(undefined, { day: "numeric", month: "short", year: "numeric", timeZone: "UTC" });
+const dateFormat = new Intl.DateTimeFormat(undefined, {
+  day: "numeric",
+  month: "short",
+  year: "numeric",
+  timeZone: "UTC",
+});
 const dateTimeFormat = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
 
 // A due date is a calendar date ("2026-10-01"), not a moment: shown as written, in no time zone.

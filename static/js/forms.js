@@ -5,6 +5,5 @@
 
 const invalid = document.querySelector('main form [aria-invalid="true"]');
 const refused = document.querySelector("main form .errors")?.closest("form");
-const target =
-  invalid ?? refused?.querySelector("input:not([type=hidden]):not([disabled]), textarea, select");
+const target = invalid ?? refused?.querySelector("input:not([type=hidden]):not([disabled]), textarea, select");
 target?.focus();

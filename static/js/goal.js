@@ -21,20 +21,10 @@ export function coverage(state) {
 function doneBy(state) {
   if (state.workshop.phase !== "agreed") return null;
   const done = state.workshop.success_criteria.map(() => 0);
-  for (const item of planItems(state)) if (item.criterion !== null && item.criterion < done.length && progressOf(item) === "done") done[item.criterion] += 1;
+  for (const item of planItems(state))
+    if (item.criterion !== null && item.criterion < done.length && progressOf(item) === "done")
+      done[item.criterion] += 1;
   return done;
-}
-
-export function goalSignature(ctx) {
-  const { state, ui, rules } = ctx;
-  const workshop = state.workshop;
-  return JSON.stringify([
-    ui.editingGoal && rules.editGoal
-      ? "editing"
-      : [workshop.title, workshop.why, workshop.success_criteria, coverage(state), doneBy(state), workshop.phase === "agreed" && planItems(state).map(progressOf)],
-    ui.goalOpen,
-    rules.editGoal,
-  ]);
 }
 
 export function renderGoal(ctx, editForm) {
@@ -44,6 +34,8 @@ export function renderGoal(ctx, editForm) {
   const criteria = workshop.success_criteria;
   const open = ui.goalOpen || (ui.editingGoal && rules.editGoal);
   const done = doneBy(state);
+  const serving = (count) => plural(count, planning ? "accepted item" : "item");
+  const servingItems = (index) => planItems(state).filter((item) => item.criterion === index);
   const chips = criteria.length
     ? h(
         "ul",
@@ -61,15 +53,24 @@ export function renderGoal(ctx, editForm) {
             done && counts[index]
               ? h(
                   "span",
-                  { class: ["chip-count", "chip-done", done[index] === counts[index] && "all-done"], title: `${done[index]} of ${counts[index]} done` },
+                  {
+                    class: ["chip-count", "chip-done", done[index] === counts[index] && "all-done"],
+                    title: `${done[index]} of ${counts[index]} done`,
+                  },
                   h("span", { "aria-hidden": "true", text: `${done[index]}/${counts[index]} done` }),
                   h("span", { class: "sr-only", text: `: ${done[index]} of ${counts[index]} done` }),
                 )
               : h(
                   "span",
                   { class: "chip-count", title: planning ? "accepted items that serve it" : "items that serve it" },
-                  h("span", { "aria-hidden": "true", text: counts[index] ? `${planning ? "✓" : "●"}${counts[index]}` : "–" }),
-                  h("span", { class: "sr-only", text: `: ${counts[index] ? plural(counts[index], planning ? "accepted item" : "item") : "no item yet"}` }),
+                  h("span", {
+                    "aria-hidden": "true",
+                    text: counts[index] ? `${planning ? "✓" : "●"}${counts[index]}` : "–",
+                  }),
+                  h("span", {
+                    class: "sr-only",
+                    text: `: ${counts[index] ? serving(counts[index]) : "no item yet"}`,
+                  }),
                 ),
           ),
         ),
@@ -100,7 +101,9 @@ export function renderGoal(ctx, editForm) {
   else {
     details.append(
       h("h2", { class: "h-small", text: "Why it matters" }),
-      workshop.why ? h("p", { class: "why", text: workshop.why }) : h("p", { class: "muted", text: "Not written down yet." }),
+      workshop.why
+        ? h("p", { class: "why", text: workshop.why })
+        : h("p", { class: "muted", text: "Not written down yet." }),
       criteria.length ? h("h2", { class: "h-small", text: "How we will know we got there" }) : null,
       criteria.length
         ? h(
@@ -114,7 +117,7 @@ export function renderGoal(ctx, editForm) {
                 h("span", {
                   class: ["criterion-count", counts[index] ? null : "unserved"],
                   text: counts[index]
-                    ? ` — ${done ? progressSummary(countProgress(planItems(state).filter((item) => item.criterion === index))) : plural(counts[index], planning ? "accepted item" : "item")}`
+                    ? ` — ${done ? progressSummary(countProgress(servingItems(index))) : serving(counts[index])}`
                     : workshop.phase === "agreed"
                       ? " — no accepted item serves this"
                       : " — nothing serves this yet",
@@ -123,7 +126,14 @@ export function renderGoal(ctx, editForm) {
             ),
           )
         : null,
-      rules.editGoal ? h("button", { type: "button", class: "small", dataset: { action: "goal.open", focus: "goal:edit" }, text: "Edit goal" }) : null,
+      rules.editGoal
+        ? h("button", {
+            type: "button",
+            class: "small",
+            dataset: { action: "goal.open", focus: "goal:edit" },
+            text: "Edit goal",
+          })
+        : null,
     );
   }
   return [line, details];

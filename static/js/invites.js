@@ -2,7 +2,7 @@
 // of links with revoking. Contract §3: GET/POST /api/w/<id>/invites, DELETE …/invites/<token>.
 
 import { h, replaceChildren } from "./dom.js";
-import { ROLE_LABELS, formatDateTime } from "./format.js";
+import { formatDateTime, ROLE_LABELS } from "./format.js";
 
 export function csrfToken() {
   const match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
@@ -29,7 +29,7 @@ async function api(url, { method = "GET", body } = {}) {
   }
   if (!response.ok) {
     const message =
-      (data && data.message) ||
+      data?.message ||
       (response.status === 403 ? "Only facilitators manage invite links." : `The server answered ${response.status}.`);
     throw new Error(message);
   }
@@ -136,7 +136,7 @@ export class InvitePanel {
       // No clipboard API (an insecure context): select it so the person can copy it themselves.
       input.focus();
       input.select();
-      if (!document.execCommand || !document.execCommand("copy")) {
+      if (!document.execCommand?.("copy")) {
         this.say("The link is selected: copy it with your keyboard or menu.");
         return;
       }
@@ -205,9 +205,18 @@ export class InvitePanel {
         "form",
         { class: "invite-form", dataset: { inviteForm: "" }, "aria-label": "Make an invite link" },
         h("label", { for: id("role"), text: "Joins as" }),
-        h("select", { id: id("role"), name: "role" }, h("option", { value: "member", text: "Member" }), h("option", { value: "observer", text: "Observer" })),
+        h(
+          "select",
+          { id: id("role"), name: "role" },
+          h("option", { value: "member", text: "Member" }),
+          h("option", { value: "observer", text: "Observer" }),
+        ),
         h("label", { for: id("expires"), text: "Expiry" }),
-        h("select", { id: id("expires"), name: "expires_in_hours" }, EXPIRY_CHOICES.map(([value, text]) => h("option", { value, text }))),
+        h(
+          "select",
+          { id: id("expires"), name: "expires_in_hours" },
+          EXPIRY_CHOICES.map(([value, text]) => h("option", { value, text })),
+        ),
         h("label", { for: id("uses"), text: "Uses (empty: no limit)" }),
         h("input", { id: id("uses"), name: "max_uses", type: "number", min: "1", max: "10000", inputmode: "numeric" }),
         h("button", { type: "submit", class: "small", dataset: { focus: "invite:make" }, text: "Make the link" }),
@@ -220,7 +229,12 @@ export class InvitePanel {
     const parts = card
       ? [
           h("h2", { class: "invite-heading", text: "Bring your team in" }),
-          h("p", { class: "invite-lede", text: "Share this link, or let the people in the room scan the code. Joining takes a name, no account. Then add the first items together." }),
+          h("p", {
+            class: "invite-lede",
+            text:
+              "Share this link, or let the people in the room scan the code. " +
+              "Joining takes a name, no account. Then add the first items together.",
+          }),
         ]
       : [h("h3", { class: "tool-title", text: "Invite people" })];
     if (this.memberUrl) {
@@ -230,13 +244,29 @@ export class InvitePanel {
           "div",
           { class: "invite-main" },
           linkRow("invite-member-url", "Member link: joins as a member", this.memberUrl, "invite:copy-member"),
-          qr ? h("figure", { class: "invite-qr" }, h("img", { src: qr, alt: "QR code of the member link", width: card ? "176" : "128", height: card ? "176" : "128" })) : null,
+          qr
+            ? h(
+                "figure",
+                { class: "invite-qr" },
+                h("img", {
+                  src: qr,
+                  alt: "QR code of the member link",
+                  width: card ? "176" : "128",
+                  height: card ? "176" : "128",
+                }),
+              )
+            : null,
         ),
       );
     } else {
       parts.push(
         h("p", { class: "muted", text: "No member link works right now." }),
-        h("button", { type: "button", class: "small", dataset: { inviteAction: "member", focus: "invite:member" }, text: "Make a member link" }),
+        h("button", {
+          type: "button",
+          class: "small",
+          dataset: { inviteAction: "member", focus: "invite:member" },
+          text: "Make a member link",
+        }),
       );
     }
     if (this.made) {
@@ -244,22 +274,33 @@ export class InvitePanel {
     }
     parts.push(this.limitedForm());
     if (this.observer) {
-      parts.push(linkRow("invite-observer-url", "Observer link: can watch, not change", this.observer.url, "invite:copy-observer"));
+      parts.push(
+        linkRow(
+          "invite-observer-url",
+          "Observer link: can watch, not change",
+          this.observer.url,
+          "invite:copy-observer",
+        ),
+      );
     } else {
-      parts.push(h("button", { type: "button", class: "small", dataset: { inviteAction: "observer", focus: "invite:observer" }, text: "Make an observer link" }));
+      parts.push(
+        h("button", {
+          type: "button",
+          class: "small",
+          dataset: { inviteAction: "observer", focus: "invite:observer" },
+          text: "Make an observer link",
+        }),
+      );
     }
     parts.push(
-      h(
-        "button",
-        {
-          type: "button",
-          class: "link",
-          "aria-expanded": this.listOpen ? "true" : "false",
-          "aria-controls": "invite-list",
-          dataset: { inviteAction: "list", focus: "invite:list" },
-          text: this.listOpen ? "Hide all links" : "Show all links",
-        },
-      ),
+      h("button", {
+        type: "button",
+        class: "link",
+        "aria-expanded": this.listOpen ? "true" : "false",
+        "aria-controls": "invite-list",
+        dataset: { inviteAction: "list", focus: "invite:list" },
+        text: this.listOpen ? "Hide all links" : "Show all links",
+      }),
     );
     if (this.listOpen) {
       const list = this.list || [];
@@ -275,14 +316,20 @@ export class InvitePanel {
                   h(
                     "span",
                     null,
-                    `${ROLE_LABELS[invite.role] || invite.role} link · ${STATE_LABELS[invite.state] || invite.state} · used ${invite.uses}${invite.max_uses ? ` of ${invite.max_uses}` : ""} times`,
+                    `${ROLE_LABELS[invite.role] || invite.role} link · ${STATE_LABELS[invite.state] || invite.state}`,
+                    ` · used ${invite.uses}${invite.max_uses ? ` of ${invite.max_uses}` : ""} times`,
                     invite.expires_at ? ` · expires ${formatDateTime(invite.expires_at)}` : "",
                   ),
                   h("button", {
                     type: "button",
                     class: "small danger-text",
                     "aria-label": `Revoke the ${invite.role} link made ${formatDateTime(invite.created_at)}`,
-                    dataset: { inviteAction: "revoke", token: invite.token, focus: `invite:revoke:${invite.token}`, focusFallback: "invite:list" },
+                    dataset: {
+                      inviteAction: "revoke",
+                      token: invite.token,
+                      focus: `invite:revoke:${invite.token}`,
+                      focusFallback: "invite:list",
+                    },
                     text: "Revoke",
                   }),
                 ),
@@ -292,11 +339,14 @@ export class InvitePanel {
       );
     }
     const active = document.activeElement;
-    const hadFocus = active && this.container.contains(active) ? active.dataset.focus || active.dataset.focusFallback : null;
+    const hadFocus =
+      active && this.container.contains(active) ? active.dataset.focus || active.dataset.focusFallback : null;
     replaceChildren(this.container, parts);
     const key = focusKey || hadFocus;
     if (key && (hadFocus || focusKey)) {
-      const target = this.container.querySelector(`[data-focus="${key}"]`) || this.container.querySelector('[data-focus="invite:list"]');
+      const target =
+        this.container.querySelector(`[data-focus="${key}"]`) ||
+        this.container.querySelector('[data-focus="invite:list"]');
       if (target) target.focus({ preventScroll: true });
     }
   }
@@ -317,8 +367,21 @@ function linkRow(id, label, url, focus) {
     h(
       "div",
       { class: "copy-row" },
-      h("input", { id, type: "text", class: "invite-input", readonly: true, value: url, dataset: { focus: `${focus}:input` } }),
-      h("button", { type: "button", class: "small primary", "aria-controls": id, dataset: { inviteAction: "copy", action: "invite.copy", focus }, text: "Copy" }),
+      h("input", {
+        id,
+        type: "text",
+        class: "invite-input",
+        readonly: true,
+        value: url,
+        dataset: { focus: `${focus}:input` },
+      }),
+      h("button", {
+        type: "button",
+        class: "small primary",
+        "aria-controls": id,
+        dataset: { inviteAction: "copy", action: "invite.copy", focus },
+        text: "Copy",
+      }),
     ),
   );
 }

@@ -2,7 +2,7 @@
 // confidence check opening and closing, the timer, a promotion. One visible notice each (the
 // polite live region says the same for screen readers, through announce.js).
 
-import { PHASE_LABELS, ROLE_LABELS, memberName, quote, spokenDuration } from "./format.js";
+import { memberName, PHASE_LABELS, quote, ROLE_LABELS, spokenDuration } from "./format.js";
 import { countsText } from "./progress.js";
 
 // A check-in's note in a notice: the start of it; the Progress tab has it whole.
@@ -25,24 +25,57 @@ export function movesToTell(events, previous, next) {
     if (frame.name === "phase.changed" && !byMe) {
       const phase = frame.data.phase;
       const from = previous.workshop.phase;
-      if (phase === "agreed") notes.push({ key: "phase", text: `${who} agreed the plan: version ${frame.data.plan_version}. Download it from the top of the board.` });
-      else if (from === "agreed") notes.push({ key: "phase", text: `${who} reopened the plan. The board is now the draft of version ${next.workshop.plan_version + 1}; version ${next.workshop.plan_version} stays the agreed plan.` });
-      else if (from === "vote") notes.push({ key: "phase", text: `${who} ended voting. The results are ranked under Results, the top items marked on the board. Now ${PHASE_LABELS[phase]}: ${PHASE_NOTES[phase]}` });
-      else notes.push({ key: "phase", text: `${who} moved the workshop to ${PHASE_LABELS[phase]}: ${PHASE_NOTES[phase]}` });
+      if (phase === "agreed")
+        notes.push({
+          key: "phase",
+          text: `${who} agreed the plan: version ${frame.data.plan_version}. Download it from the top of the board.`,
+        });
+      else if (from === "agreed")
+        notes.push({
+          key: "phase",
+          text:
+            `${who} reopened the plan. The board is now the draft of version ${next.workshop.plan_version + 1}; ` +
+            `version ${next.workshop.plan_version} stays the agreed plan.`,
+        });
+      else if (from === "vote")
+        notes.push({
+          key: "phase",
+          text:
+            `${who} ended voting. The results are ranked under Results, the top items marked on the board. ` +
+            `Now ${PHASE_LABELS[phase]}: ${PHASE_NOTES[phase]}`,
+        });
+      else
+        notes.push({
+          key: "phase",
+          text: `${who} moved the workshop to ${PHASE_LABELS[phase]}: ${PHASE_NOTES[phase]}`,
+        });
     }
     if (frame.name === "confidence.changed" && !byMe) {
       const before = previous.workshop.confidence || { open: false };
       const after = frame.data.confidence;
-      if (after.open && !before.open) notes.push({ key: "confidence", text: `${who} opened a confidence check: answer it at the bottom of your screen.` });
+      if (after.open && !before.open)
+        notes.push({
+          key: "confidence",
+          text: `${who} opened a confidence check: answer it at the bottom of your screen.`,
+        });
       if (!after.open && before.open && after.result) {
-        notes.push({ key: "confidence", text: after.result.mean === null ? "The confidence check closed: nobody answered." : `The confidence check closed: mean ${after.result.mean} of 5.` });
+        notes.push({
+          key: "confidence",
+          text:
+            after.result.mean === null
+              ? "The confidence check closed: nobody answered."
+              : `The confidence check closed: mean ${after.result.mean} of 5.`,
+        });
       }
     }
     if (frame.name === "timer.changed" && !byMe) {
       const timer = frame.data.timer;
       if (timer) {
         const seconds = Math.round((Date.parse(timer.ends_at) - (Date.now() + (next.clockOffset || 0))) / 1000);
-        notes.push({ key: "timer", text: seconds > 0 ? `${who} started the timer: ${spokenDuration(seconds)}.` : `${who} started the timer.` });
+        notes.push({
+          key: "timer",
+          text: seconds > 0 ? `${who} started the timer: ${spokenDuration(seconds)}.` : `${who} started the timer.`,
+        });
       } else notes.push({ key: "timer", text: `${who} stopped the timer.` });
     }
     // A check-in is the room's: told to everyone, the one who recorded it included.
@@ -55,16 +88,31 @@ export function movesToTell(events, previous, next) {
     if (frame.name === "item.helpers" && !byMe) {
       const item = next.items.find((candidate) => candidate.id === frame.data.item);
       const before = previous.items.find((candidate) => candidate.id === frame.data.item);
-      if (item && before && item.owners.includes(me) && frame.data.helpers.includes(frame.actor) && !(before.helpers || []).includes(frame.actor)) {
+      if (
+        item &&
+        before &&
+        item.owners.includes(me) &&
+        frame.data.helpers.includes(frame.actor) &&
+        !(before.helpers || []).includes(frame.actor)
+      ) {
         notes.push({ key: `help:${item.id}`, text: `${who} offered to help with ${quote(item.title)}.` });
       }
     }
     if (frame.name === "member.changed" && frame.data.member.id === me) {
       const before = previous.members.find((member) => member.id === me);
       if (!before || before.role !== frame.data.member.role) {
-        notes.push({ key: "role", text: `You are now ${frame.data.member.role === "observer" ? "an" : "a"} ${ROLE_LABELS[frame.data.member.role].toLowerCase()}.${frame.data.member.role === "facilitator" ? " Your tools are under Tools." : ""}` });
+        notes.push({
+          key: "role",
+          text: youAre(frame.data.member.role),
+        });
       }
     }
   }
   return notes;
+}
+
+// "You are now a facilitator. Your tools are under Tools."
+function youAre(role) {
+  const tools = role === "facilitator" ? " Your tools are under Tools." : "";
+  return `You are now ${role === "observer" ? "an" : "a"} ${ROLE_LABELS[role].toLowerCase()}.${tools}`;
 }

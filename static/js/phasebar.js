@@ -2,56 +2,36 @@
 // agreed), the shared timer, the dots left, the confidence check, who is ready, and for
 // facilitators the next move. Once agreed it offers everyone the plan to take home.
 
+import { myCommitments } from "./checkins.js";
 import { h, srOnly } from "./dom.js";
-import { PHASE_HINTS, PHASE_LABELS, formatDateTime, plural } from "./format.js";
-import { FORMATS, downloadLink, exportUrl } from "./exports.js";
-import { countProgress, myCommitments, planItems, progressBar, progressSummary } from "./progress.js";
+import { downloadLink, exportUrl, FORMATS } from "./exports.js";
+import { formatDateTime, PHASE_HINTS, PHASE_LABELS, plural } from "./format.js";
+import { countProgress, planItems, progressBar, progressSummary } from "./progress.js";
 import { PHASES } from "./rules.js";
 import { menuNode } from "./widgets.js";
 
 const PHASE_MOVES = {
   gather: { primary: "vote", labels: { vote: "Start voting", plan: "Skip to planning", agreed: "Agree the plan…" } },
-  vote: { primary: "plan", labels: { plan: "End voting and plan", gather: "Back to gathering", agreed: "Agree the plan…" } },
-  plan: { primary: "agreed", labels: { agreed: "Agree the plan…", vote: "Back to voting", gather: "Back to gathering" } },
+  vote: {
+    primary: "plan",
+    labels: { plan: "End voting and plan", gather: "Back to gathering", agreed: "Agree the plan…" },
+  },
+  plan: {
+    primary: "agreed",
+    labels: { agreed: "Agree the plan…", vote: "Back to voting", gather: "Back to gathering" },
+  },
   agreed: { primary: "plan", labels: { plan: "Reopen the plan…" } },
 };
 
 // A timer that ran out is shown as "Time's up" this long, then goes away.
 export const TIMES_UP_SHOWN_MS = 30_000;
 
-export function phaseSignature(ctx) {
-  const { state, rules, ui } = ctx;
-  const workshop = state.workshop;
-  const phase = workshop.phase;
-  const me = state.members.find((member) => member.id === state.me.member);
-  return JSON.stringify([
-    workshop.phase,
-    workshop.plan_version,
-    workshop.agreed_at,
-    workshop.timer,
-    workshop.votes_per_member,
-    workshop.confidence,
-    state.me.confidence,
-    state.me.votes_left,
-    rules.role,
-    rules.facilitating,
-    Boolean(me && me.ready),
-    state.members.map((member) => [member.role, member.ready]),
-    ui.ended,
-    ui.openMenu === "phase",
-    ui.sorted,
-    ctx.ranked.length > 0,
-    state.items.some((item) => item.status === "accepted"),
-    phase === "agreed" && [countProgress(planItems(state)), myCommitments(ctx) && myCommitments(ctx).textContent, workshop.focus ?? null],
-  ]);
-}
-
 export function renderPhaseBar(ctx) {
   const { state, rules, ui } = ctx;
   const workshop = state.workshop;
   const phase = workshop.phase;
   const me = state.members.find((member) => member.id === state.me.member);
-  const ready = Boolean(me && me.ready);
+  const ready = Boolean(me?.ready);
   const participants = state.members.filter((member) => member.role !== "observer");
   const readyCount = participants.filter((member) => member.ready).length;
 
@@ -73,7 +53,14 @@ export function renderPhaseBar(ctx) {
 
   const status = h("div", { class: "session-status" });
   if (workshop.timer) {
-    status.append(h("p", { class: "timer", role: "timer", "aria-label": "Timer" }, h("span", { class: "timer-label", text: "Timer " }), h("span", { class: "timer-remaining", text: "" })));
+    status.append(
+      h(
+        "p",
+        { class: "timer", role: "timer", "aria-label": "Timer" },
+        h("span", { class: "timer-label", text: "Timer " }),
+        h("span", { class: "timer-remaining", text: "" }),
+      ),
+    );
   }
   if (phase === "vote" && rules.participating) {
     const left = state.me.votes_left;
@@ -81,7 +68,11 @@ export function renderPhaseBar(ctx) {
       h(
         "p",
         { class: ["dots-left", left === 0 && "none-left"] },
-        h("span", { class: "dot-row", "aria-hidden": "true", text: "●".repeat(left) + "○".repeat(Math.max(workshop.votes_per_member - left, 0)) }),
+        h("span", {
+          class: "dot-row",
+          "aria-hidden": "true",
+          text: "●".repeat(left) + "○".repeat(Math.max(workshop.votes_per_member - left, 0)),
+        }),
         h("span", { class: "dots-text", text: `${left} of ${workshop.votes_per_member} dots left` }),
       ),
     );
@@ -94,12 +85,27 @@ export function renderPhaseBar(ctx) {
         "p",
         { class: "confidence-chip is-open" },
         `Confidence check · ${plural(check.answers, "answer")}`,
-        mine !== null ? h("button", { type: "button", class: "link", dataset: { action: "confidence.change", focus: "confidence:change" }, text: ` you said ${mine}` }) : null,
+        mine !== null
+          ? h("button", {
+              type: "button",
+              class: "link",
+              dataset: { action: "confidence.change", focus: "confidence:change" },
+              text: ` you said ${mine}`,
+            })
+          : null,
       ),
     );
   } else if (check.result && check.result.mean !== null) {
     status.append(
-      h("button", { type: "button", class: "confidence-chip link-plain", dataset: { action: "side.tab", tab: "results", focus: "confidence:chip" } }, `Confidence ${check.result.mean} / 5`),
+      h(
+        "button",
+        {
+          type: "button",
+          class: "confidence-chip link-plain",
+          dataset: { action: "side.tab", tab: "results", focus: "confidence:chip" },
+        },
+        `Confidence ${check.result.mean} / 5`,
+      ),
     );
   }
   // Readiness is about moving on; once agreed there is nothing to be ready for.
@@ -139,19 +145,36 @@ export function renderPhaseBar(ctx) {
     const walking = workshop.focus !== null && workshop.focus !== undefined;
     actions.append(
       walking
-        ? h("button", { type: "button", class: "primary", dataset: { action: "checkin.record", focus: "checkin:record" }, text: "Record check-in…" })
-        : h("button", { type: "button", class: "primary", dataset: { action: "checkin.start", focus: "checkin:start" }, text: "Run a check-in" }),
+        ? h("button", {
+            type: "button",
+            class: "primary",
+            dataset: { action: "checkin.record", focus: "checkin:record" },
+            text: "Record check-in…",
+          })
+        : h("button", {
+            type: "button",
+            class: "primary",
+            dataset: { action: "checkin.start", focus: "checkin:start" },
+            text: "Run a check-in",
+          }),
     );
   }
   if (rules.setPhase) {
     const moves = PHASE_MOVES[phase];
     const anyAccepted = state.items.some((item) => item.status === "accepted");
-    const others = rules.phaseTargets.filter((target) => target !== moves.primary && (target !== "agreed" || phase === "plan" || anyAccepted));
+    const others = rules.phaseTargets.filter(
+      (target) => target !== moves.primary && (target !== "agreed" || phase === "plan" || anyAccepted),
+    );
     actions.append(
       h("button", {
         type: "button",
         class: phase === "agreed" ? "small" : "primary",
-        dataset: { action: "phase.set", phase: moves.primary, focus: `phase:${moves.primary}`, focusFallback: fallbackAfter(moves.primary) },
+        dataset: {
+          action: "phase.set",
+          phase: moves.primary,
+          focus: `phase:${moves.primary}`,
+          focusFallback: fallbackAfter(moves.primary),
+        },
         text: moves.labels[moves.primary],
       }),
     );
@@ -162,7 +185,16 @@ export function renderPhaseBar(ctx) {
           "Other phases",
           ui,
           others.map((target) =>
-            h("button", { type: "button", dataset: { action: "phase.set", phase: target, focus: `phase:${target}`, focusFallback: fallbackAfter(target) }, text: moves.labels[target] }),
+            h("button", {
+              type: "button",
+              dataset: {
+                action: "phase.set",
+                phase: target,
+                focus: `phase:${target}`,
+                focusFallback: fallbackAfter(target),
+              },
+              text: moves.labels[target],
+            }),
           ),
           { className: "phase-menu", icon: "▾" },
         ),
@@ -172,7 +204,13 @@ export function renderPhaseBar(ctx) {
   actions.append(
     h(
       "button",
-      { type: "button", class: "small side-open", "aria-controls": "side", title: rules.facilitating ? "People, results and tools" : "People and results", dataset: { action: "side.open", focus: "side:open" } },
+      {
+        type: "button",
+        class: "small side-open",
+        "aria-controls": "side",
+        title: rules.facilitating ? "People, results and tools" : "People and results",
+        dataset: { action: "side.open", focus: "side:open" },
+      },
       h("span", { "aria-hidden": "true", text: "☰" }),
       h("span", { class: "sr-only", text: rules.facilitating ? "People, results and tools" : "People and results" }),
     ),
@@ -211,7 +249,9 @@ function agreedBanner(ctx, observing) {
   const { state, rules } = ctx;
   const workshop = state.workshop;
   const version = workshop.plan_version;
-  const when = workshop.agreed_at ? h("time", { datetime: workshop.agreed_at, text: formatDateTime(workshop.agreed_at) }) : null;
+  const when = workshop.agreed_at
+    ? h("time", { datetime: workshop.agreed_at, text: formatDateTime(workshop.agreed_at) })
+    : null;
   return h(
     "div",
     { class: "agreed-banner", dataset: { planVersion: version } },
@@ -249,7 +289,13 @@ function draftNote(ctx, observing) {
   return h(
     "div",
     { class: "draft-note" },
-    h("p", null, h("strong", { text: `Drafting version ${version + 1}.` }), ` Version ${version} stays the agreed plan until this one is agreed.`, observing),
+    h(
+      "p",
+      null,
+      h("strong", { text: `Drafting version ${version + 1}.` }),
+      ` Version ${version} stays the agreed plan until this one is agreed.`,
+      observing,
+    ),
     downloads(ctx.workshopId, version, { primary: false, prefix: "previous" }),
   );
 }

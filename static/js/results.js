@@ -80,16 +80,32 @@ export function renderResults(ctx) {
           const rank = ctx.ranks.get(item.id);
           return h(
             "li",
-            { class: ["rank-row", rank && "is-top", state.workshop.focus === item.id && "is-walked"], dataset: { itemId: item.id } },
+            {
+              class: ["rank-row", rank && "is-top", state.workshop.focus === item.id && "is-walked"],
+              dataset: { itemId: item.id },
+            },
             h("span", { class: "rank-number", text: rank ? `#${rank}` : "" }),
             h(
               "span",
               { class: "rank-body" },
-              h("button", { type: "button", class: "rank-title link-plain", dataset: { action: "item.open", item: item.id, focus: `rank:${item.id}` }, text: item.title }),
-              h("span", { class: "rank-bar", "aria-hidden": "true" }, h("span", { class: "rank-fill", style: { width: `${(item.votes / most) * 100}%` } })),
+              h("button", {
+                type: "button",
+                class: "rank-title link-plain",
+                dataset: { action: "item.open", item: item.id, focus: `rank:${item.id}` },
+                text: item.title,
+              }),
+              h(
+                "span",
+                { class: "rank-bar", "aria-hidden": "true" },
+                h("span", { class: "rank-fill", style: { width: `${(item.votes / most) * 100}%` } }),
+              ),
             ),
             h("span", { class: "rank-votes", text: plural(item.votes, "dot") }),
-            h("span", { class: "rank-owners" }, item.owners.slice(0, 3).map((id) => avatar(id, ctx.names.get(id) || "someone who left"))),
+            h(
+              "span",
+              { class: "rank-owners" },
+              item.owners.slice(0, 3).map((id) => avatar(id, ctx.names.get(id) || "someone who left")),
+            ),
           );
         }),
       ),
@@ -126,7 +142,11 @@ export function confidenceResult(result) {
     "div",
     { class: "confidence-result" },
     h("h2", { class: "h-small", id: "checkin-title", text: "Confidence" }),
-    h("p", { class: "checkin-mean" }, mean === null ? "Nobody answered." : `Mean ${mean} of 5, from ${plural(total, "answer")}.`),
+    h(
+      "p",
+      { class: "checkin-mean" },
+      mean === null ? "Nobody answered." : `Mean ${mean} of 5, from ${plural(total, "answer")}.`,
+    ),
     h(
       "ol",
       { class: "histogram", "aria-label": "Answers by score" },
@@ -135,7 +155,11 @@ export function confidenceResult(result) {
           "li",
           null,
           h("span", { class: "histogram-score", text: String(score) }),
-          h("span", { class: "histogram-bar", "aria-hidden": "true" }, h("span", { class: "histogram-fill", style: { width: `${(count / most) * 100}%` } })),
+          h(
+            "span",
+            { class: "histogram-bar", "aria-hidden": "true" },
+            h("span", { class: "histogram-fill", style: { width: `${(count / most) * 100}%` } }),
+          ),
           h("span", { class: "histogram-count", text: plural(count, "person", "people") }),
         ),
       ),

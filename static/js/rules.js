@@ -1,12 +1,66 @@
 // Who may do what, when (protocol §1–2 and docs/decisions.md). The UI only offers what these allow;
 // the server still decides, and its refusals are shown as they come.
+//
+// OPS is the server's role and phase check of every op, as a table: tests/planning/test_rules_js.py
+// loads this module under Node and holds `may` to the server's own checks for every role, phase and
+// op, so the two cannot drift. `rulesFor` offers nothing that `may` does not allow.
 
 export const PHASES = ["gather", "vote", "plan", "agreed"];
-const EDITING = new Set(["gather", "plan"]);
-const CLAIMING = new Set(["gather", "vote", "plan"]);
+const ALL = PHASES;
+const OPEN = ["gather", "vote", "plan"]; // in `agreed` nothing on the board changes
+const EDITING = ["gather", "plan"];
+const CLAIMING = ["gather", "vote", "plan"];
+const VOTING = ["vote"];
+const PLAN = ["plan"];
+const AGREED = ["agreed"];
 
-export const isFacilitating = (role) => role === "leader" || role === "facilitator";
-export const isParticipating = (role) => role === "leader" || role === "facilitator" || role === "member";
+const FACILITATING = ["leader", "facilitator"];
+const PARTICIPATING = ["leader", "facilitator", "member"];
+const LEADER = ["leader"];
+
+// op -> [roles, phases]. Beyond these: an item's author or a facilitator edits and deletes it, its
+// owners or a facilitator report its progress (checked in rulesFor, as on the server).
+export const OPS = {
+  "item.add": [PARTICIPATING, EDITING],
+  "item.edit": [PARTICIPATING, EDITING],
+  "item.move": [PARTICIPATING, EDITING],
+  "item.delete": [PARTICIPATING, EDITING],
+  "item.status": [FACILITATING, PLAN],
+  "vote.cast": [PARTICIPATING, VOTING],
+  "vote.retract": [PARTICIPATING, VOTING],
+  "item.claim": [PARTICIPATING, CLAIMING],
+  "item.unclaim": [PARTICIPATING, CLAIMING],
+  "item.assign": [FACILITATING, CLAIMING],
+  "item.unassign": [FACILITATING, CLAIMING],
+  "lane.add": [FACILITATING, OPEN],
+  "lane.rename": [FACILITATING, OPEN],
+  "lane.move": [FACILITATING, OPEN],
+  "lane.delete": [FACILITATING, OPEN],
+  "phase.set": [FACILITATING, ALL],
+  "goal.edit": [LEADER, OPEN],
+  "timer.start": [FACILITATING, ALL],
+  "timer.stop": [FACILITATING, ALL],
+  "walk.focus": [FACILITATING, ALL],
+  "confidence.open": [FACILITATING, PLAN],
+  "confidence.answer": [PARTICIPATING, PLAN],
+  "confidence.close": [FACILITATING, OPEN],
+  "item.progress": [PARTICIPATING, AGREED],
+  "item.help": [PARTICIPATING, AGREED],
+  "checkin.record": [FACILITATING, AGREED],
+  "member.ready": [PARTICIPATING, ALL],
+  "member.role": [LEADER, ALL],
+  "member.remove": [FACILITATING, ALL],
+};
+
+// Whether `role` may send `op` in `phase`, as far as role and phase go.
+export function may(op, role, phase) {
+  const rule = OPS[op];
+  if (!rule) throw new Error(`unknown op ${op}`);
+  return rule[0].includes(role) && rule[1].includes(phase);
+}
+
+const isFacilitating = (role) => FACILITATING.includes(role);
+const isParticipating = (role) => PARTICIPATING.includes(role);
 
 export function rulesFor(state, { ended = false } = {}) {
   const role = ended ? "observer" : state.me.role;
@@ -14,39 +68,44 @@ export function rulesFor(state, { ended = false } = {}) {
   const phase = state.workshop.phase;
   const facilitating = !ended && isFacilitating(role);
   const participating = !ended && isParticipating(role);
-  const open = phase !== "agreed";
   const confidence = state.workshop.confidence || { open: false };
+  const can = (op) => !ended && may(op, role, phase);
+  const mine = (item) => item.author === me || facilitating;
   return {
     role,
     me,
     phase,
     facilitating,
     participating,
-    addItem: participating && EDITING.has(phase),
-    moveItem: participating && EDITING.has(phase),
-    editItem: (item) => participating && EDITING.has(phase) && (item.author === me || facilitating),
-    deleteItem: (item) => participating && EDITING.has(phase) && (item.author === me || facilitating),
-    vote: participating && phase === "vote",
-    claim: participating && CLAIMING.has(phase),
-    assign: facilitating && CLAIMING.has(phase),
-    setStatus: facilitating && phase === "plan",
-    setPhase: facilitating,
-    phaseTargets: facilitating ? (phase === "agreed" ? ["plan"] : PHASES.filter((p) => p !== phase)) : [],
-    lanes: facilitating && open,
-    editGoal: !ended && role === "leader" && open,
-    timer: facilitating,
-    walk: facilitating,
+    addItem: can("item.add"),
+    moveItem: can("item.move"),
+    editItem: (item) => can("item.edit") && mine(item),
+    deleteItem: (item) => can("item.delete") && mine(item),
+    vote: can("vote.cast"),
+    claim: can("item.claim"),
+    assign: can("item.assign"),
+    setStatus: can("item.status"),
+    setPhase: can("phase.set"),
+    phaseTargets: can("phase.set") ? (phase === "agreed" ? ["plan"] : PHASES.filter((p) => p !== phase)) : [],
+    lanes: can("lane.add"),
+    editGoal: can("goal.edit"),
+    timer: can("timer.start"),
+    walk: can("walk.focus"),
     // After the agreement (protocol §7): progress on accepted items, by their owners or a facilitator.
-    reportProgress: (item) => participating && phase === "agreed" && item.status === "accepted" && (facilitating || item.owners.includes(me)),
-    offerHelp: (item) => participating && phase === "agreed" && item.status === "accepted",
-    recordCheckin: facilitating && phase === "agreed",
-    openConfidence: facilitating && phase === "plan" && !confidence.open,
-    closeConfidence: facilitating && open && confidence.open,
-    answerConfidence: participating && phase === "plan" && confidence.open,
-    ready: participating,
-    invites: facilitating,
-    changeRole: (member) => !ended && role === "leader" && member.role !== "leader",
+    reportProgress: (item) =>
+      can("item.progress") && item.status === "accepted" && (facilitating || item.owners.includes(me)),
+    offerHelp: (item) => can("item.help") && item.status === "accepted",
+    recordCheckin: can("checkin.record"),
+    openConfidence: can("confidence.open") && !confidence.open,
+    closeConfidence: can("confidence.close") && confidence.open,
+    answerConfidence: can("confidence.answer") && confidence.open,
+    ready: can("member.ready"),
+    invites: facilitating, // the invites API (HTTP), not an op: facilitators in every phase
+    changeRole: (member) => can("member.role") && member.role !== "leader",
     remove: (member) =>
-      facilitating && member.role !== "leader" && member.id !== me && (member.role !== "facilitator" || role === "leader"),
+      can("member.remove") &&
+      member.role !== "leader" &&
+      member.id !== me &&
+      (member.role !== "facilitator" || role === "leader"),
   };
 }

@@ -5,6 +5,12 @@
 // it, and returns the next state. Pure: the input state is never changed, nothing here touches
 // the DOM or the network. The Python reducer is proven by the server's tests to reach exactly the
 // server's fresh snapshot; keep the two in step.
+//
+// Structural sharing: the next state shares with the last every object the event did not change.
+// An item's claim makes a new item, a new `items` array and a new state, and nothing else: the
+// lanes, the members, `me`, the workshop and every other item are the very same objects. The
+// view relies on it: a panel is redrawn when a slice it shows is a new object (view.js), so
+// nothing here may change an object in place, and nothing may copy one that did not change.
 
 export class SeqGap extends Error {
   constructor(at, got) {
@@ -28,12 +34,13 @@ export function applyEvent(state, frame) {
   if (frame.type !== "event") throw new TypeError(`not an event frame: ${frame.type}`);
   if (frame.seq !== state.seq + 1) throw new SeqGap(state.seq, frame.seq);
   const handler = HANDLERS[frame.name];
-  const next = clone(state);
-  next.seq = frame.seq;
+  // The event's own data is copied (it is small), so the state never shares with the frame, which
+  // the announcer and the notices also read.
   // An event this client does not know still moves seq on: the rest stays right, and a reload
   // (or the next snapshot) brings in whatever it carried.
-  if (handler) handler(next, clone(frame.data), next.me.member);
-  sortItems(next);
+  const changed = handler ? handler(state, clone(frame.data), state.me.member) : state;
+  const next = { ...changed, seq: frame.seq };
+  if (next.items !== state.items || next.lanes !== state.lanes) next.items = sortItems(next.items, next.lanes);
   return next;
 }
 
@@ -42,10 +49,77 @@ export function applyPresence(state, online) {
   return { ...state, online: [...online] };
 }
 
-function sortItems(state) {
-  const laneIndex = new Map(state.lanes.map((lane, index) => [lane.id, index]));
-  // Array.prototype.sort is stable, like Python's sort.
-  state.items.sort((a, b) => laneIndex.get(a.lane) - laneIndex.get(b.lane) || a.position - b.position);
+// Board order (lane, then position); the same array when it is in order already. Array.prototype.sort
+// is stable, like Python's sort.
+function sortItems(items, lanes) {
+  const laneIndex = new Map(lanes.map((lane, index) => [lane.id, index]));
+  const order = (a, b) => laneIndex.get(a.lane) - laneIndex.get(b.lane) || a.position - b.position;
+  for (let i = 1; i < items.length; i += 1) {
+    if (order(items[i - 1], items[i]) > 0) return [...items].sort(order);
+  }
+  return items;
+}
+
+// --- sharing helpers: each returns its input when nothing changed -------------------------------------
+
+// `fields` merged into `object`: a new object only if a value differs.
+function patch(object, fields) {
+  for (const [key, value] of Object.entries(fields)) {
+    if (!Object.is(object[key], value)) return { ...object, ...fields };
+  }
+  return object;
+}
+
+// Each element through `fn`: a new array only if some element came back as a new object.
+function mapShared(list, fn) {
+  let out = null;
+  list.forEach((element, index) => {
+    const next = fn(element);
+    if (next !== element && !out) out = list.slice(0, index);
+    if (out) out.push(next);
+  });
+  return out || list;
+}
+
+function hasId(list, id, what) {
+  if (!list.some((element) => element.id === id)) throw new Error(`no ${what} ${id}`);
+}
+
+function updateItem(state, itemId, fields) {
+  hasId(state.items, itemId, "item");
+  const items = mapShared(state.items, (item) => (item.id === itemId ? patch(item, fields) : item));
+  return items === state.items ? state : { ...state, items };
+}
+
+function updateMember(state, memberId, fields) {
+  hasId(state.members, memberId, "member");
+  const members = mapShared(state.members, (member) => (member.id === memberId ? patch(member, fields) : member));
+  return members === state.members ? state : { ...state, members };
+}
+
+function updateWorkshop(state, fields) {
+  const workshop = patch(state.workshop, fields);
+  return workshop === state.workshop ? state : { ...state, workshop };
+}
+
+function updateMe(state, fields) {
+  const me = patch(state.me, fields);
+  return me === state.me ? state : { ...state, me };
+}
+
+// Items renumbered 0, 1, 2, … in `order` (ids): those whose position or lane moves are new objects.
+function placeItems(items, laneId, order) {
+  const position = new Map(order.map((id, index) => [id, index]));
+  return mapShared(items, (item) =>
+    position.has(item.id) ? patch(item, { lane: laneId, position: position.get(item.id) }) : item,
+  );
+}
+
+function laneOrder(items, laneId) {
+  return items
+    .filter((item) => item.lane === laneId)
+    .sort((a, b) => a.position - b.position)
+    .map((item) => item.id);
 }
 
 function findItem(state, itemId) {
@@ -54,57 +128,40 @@ function findItem(state, itemId) {
   return item;
 }
 
-function findMember(state, memberId) {
-  const member = state.members.find((candidate) => candidate.id === memberId);
-  if (!member) throw new Error(`no member ${memberId}`);
-  return member;
-}
-
-function laneItems(state, laneId) {
-  return state.items.filter((item) => item.lane === laneId).sort((a, b) => a.position - b.position);
-}
-
-function renumber(items) {
-  items.forEach((item, position) => {
-    item.position = position;
-  });
-}
-
 // Items
 
 function itemAdded(state, data) {
-  state.items.push(data.item);
+  return { ...state, items: [...state.items, data.item] };
 }
 
 function itemEdited(state, data) {
   const item = data.item;
-  state.items = state.items.map((current) => (current.id === item.id ? item : current));
+  return { ...state, items: state.items.map((current) => (current.id === item.id ? item : current)) };
 }
 
 function itemMoved(state, data) {
   const moving = findItem(state, data.item);
-  const source = laneItems(state, moving.lane).filter((item) => item.id !== moving.id);
-  const destination = data.lane === moving.lane ? source : laneItems(state, data.lane);
+  const source = laneOrder(state.items, moving.lane).filter((id) => id !== moving.id);
+  const destination = data.lane === moving.lane ? source : laneOrder(state.items, data.lane);
   // Like Python's list.insert: an index past the end appends (the server clamps it anyway).
-  const index = Math.max(0, Math.min(data.index, destination.length));
-  destination.splice(index, 0, moving);
-  moving.lane = data.lane;
-  renumber(source);
-  renumber(destination);
+  destination.splice(Math.max(0, Math.min(data.index, destination.length)), 0, moving.id);
+  let items = placeItems(state.items, moving.lane, source);
+  items = placeItems(items, data.lane, destination);
+  return items === state.items ? state : { ...state, items };
 }
 
 function itemDeleted(state, data) {
   const gone = findItem(state, data.item);
-  state.items = state.items.filter((item) => item !== gone);
-  renumber(laneItems(state, gone.lane));
+  const items = state.items.filter((item) => item !== gone);
+  return { ...state, items: placeItems(items, gone.lane, laneOrder(items, gone.lane)) };
 }
 
 function itemOwners(state, data) {
-  findItem(state, data.item).owners = data.owners;
+  return updateItem(state, data.item, { owners: data.owners });
 }
 
 function itemStatus(state, data) {
-  findItem(state, data.item).status = data.status;
+  return updateItem(state, data.item, { status: data.status });
 }
 
 // After the agreement (protocol §7). The server clears an item's progress and helpers with events of
@@ -112,115 +169,125 @@ function itemStatus(state, data) {
 // no handler infers them.
 
 function itemProgress(state, data) {
-  findItem(state, data.item).progress = data.progress;
+  return updateItem(state, data.item, { progress: data.progress });
 }
 
 function itemHelpers(state, data) {
-  findItem(state, data.item).helpers = data.helpers;
+  return updateItem(state, data.item, { helpers: data.helpers });
 }
 
 function checkinRecorded(state, data) {
-  state.workshop.checkins.push(data.checkin);
+  return updateWorkshop(state, { checkins: [...state.workshop.checkins, data.checkin] });
 }
 
 // Votes
 
 function voteChanged(state, data, me) {
-  findMember(state, data.member).used = data.used;
-  if (data.member !== me) return; // someone else's: only how many dots they have used
-  state.me.votes_left = Math.max(state.workshop.votes_per_member - data.used, 0);
+  const next = updateMember(state, data.member, { used: data.used });
+  if (data.member !== me) return next; // someone else's: only how many dots they have used
+  let votes = next.me.votes;
   if ("item" in data) {
     const key = String(data.item);
-    if (data.dots) state.me.votes[key] = data.dots;
-    else delete state.me.votes[key];
+    if (data.dots) {
+      votes = { ...votes, [key]: data.dots };
+    } else if (key in votes) {
+      votes = { ...votes };
+      delete votes[key];
+    }
   }
+  return updateMe(next, { votes, votes_left: Math.max(next.workshop.votes_per_member - data.used, 0) });
 }
 
 function votesRevealed(state, data) {
-  for (const item of state.items) item.votes = data.votes[String(item.id)];
+  const items = mapShared(state.items, (item) => patch(item, { votes: data.votes[String(item.id)] }));
+  return items === state.items ? state : { ...state, items };
 }
 
 // Lanes
 
 function laneAdded(state, data) {
-  state.lanes.push(data.lane);
+  return { ...state, lanes: [...state.lanes, data.lane] };
 }
 
 function laneRenamed(state, data) {
   const lane = data.lane;
-  state.lanes = state.lanes.map((current) => (current.id === lane.id ? lane : current));
+  return { ...state, lanes: state.lanes.map((current) => (current.id === lane.id ? lane : current)) };
 }
 
 function laneMoved(state, data) {
   const moving = state.lanes.find((lane) => lane.id === data.lane);
-  state.lanes = state.lanes.filter((lane) => lane !== moving);
-  state.lanes.splice(Math.max(0, Math.min(data.index, state.lanes.length)), 0, moving);
+  const lanes = state.lanes.filter((lane) => lane !== moving);
+  lanes.splice(Math.max(0, Math.min(data.index, lanes.length)), 0, moving);
+  return { ...state, lanes };
 }
 
 function laneDeleted(state, data) {
-  state.lanes = state.lanes.filter((lane) => lane.id !== data.lane);
+  return { ...state, lanes: state.lanes.filter((lane) => lane.id !== data.lane) };
 }
 
 // The workshop
 
 function phaseChanged(state, data) {
-  const workshop = state.workshop;
-  workshop.phase = data.phase;
-  if (data.phase === "vote") {
-    for (const item of state.items) item.votes = null;
-  }
-  for (const member of state.members) member.ready = false;
+  const fields = { phase: data.phase };
   if (data.phase === "agreed") {
-    workshop.plan_version = data.plan_version;
-    workshop.agreed_at = data.agreed_at;
+    fields.plan_version = data.plan_version;
+    fields.agreed_at = data.agreed_at;
   }
+  let next = updateWorkshop(state, fields);
+  if (data.phase === "vote") {
+    const items = mapShared(next.items, (item) => patch(item, { votes: null }));
+    if (items !== next.items) next = { ...next, items };
+  }
+  const members = mapShared(next.members, (member) => patch(member, { ready: false }));
+  return members === next.members ? next : { ...next, members };
 }
 
 function goalEdited(state, data) {
-  state.workshop = data.workshop; // the whole workshop, its check-ins included
+  // The whole workshop, its check-ins included.
+  const next = { ...state, workshop: data.workshop };
   const criteria = data.workshop.success_criteria.length;
-  for (const item of state.items) {
-    if (item.criterion !== null && item.criterion >= criteria) item.criterion = null;
-  }
+  const items = mapShared(next.items, (item) =>
+    item.criterion !== null && item.criterion >= criteria ? patch(item, { criterion: null }) : item,
+  );
+  return items === next.items ? next : { ...next, items };
 }
 
 function timerChanged(state, data) {
-  state.workshop.timer = data.timer;
+  return updateWorkshop(state, { timer: data.timer });
 }
 
 // The facilitator's current item, or null. The server ends a walk with its own `walk.focused` null
 // before the focused item is deleted and after a phase change: no other event touches it.
 function walkFocused(state, data) {
-  state.workshop.focus = data.item;
+  return updateWorkshop(state, { focus: data.item });
 }
 
 function confidenceChanged(state, data) {
   const check = data.confidence;
-  state.workshop.confidence = check;
-  if ("score" in data) {
-    state.me.confidence = data.score; // my own answer, sent to me alone
-  } else if (!check.open || check.answers === 0) {
-    state.me.confidence = null; // closed, or a fresh check that nobody has answered
-  }
+  const next = updateWorkshop(state, { confidence: check });
+  if ("score" in data) return updateMe(next, { confidence: data.score }); // my own answer, sent to me alone
+  // Closed, or a fresh check that nobody has answered.
+  if (!check.open || check.answers === 0) return updateMe(next, { confidence: null });
+  return next;
 }
 
 // Members
 
 function memberReady(state, data) {
-  findMember(state, data.member).ready = data.ready;
+  return updateMember(state, data.member, { ready: data.ready });
 }
 
 function memberJoined(state, data) {
-  state.members.push({ ...data.member, used: 0 });
+  return { ...state, members: [...state.members, { ...data.member, used: 0 }] };
 }
 
 function memberChanged(state, data, me) {
-  Object.assign(findMember(state, data.member.id), data.member);
-  if (data.member.id === me) state.me.role = data.member.role;
+  const next = updateMember(state, data.member.id, data.member);
+  return data.member.id === me ? updateMe(next, { role: data.member.role }) : next;
 }
 
 function memberRemoved(state, data) {
-  state.members = state.members.filter((member) => member.id !== data.member);
+  return { ...state, members: state.members.filter((member) => member.id !== data.member) };
 }
 
 const HANDLERS = {

@@ -7,7 +7,11 @@ export function menuNode(key, label, ui, buttons, { className = null, icon = "â‹
   return h(
     "details",
     { class: ["menu", className], open: ui.openMenu === key, dataset: { menu: key } },
-    h("summary", { "aria-label": label, title: label, dataset: { focus: `${key}:menu` } }, h("span", { "aria-hidden": "true", text: icon })),
+    h(
+      "summary",
+      { "aria-label": label, title: label, dataset: { focus: `${key}:menu` } },
+      h("span", { "aria-hidden": "true", text: icon }),
+    ),
     h("div", { class: "menu-items" }, buttons),
   );
 }
@@ -17,7 +21,10 @@ export function menuButton(text, data, focus, disabled = false, extraClass = nul
 }
 
 export function initials(name) {
-  const words = String(name || "?").trim().split(/\s+/).filter(Boolean);
+  const words = String(name || "?")
+    .trim()
+    .split(/\s+/)
+    .filter(Boolean);
   if (!words.length) return "?";
   const first = Array.from(words[0])[0] || "?";
   const last = words.length > 1 ? Array.from(words[words.length - 1])[0] : Array.from(words[0])[1] || "";
@@ -30,7 +37,11 @@ const HUES = ["#2456a6", "#1f6f4a", "#8a3ea8", "#a8322a", "#005f73", "#7a4a00", 
 export function avatar(id, name, { you = false } = {}) {
   return h(
     "span",
-    { class: ["avatar", you && "avatar-you"], title: name, style: { "--avatar": HUES[Math.abs(Number(id)) % HUES.length] } },
+    {
+      class: ["avatar", you && "avatar-you"],
+      title: name,
+      style: { "--avatar": HUES[Math.abs(Number(id)) % HUES.length] },
+    },
     h("span", { "aria-hidden": "true", text: initials(name) }),
     h("span", { class: "sr-only", text: name }),
   );

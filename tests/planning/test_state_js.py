@@ -97,3 +97,17 @@ def test_state_js_is_held_to_the_snapshot(room):
     frames[0]["name"] = "item.unknown"  # moves seq on, changes nothing
     (after,) = run_state_js({str(room.member.id): state}, [{str(room.member.id): frames}])
     assert board(after[str(room.member.id)]) != board(fresh(room.workshop, room.member))
+
+
+def test_the_node_reducer_tests_pass():
+    """tests/js/state.test.js under `node --test`: the reducer's structural sharing."""
+    tests = Path(__file__).resolve().parents[1] / "js"
+    completed = subprocess.run(  # noqa: S603 (our own tests)
+        [NODE, "--test", str(tests)],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+        cwd=tests.parents[1],
+    )
+    assert completed.returncode == 0, completed.stdout[-4000:] + completed.stderr[-2000:]

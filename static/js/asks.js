@@ -1,0 +1,126 @@
+// The board's questions before what cannot be taken back: agreeing the plan (what is about to be
+// frozen), reopening it, and recording a check-in. Each resolves to whether the person confirmed.
+
+import { confirmDialog } from "./dialogs.js";
+import { h } from "./dom.js";
+import { formatDateTime, memberName, plural, quote } from "./format.js";
+import { countProgress, countsText, planItems, progressBar } from "./progress.js";
+
+// The agreement's summary names this many accepted items; the rest are counted.
+const AGREE_LISTED = 12;
+
+// Agreeing is deliberate: what is about to be frozen, before it is.
+export function confirmAgreement(state) {
+  const accepted = state.items.filter((item) => item.status === "accepted");
+  const owners = new Set(accepted.flatMap((item) => item.owners));
+  const unowned = accepted.filter((item) => !item.owners.length);
+  const participants = state.members.filter((member) => member.role !== "observer");
+  const ready = participants.filter((member) => member.ready).length;
+  const check = state.workshop.confidence || { open: false, result: null };
+  const version = state.workshop.plan_version + 1;
+  const line = (label, value, warn = false) =>
+    h("div", { class: warn ? "warn" : null }, h("dt", { text: label }), h("dd", { text: value }));
+  const ownerNames = (item) =>
+    item.owners.length
+      ? item.owners.map((id) => memberName(state, id, { you: false })).join(", ")
+      : h("span", { class: "warn", text: "no owner" });
+  const listed = accepted
+    .slice(0, AGREE_LISTED)
+    .map((item) => h("li", null, h("span", { class: "agree-item-title", text: item.title }), " — ", ownerNames(item)));
+  const more = accepted.length - AGREE_LISTED;
+  const plan = accepted.length
+    ? h(
+        "div",
+        { class: "agree-items" },
+        h("dt", { text: "The plan" }),
+        h(
+          "dd",
+          null,
+          h(
+            "ul",
+            null,
+            listed,
+            more > 0 ? h("li", { class: "muted", text: `and ${plural(more, "more item")}` }) : null,
+          ),
+        ),
+      )
+    : null;
+  let confidence = "not taken for this version";
+  if (check.open) confidence = "a check is still open";
+  else if (check.result && check.result.mean !== null) confidence = `mean ${check.result.mean} of 5`;
+  const body = h(
+    "dl",
+    { class: "agree-summary-list" },
+    line(
+      "Accepted items",
+      accepted.length ? plural(accepted.length, "item") : "none yet: accept at least one",
+      !accepted.length,
+    ),
+    line("Owners", owners.size ? plural(owners.size, "person", "people") : "nobody yet"),
+    plan,
+    unowned.length ? line("Still without an owner", unowned.map((item) => quote(item.title)).join(", "), true) : null,
+    line("Ready", `${ready} of ${participants.length}`),
+    line("Confidence", confidence, check.open),
+  );
+  return confirmDialog({
+    title: `Agree version ${version} of the plan?`,
+    message:
+      "The plan is frozen as it is now, with the time and your name; everyone can download it. " +
+      "Progress is tracked against it from then on.",
+    confirm: `Agree version ${version}`,
+    danger: false,
+    body,
+    kind: "agree-summary",
+  });
+}
+
+export function confirmReopen(state) {
+  const version = state.workshop.plan_version;
+  const agreed = state.workshop.agreed_at ? ` (agreed ${formatDateTime(state.workshop.agreed_at)})` : "";
+  return confirmDialog({
+    title: "Reopen the plan?",
+    message:
+      `Version ${version} stays the agreed plan: its downloads do not change${agreed}. ` +
+      `The board becomes the draft of version ${version + 1}, to change and agree again. ` +
+      `A confidence check belongs to the version it was taken for: take a new one for version ${version + 1}.`,
+    confirm: "Reopen as a draft",
+    danger: false,
+    kind: "reopen",
+  });
+}
+
+// The end of a check-in: today's counts frozen, with a note, for everyone's history. Resolves to
+// the fields of `checkin.record`, or null when not confirmed.
+export async function askCheckin(state) {
+  const checkins = state.workshop.checkins || [];
+  const number = checkins.length ? checkins[checkins.length - 1].number + 1 : 1;
+  const counts = countProgress(planItems(state));
+  const note = h("textarea", {
+    id: "checkin-note",
+    name: "note",
+    rows: "4",
+    maxlength: "2000",
+    placeholder: "What we agreed, who helps whom, what to look at next time",
+  });
+  const body = h(
+    "div",
+    { class: "checkin-record" },
+    progressBar(counts, { label: "The plan now" }),
+    h("p", { class: "checkin-record-counts", text: countsText(counts) }),
+    h("label", { for: "checkin-note", text: "Note (optional)" }),
+    note,
+  );
+  const asked = confirmDialog({
+    title: `Record check-in ${number}?`,
+    message:
+      "The state of every item in the plan is kept as it is now, with the time, your name and this note. " +
+      "Everyone sees it in the Progress history.",
+    confirm: `Record check-in ${number}`,
+    danger: false,
+    body,
+    kind: "checkin-record",
+  });
+  note.focus();
+  if (!(await asked)) return null;
+  return note.value.trim() ? { note: note.value.trim() } : {};
+}
