@@ -1,9 +1,9 @@
 """The client's rules (static/js/rules.js) held to the server's, for every role × phase × op.
 
 The server's rules are where the server keeps them: each operation's own `change.require_role(...)`
-and `change.require_phase(...)` / `require_open_board()` calls, with the tables they name
-(`goals.changes.FACILITATING`, `PARTICIPATING`, `planning.phases.EDITING_PHASES`, …). They are read
-by running each operation of `planning.protocol.OPS` on a stand-in `Change` that records those
+and `change.require_phase(...)` calls (`planning.phases.require_open_board` among them), with the tables they name
+(`live.changes.FACILITATING`, `PARTICIPATING`, `planning.phases.EDITING_PHASES`, …). They are read
+by running each operation of `room.protocol.OPS` on a stand-in `Change` that records those
 calls and lets nothing else happen; test_protocol.py proves the same table (RULES) by really
 sending every op. rules.js is loaded under Node (tests/js/rules-cells.js), as test_state_js.py does with the
 reducer, and its `may` and `rulesFor` must agree with the server on every cell.
@@ -22,19 +22,17 @@ from typing import Any
 
 import pytest
 
-from goals.changes import FACILITATING, PARTICIPATING
-from goals.models import Phase, Role
-from planning import protocol
-from planning.phases import CLAIMING_PHASES, CONFIDENCE_PHASES, EDITING_PHASES, VOTING_PHASES
+from goals.models import FACILITATING, PARTICIPATING, Phase, Role
+from planning.phases import CLAIMING_PHASES, CONFIDENCE_PHASES, EDITING_PHASES, OPEN_PHASES, VOTING_PHASES
 from planning.progress import AFTER_AGREEMENT
-from tests.planning.test_protocol import RULES
+from room import protocol
+from tests.room.test_protocol import RULES
 
 CELLS_JS = Path(__file__).resolve().parents[1] / "js" / "rules-cells.js"  # imports static/js/rules.js
 NODE = shutil.which("node") or "/usr/bin/node"
 
 ROLES = list(Role.values)
 PHASES = list(Phase.values)
-OPEN_BOARD = frozenset(PHASES) - {Phase.AGREED}  # what `Change.require_open_board` allows
 
 # The tables the server's operations check against, by name: the probe below must find each
 # requirement to be one of them (so it reads what the server really uses, not something made up).
@@ -46,6 +44,7 @@ PHASE_TABLES = {
     "CONFIDENCE_PHASES": CONFIDENCE_PHASES,
     "AFTER_AGREEMENT": AFTER_AGREEMENT,
     "plan only": frozenset({Phase.PLAN}),
+    "OPEN_PHASES": OPEN_PHASES,
 }
 
 # What each offer of the UI (a key of rulesFor's result) lets the viewer send.
@@ -80,7 +79,7 @@ class Probed(Exception):
 
 
 class Recorder:
-    """A stand-in for `goals.changes.Change` that writes down the op's role and phase checks."""
+    """A stand-in for `live.changes.Change` that writes down the op's role and phase checks."""
 
     def __init__(self) -> None:
         self.roles: list[frozenset[str]] = []
@@ -91,9 +90,6 @@ class Recorder:
 
     def require_phase(self, phases: Any, message: str | None = None) -> None:
         self.phases.append(frozenset(phases))
-
-    def require_open_board(self) -> None:
-        self.phases.append(OPEN_BOARD)
 
     def __getattr__(self, name: str) -> Any:
         raise Probed(name)
@@ -144,7 +140,7 @@ def test_the_probe_reads_the_server_tables():
         for roles in recorder.roles:
             assert roles in ROLE_TABLES.values(), f"{op}: role check {sorted(roles)}"
         for phases in recorder.phases:
-            assert phases in [*PHASE_TABLES.values(), OPEN_BOARD], f"{op}: phase check {sorted(phases)}"
+            assert phases in PHASE_TABLES.values(), f"{op}: phase check {sorted(phases)}"
     assert set(server()) == set(RULES)
     for op, (roles, phases) in server().items():
         assert (roles, phases) == (set(RULES[op][0]), set(RULES[op][1])), op
