@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 import re
 import time
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -66,6 +67,7 @@ class Audit:
         self.checked: list[str] = []
         self.found: list[str] = []
         self.seconds = 0.0  # spent in axe
+        self.lesser: Counter[str] = Counter()  # moderate and minor findings, by rule: printed only
 
     def check(self, page: Page, state: str, scope: str | None = None) -> None:
         """Run axe on what `page` shows now (only inside `scope`, when given)."""
@@ -83,6 +85,8 @@ class Audit:
         for violation in found:
             if violation["impact"] in BLOCKING:
                 self.found.append(describe(state, violation))
+            else:
+                self.lesser[f"{violation['id']} ({violation['impact']})"] += len(violation["nodes"])
 
     def report(self) -> str:
         return f"{len(self.found)} serious or critical axe violations at {self.size}:\n\n" + "\n\n".join(self.found)
@@ -280,4 +284,6 @@ def test_no_serious_or_critical_accessibility_violations(size: str, browsers: Br
     audit.check(observer, "my commitments, observer")
 
     print(f"\naxe {AXE_VERSION} at {size}: {len(audit.checked)} states checked in {audit.seconds:.1f} s")
+    if audit.lesser:
+        print("moderate and minor (elements, summed over states):", dict(audit.lesser))
     assert not audit.found, audit.report()
