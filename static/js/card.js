@@ -180,7 +180,9 @@ export function buildCard(item, { index, laneLength, laneIndex, myDots }, ctx) {
   return node;
 }
 
-// Taking an item on sits with its owners: one tap, beside the avatars.
+// Taking an item on sits with its owners: one tap, beside the avatars. The name starts with the
+// words shown, then says which item (WCAG 2.5.3: "click Take it on" works by voice). "Take it on",
+// not "take it": others may own it already, and it stays theirs too.
 function claimButton(item, ctx, focusPrefix = "item") {
   const { state, rules } = ctx;
   if (!rules.claim) return null;
@@ -188,10 +190,10 @@ function claimButton(item, ctx, focusPrefix = "item") {
   return h("button", {
     type: "button",
     class: ["claim-button", mine && "pressed"],
-    "aria-label": `${mine ? "Unclaim" : "Claim"} ${quote(item.title)}`,
-    title: mine ? "Give it back" : "Take it on",
+    "aria-label": `${mine ? "Unclaim" : "Take it on:"} ${quote(item.title)}`,
+    title: mine ? "Give it back" : null,
     dataset: { action: mine ? "item.unclaim" : "item.claim", item: item.id, focus: `${focusPrefix}:${item.id}:claim` },
-    text: mine ? "Unclaim" : "+ Me",
+    text: mine ? "Unclaim" : "Take it on",
   });
 }
 

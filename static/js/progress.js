@@ -97,9 +97,11 @@ export function progressControl(item, ctx) {
   if (!rules.reportProgress(item)) return progressChip(item);
   const current = progressOf(item);
   const key = `progress:${item.id}`;
+  const chip = progressChip(item);
+  // The chip is the summary's text, so its words come first in the name (WCAG 2.5.3).
   const menu = menuNode(
     key,
-    `Progress of ${quote(item.title)}: ${PROGRESS_LABELS[current]}. Change it`,
+    `${chip.querySelector(".progress-word").textContent}: progress of ${quote(item.title)}. Change it`,
     ui,
     [
       ...STATES.map((state) =>
@@ -124,7 +126,7 @@ export function progressControl(item, ctx) {
     { className: "progress-menu", icon: "" },
   );
   const summary = menu.querySelector("summary");
-  summary.replaceChildren(progressChip(item), h("span", { class: "progress-caret", "aria-hidden": "true", text: "▾" }));
+  summary.replaceChildren(chip, h("span", { class: "progress-caret", "aria-hidden": "true", text: "▾" }));
   return menu;
 }
 
@@ -169,7 +171,8 @@ export function helpButton(item, ctx, focusPrefix = "item") {
       type: "button",
       class: ["help-button", helping ? "pressed" : needsHelp(item) && "urgent"],
       "aria-pressed": helping ? "true" : "false",
-      "aria-label": `${helping ? "Withdraw your help from" : "Offer help with"} ${quote(item.title)}`,
+      // The name starts with the words shown (WCAG 2.5.3), then says which item.
+      "aria-label": `${helping ? "Withdraw help from" : "I can help with"} ${quote(item.title)}`,
       dataset: {
         action: "item.help",
         item: item.id,

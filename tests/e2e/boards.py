@@ -324,6 +324,23 @@ def _to_agreed(board: Board, by_name: dict[str, Person]) -> None:
 _STEPS = {"vote": _to_vote, "plan": _to_plan, "agreed": _to_agreed}
 
 
+def advance(board: Board, phase: str) -> None:
+    """Bring a seeded board on to a later `phase` through the same steps as `seed_board` (in a
+    thread, for the same reason). Pages open on it hear nothing: reload them."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(_advance_in_thread, board, phase).result()
+
+
+def _advance_in_thread(board: Board, phase: str) -> None:
+    try:
+        by_name = {"leader": board.leader, **board.people}
+        for step in PHASES[PHASES.index(board.phase) + 1 : PHASES.index(phase) + 1]:
+            _STEPS[step](board, by_name)
+            board.phase = step
+    finally:
+        connections.close_all()
+
+
 def is_phone(size: str) -> bool:
     return SIZES[size][0] < PHONE_WIDTH
 
