@@ -29,6 +29,7 @@ from django.views.decorators.http import require_http_methods
 
 from core import limits
 from core.errors import DomainError, Forbidden
+from core.validation import integer
 from goals.access import members_only
 from goals.invites import QR_QUIET_ZONE
 from goals.members import memberships, through_link
@@ -173,11 +174,13 @@ def mine(request: HttpRequest, workshop_id: str) -> HttpResponse:
         return _page(request, member)
     item, state, note = request.POST.get("item", ""), request.POST.get("state", ""), request.POST.get("note", "")
     failed = {"item": item, "note": note}
-    if not item.isdigit():
+    try:
+        item_id = integer(item, "item", minimum=1, from_text=True)
+    except DomainError:
         return _page(request, member, status=400, error=REFUSALS[("bad_request", None)], failed=failed)
     try:
         item_progress(
-            workshop_id=workshop_id, actor_id=member.id, ref=uuid.uuid4().hex, item=int(item), state=state, note=note
+            workshop_id=workshop_id, actor_id=member.id, ref=uuid.uuid4().hex, item=item_id, state=state, note=note
         )
     except DomainError as error:
         status = 403 if isinstance(error, Forbidden) else 400

@@ -6,7 +6,6 @@ agreement, stays with the facilitators and the leader.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from django.db import transaction
@@ -16,6 +15,8 @@ from django.utils.text import slugify
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_safe
 
+from core.errors import DomainError
+from core.validation import integer
 from goals.access import api_members_only, forbidden_page, members_only
 from goals.changes import FACILITATING
 from goals.models import Member
@@ -31,7 +32,8 @@ FORMATS = {
     "md": ("text/markdown; charset=utf-8", render_markdown),
     "csv": ("text/csv; charset=utf-8", render_csv),
 }
-VERSION = re.compile(r"[1-9][0-9]{0,8}")
+# Plan version numbers are a PositiveIntegerField: PostgreSQL's integer holds no larger one.
+VERSION_MAX = 2**31 - 1
 
 
 def plan_content(member: Member, version: str | None) -> tuple[dict[str, Any], dict[str, Any] | None]:
@@ -42,8 +44,11 @@ def plan_content(member: Member, version: str | None) -> tuple[dict[str, Any], d
     """
     versions = PlanVersion.objects.filter(workshop_id=member.workshop_id).order_by("-number")
     if version is not None:
-        number = int(version) if VERSION.fullmatch(version) else 0
-        found = list(versions.filter(number__in=[number, number - 1])) if number else []
+        try:
+            number = integer(version, "version", minimum=1, maximum=VERSION_MAX, from_text=True)
+        except DomainError:
+            raise Http404("No such plan version.") from None
+        found = list(versions.filter(number__in=[number, number - 1]))
         if not found or found[0].number != number:
             raise Http404("No such plan version.")
     else:

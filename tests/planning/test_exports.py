@@ -346,7 +346,8 @@ def test_a_version_that_does_not_exist_is_404(plan):
     for extension in FORMATS:
         assert client.get(export_url(plan.workshop, extension, "1")).status_code == 404, "nothing agreed yet"
     agree(plan)
-    for version in ("2", "abc", "0", "-1", "", "1.0", "1e0", "%201", "1%00", "99999999999999999999"):
+    typed = ("2", "abc", "0", "-1", "-0", "", "1.0", "1e0", "%201", "1%00", "99999999999999999999", "²", "①", "١")
+    for version in typed:
         for extension in FORMATS:
             response = client.get(export_url(plan.workshop, extension, version))
             assert response.status_code == 404, (extension, version)
