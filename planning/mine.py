@@ -25,10 +25,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods
 
 from core import limits
 from core.errors import DomainError, Forbidden
+from core.http import methods
 from core.validation import integer
 from goals.access import members_only
 from goals.invites import QR_QUIET_ZONE
@@ -165,7 +165,7 @@ def _refusal(error: DomainError) -> str:
     return REFUSALS.get((error.code, field_name), error.message)
 
 
-@require_http_methods(["GET", "POST"])
+@methods("GET", "POST")
 @never_cache
 @members_only()
 def mine(request: HttpRequest, workshop_id: str) -> HttpResponse:
@@ -196,7 +196,7 @@ def _see_other(*target: str) -> HttpResponse:
     return response
 
 
-@require_http_methods(["POST"])
+@methods("POST")
 @never_cache
 @members_only()
 def mine_link(request: HttpRequest, workshop_id: str) -> HttpResponse:
@@ -217,6 +217,7 @@ def mine_link(request: HttpRequest, workshop_id: str) -> HttpResponse:
     return _page(request, member, new_link=link_url(token, request))
 
 
+@methods("GET", "HEAD")
 def home(request: HttpRequest) -> HttpResponse:
     led: list[Member] = []
     joined: list[Member] = []

@@ -14,8 +14,8 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import ensure_csrf_cookie
-from django.views.decorators.http import require_GET
 
+from core.http import methods
 from goals.access import api_members_only, members_only
 from goals.changes import FACILITATING
 from goals.invites import current_member_invite, invite_url
@@ -25,7 +25,7 @@ from planning.snapshot import build_snapshot
 logger = logging.getLogger(__name__)
 
 
-@require_GET
+@methods("GET")
 @ensure_csrf_cookie
 @members_only()
 def board(request: HttpRequest, workshop_id: str) -> HttpResponse:
@@ -60,7 +60,7 @@ def board(request: HttpRequest, workshop_id: str) -> HttpResponse:
     )
 
 
-@require_GET
+@methods("GET")
 @never_cache
 @api_members_only
 def state(request: HttpRequest, workshop_id: str) -> HttpResponse:
@@ -123,7 +123,7 @@ async def _channel_layer_answers() -> bool:
     return False
 
 
-@require_GET
+@methods("GET")
 @never_cache
 async def healthz(request: HttpRequest) -> HttpResponse:
     database, channel_layer = await asyncio.gather(_database_answers(), _channel_layer_answers())

@@ -22,6 +22,8 @@ else:
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+# 405 before 403 for a method the URL never takes, and the JSON API's error object on /api/.
+CSRF_FAILURE_VIEW = "workshop.csrf.csrf_failure"
 
 INSTALLED_APPS = [
     "daphne",

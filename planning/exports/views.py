@@ -13,9 +13,9 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.urls import reverse
 from django.utils.text import slugify
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_safe
 
 from core.errors import DomainError
+from core.http import methods
 from core.validation import integer
 from goals.access import api_members_only, forbidden_page, members_only
 from goals.changes import FACILITATING
@@ -59,7 +59,7 @@ def plan_content(member: Member, version: str | None) -> tuple[dict[str, Any], d
         return current_plan(member.workshop), None
 
 
-@require_safe
+@methods("GET", "HEAD")
 @members_only()
 def export_plan(request: HttpRequest, workshop_id: str, extension: str) -> HttpResponse:
     if extension not in FORMATS:
@@ -81,7 +81,7 @@ def export_plan(request: HttpRequest, workshop_id: str, extension: str) -> HttpR
     return response
 
 
-@require_GET
+@methods("GET")
 @never_cache
 @api_members_only
 def plan_versions(request: HttpRequest, workshop_id: str) -> HttpResponse:
