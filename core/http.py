@@ -1,21 +1,32 @@
-"""Where a domain error raised by an HTTP view becomes its answer, for every view at once.
+"""How a view's refusals reach an HTTP client, said once for every view.
 
-The websocket consumer answers a refused op with an `error` frame; over HTTP the JSON API answers
-with the same error object (`core.errors.error_response`), and a page with the page for its status.
-Views raise, and only views that show the message inside their own form catch.
+A domain error raised by a view becomes its answer here (`DomainErrorMiddleware`): the JSON API
+answers with the same error object the websocket sends (`core.errors.error_response`), a page
+with the page for its status. Views raise; only views that show the message inside their own
+form catch.
+
+`methods` is Django's `require_http_methods` (405 with `Allow` for any other method) that also
+keeps the list on the view. `functools.wraps`, which every decorator here and in Django uses,
+copies it to the decorators outside, so the view a URL resolves to still says what it takes.
+That lets a refusal made before any view runs, the CSRF middleware's, answer 405 instead of 403
+for a method the URL never takes (workshop.csrf): what is wrong with the request comes first.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any, TypeVar
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.views.decorators.http import require_http_methods
 
 from core.errors import DomainError, error_response
 
 API_PREFIX = "/api/"
 PAGES = {403: "403.html", 404: "404.html"}
+
+V = TypeVar("V", bound=Callable[..., Any])
 
 
 def is_api(request: HttpRequest) -> bool:
@@ -36,3 +47,24 @@ class DomainErrorMiddleware:
             return error_response(exception)
         template = PAGES.get(exception.status, "403.html")
         return render(request, template, {"exception": exception.message}, status=exception.status)
+
+
+def methods(*allowed: str) -> Callable[[V], V]:
+    def decorate(view: V) -> V:
+        checked = require_http_methods(list(allowed))(view)
+        checked.allowed_methods = frozenset(allowed)  # type: ignore[attr-defined]
+        return checked  # type: ignore[no-any-return]
+
+    return decorate
+
+
+def allowed_methods(view: Callable[..., Any]) -> frozenset[str] | None:
+    """The methods a resolved view answers: those of `methods`, or a class-based view's handlers
+    (as its own 405 lists them); None for a view that does not say, which takes any."""
+    view_class = getattr(view, "view_class", None)
+    if view_class is not None:
+        handlers = {name for name in view_class.http_method_names if hasattr(view_class, name)}
+        if "get" in handlers and "head" in view_class.http_method_names:
+            handlers.add("head")  # View.setup answers HEAD with `get`
+        return frozenset(name.upper() for name in handlers)
+    return getattr(view, "allowed_methods", None)

@@ -7,6 +7,8 @@ title of spaces counts as empty.
 
 from __future__ import annotations
 
+import math
+import re
 from datetime import date
 from typing import Any, Final
 
@@ -44,12 +46,58 @@ def text(value: Any, field: str, *, min_length: int, max_length: int) -> str:
     return value
 
 
-def integer(value: Any, field: str, *, minimum: int | None = None, maximum: int | None = None) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
+# A number typed as text (a form field, a query string) is ASCII digits with an optional minus,
+# nothing else: str.isdigit() also takes "²" and "①", which int() refuses, and int() takes "٣"
+# (Arabic-Indic three), " 5", "+5" and "1_000". 18 digits always fit a 64-bit integer; int() is
+# never handed the thousands of digits it would refuse (or take its time over).
+TYPED_INTEGER: Final = re.compile(r"-?[0-9]{1,18}")
+TYPED_DIGITS_MAX: Final = 18
+
+
+def integer(
+    value: Any,
+    field: str,
+    *,
+    minimum: int | None = None,
+    maximum: int | None = None,
+    from_text: bool = False,
+) -> int:
+    """A whole number from outside: every op, view and form reads its numbers here, one way.
+
+    From JSON, an integer, or a number with no fraction (`5.0`, `1e3`), as JSON Schema's
+    "integer" (the OpenAPI description's type) takes it; never `true` or `false`, nor a string.
+    With `from_text` (form fields, query strings), a string of ASCII digits only (TYPED_INTEGER).
+    A wrong type or shape is `bad_request`; a number out of range is `invalid`.
+    """
+    if from_text:
+        number = _typed(value, field)
+    elif isinstance(value, bool):
         raise BadRequest(f"`{field}` must be an integer.", field=field)
-    if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
-        raise Invalid(field, f"`{field}` must be between {minimum} and {maximum}.")
-    return value
+    elif isinstance(value, int):
+        number = value
+    elif isinstance(value, float) and math.isfinite(value) and value.is_integer():
+        number = int(value)
+    else:
+        raise BadRequest(f"`{field}` must be an integer.", field=field)
+    if (minimum is not None and number < minimum) or (maximum is not None and number > maximum):
+        raise Invalid(field, _range_message(field, minimum, maximum))
+    return number
+
+
+def _typed(value: Any, field: str) -> int:
+    if not isinstance(value, str) or not TYPED_INTEGER.fullmatch(value):
+        if isinstance(value, str) and re.fullmatch(r"-?[0-9]+", value):
+            raise Invalid(field, f"`{field}` has more than {TYPED_DIGITS_MAX} digits.")
+        raise BadRequest(f"`{field}` must be a whole number in the digits 0–9.", field=field)
+    return int(value)
+
+
+def _range_message(field: str, minimum: int | None, maximum: int | None) -> str:
+    if maximum is None:
+        return f"`{field}` must be at least {minimum}."
+    if minimum is None:
+        return f"`{field}` must be at most {maximum}."
+    return f"`{field}` must be between {minimum} and {maximum}."
 
 
 def identifier(value: Any, field: str) -> int:

@@ -6,8 +6,25 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth.forms import UserCreationForm
+from django.core.exceptions import ValidationError
 
 from core import limits
+from core.errors import DomainError
+from core.validation import integer
+
+
+class WholeNumberField(forms.IntegerField):
+    """Django's IntegerField reading the number as every entry point does (core.validation.integer):
+    its own int() takes "٣" (Arabic-Indic three), "5.0" and "1_000"; here only ASCII digits count.
+    Its range checks and number input stay as they are."""
+
+    def to_python(self, value: Any) -> int | None:
+        if value in self.empty_values:
+            return None
+        try:
+            return integer(str(value), "value", from_text=True)
+        except DomainError:
+            raise ValidationError(self.error_messages["invalid"], code="invalid") from None
 
 
 class WorkshopForm(forms.Form):
@@ -21,7 +38,7 @@ class WorkshopForm(forms.Form):
         help_text="One criterion per line, at most 20.",
         widget=forms.Textarea(attrs={"rows": 4}),
     )
-    votes_per_member = forms.IntegerField(
+    votes_per_member = WholeNumberField(
         label="Dots per person",
         min_value=limits.VOTES_PER_MEMBER_MIN,
         max_value=limits.VOTES_PER_MEMBER_MAX,

@@ -14,9 +14,9 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods
 
 from core.errors import BadRequest, DomainError, NotFound
+from core.http import methods
 from goals import throttle
 from goals.access import api_facilitators_only, api_members_only, removed_page
 from goals.accounts import display_name
@@ -55,7 +55,7 @@ class Logout(auth_views.LogoutView):
         return response
 
 
-@require_http_methods(["GET", "POST"])
+@methods("GET", "POST")
 def signup(request: HttpRequest) -> HttpResponse:
     form = SignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -83,7 +83,7 @@ def _throttled(request: HttpRequest) -> HttpResponse:
     return response
 
 
-@require_http_methods(["GET", "POST"])
+@methods("GET", "POST")
 def join(request: HttpRequest, token: str) -> HttpResponse:
     client = throttle.client_address(request)
     # A client over its budget of unknown links learns nothing more this minute, not even
@@ -140,8 +140,8 @@ def login_locked_out(
     return page
 
 
+@methods("GET", "POST")
 @api_facilitators_only
-@require_http_methods(["GET", "POST"])
 def invites(request: HttpRequest, workshop_id: str) -> HttpResponse:
     member: Member = request.member  # type: ignore[attr-defined]
     if request.method == "GET":
@@ -168,8 +168,8 @@ def invites(request: HttpRequest, workshop_id: str) -> HttpResponse:
     return response
 
 
+@methods("DELETE")
 @api_facilitators_only
-@require_http_methods(["DELETE"])
 def invite(request: HttpRequest, workshop_id: str, token: str) -> HttpResponse:
     member: Member = request.member  # type: ignore[attr-defined]
     if not invite_revoke(workshop=member.workshop, token=token):
@@ -177,8 +177,8 @@ def invite(request: HttpRequest, workshop_id: str, token: str) -> HttpResponse:
     return HttpResponse(status=204)
 
 
+@methods("GET")
 @api_facilitators_only
-@require_GET
 def invite_qr(request: HttpRequest, workshop_id: str, token: str) -> HttpResponse:
     """The QR code of an invite's link (the `url` of the invites API), for a room to scan."""
     invite = find_invite(token)
@@ -190,8 +190,8 @@ def invite_qr(request: HttpRequest, workshop_id: str, token: str) -> HttpRespons
     return response
 
 
+@methods("POST", "DELETE")
 @api_members_only
-@require_http_methods(["POST", "DELETE"])
 @never_cache
 def my_link(request: HttpRequest, workshop_id: str) -> HttpResponse:
     """The member's personal return link (goals.return_links): make a new one (201), or revoke it (204)."""
@@ -203,7 +203,7 @@ def my_link(request: HttpRequest, workshop_id: str) -> HttpResponse:
     return JsonResponse({"url": link_url(token, request)}, status=201)
 
 
-@require_GET
+@methods("GET")
 @never_cache
 def return_link(request: HttpRequest, token: str) -> HttpResponse:
     """Follow a return link: this browser becomes the link's member and lands on the board.

@@ -13,7 +13,7 @@ from typing import Any
 from django.utils import timezone
 
 from core import limits
-from core.errors import Conflict, Forbidden, Invalid, LimitReached
+from core.errors import BadRequest, Conflict, Forbidden, Invalid, LimitReached
 from core.sql import fetch_all, fetch_one, update_statement
 from core.validation import UNSET, choice, identifier, integer, optional_date, text
 from goals.models import FACILITATING, PARTICIPATING
@@ -143,11 +143,15 @@ def item_move(change: Change, *, item: Any, lane: Any, index: Any) -> None:
     item_id = identifier(item, "item")
     # The item and the destination lane in one query; a `lane` that is no id finds no lane, and is
     # refused by `identifier` once the item is known to be there.
+    try:
+        lane_id: int | None = identifier(lane, "lane")
+    except BadRequest:
+        lane_id = None
     found = fetch_one(
         "SELECT i.lane_id, i.position, l.id, (SELECT COUNT(*) FROM planning_item WHERE lane_id = l.id AND id <> i.id)"
         " FROM planning_item i LEFT JOIN planning_lane l ON l.id = %s AND l.workshop_id = i.workshop_id"
         " WHERE i.id = %s AND i.workshop_id = %s",
-        [lane if type(lane) is int else None, item_id, change.workshop.id],
+        [lane_id, item_id, change.workshop.id],
     )
     if found is None:
         raise missing_item(item_id)

@@ -25,10 +25,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods
 
 from core import limits
 from core.errors import DomainError, Forbidden
+from core.http import methods
+from core.validation import integer
 from goals.access import members_only
 from goals.invites import QR_QUIET_ZONE
 from goals.members import through_link
@@ -164,7 +165,7 @@ def _refusal(error: DomainError) -> str:
     return REFUSALS.get((error.code, field_name), error.message)
 
 
-@require_http_methods(["GET", "POST"])
+@methods("GET", "POST")
 @never_cache
 @members_only()
 def mine(request: HttpRequest, workshop_id: str) -> HttpResponse:
@@ -173,11 +174,13 @@ def mine(request: HttpRequest, workshop_id: str) -> HttpResponse:
         return _page(request, member)
     item, state, note = request.POST.get("item", ""), request.POST.get("state", ""), request.POST.get("note", "")
     failed = {"item": item, "note": note}
-    if not item.isdigit():
+    try:
+        item_id = integer(item, "item", minimum=1, from_text=True)
+    except DomainError:
         return _page(request, member, status=400, error=REFUSALS[("bad_request", None)], failed=failed)
     try:
         item_progress(
-            workshop_id=workshop_id, actor_id=member.id, ref=uuid.uuid4().hex, item=int(item), state=state, note=note
+            workshop_id=workshop_id, actor_id=member.id, ref=uuid.uuid4().hex, item=item_id, state=state, note=note
         )
     except DomainError as error:
         status = 403 if isinstance(error, Forbidden) else 400
@@ -193,7 +196,7 @@ def _see_other(*target: str) -> HttpResponse:
     return response
 
 
-@require_http_methods(["POST"])
+@methods("POST")
 @never_cache
 @members_only()
 def mine_link(request: HttpRequest, workshop_id: str) -> HttpResponse:

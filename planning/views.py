@@ -6,15 +6,15 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import ensure_csrf_cookie
-from django.views.decorators.http import require_GET
 
+from core.http import methods
 from goals.access import api_members_only, members_only
 from goals.invites import current_member_invite, invite_url
 from goals.models import FACILITATING, Member
 from planning.snapshot import build_snapshot
 
 
-@require_GET
+@methods("GET")
 @ensure_csrf_cookie
 @members_only()
 def board(request: HttpRequest, workshop_id: str) -> HttpResponse:
@@ -49,7 +49,7 @@ def board(request: HttpRequest, workshop_id: str) -> HttpResponse:
     )
 
 
-@require_GET
+@methods("GET")
 @never_cache
 @api_members_only
 def state(request: HttpRequest, workshop_id: str) -> HttpResponse:

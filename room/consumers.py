@@ -12,7 +12,6 @@ import asyncio
 import contextlib
 import json
 import logging
-import re
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Final, ParamSpec, TypeVar
@@ -25,6 +24,7 @@ from django.conf import settings
 
 from core.errors import BadRequest, DomainError, NotFound, RateLimited
 from core.ratelimit import TokenBucket
+from core.validation import integer
 from goals.members import membership
 from goals.models import Workshop
 from live.broadcast import encode, start_publisher
@@ -67,15 +67,13 @@ CLOSE_FLOODING: Final = 4429
 CLOSE_TOO_MANY_SOCKETS: Final = 4429
 
 
-SINCE = re.compile(r"[0-9]{1,18}")
-
-
 def _since(query_string: bytes) -> int | None:
     """`?since=N` with N a plain decimal seq; anything else asks for a snapshot."""
     values = parse_qs(query_string.decode("latin-1")).get("since", [])
-    if len(values) == 1 and SINCE.fullmatch(values[0]):
-        return int(values[0])
-    return None
+    try:
+        return integer(values[0], "since", minimum=0, from_text=True) if len(values) == 1 else None
+    except DomainError:
+        return None
 
 
 def _decoded(text: str) -> Any:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_http_methods
 
 from core.errors import Invalid
+from core.http import methods
 from goals.forms import WorkshopForm
 from goals.members import memberships
 from goals.models import Member, Role
@@ -15,8 +15,8 @@ from planning.mine import commitments
 from room.workshops import workshop_create
 
 
+@methods("GET", "POST")
 @login_required
-@require_http_methods(["GET", "POST"])
 def workshop_new(request: HttpRequest) -> HttpResponse:
     form = WorkshopForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -29,6 +29,7 @@ def workshop_new(request: HttpRequest) -> HttpResponse:
     return render(request, "goals/workshop_new.html", {"form": form})
 
 
+@methods("GET", "HEAD")
 def home(request: HttpRequest) -> HttpResponse:
     led: list[Member] = []
     joined: list[Member] = []

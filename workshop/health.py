@@ -13,7 +13,8 @@ from channels.layers import get_channel_layer
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+
+from core.http import methods
 
 logger = logging.getLogger(__name__)
 
@@ -73,7 +74,7 @@ async def _channel_layer_answers() -> bool:
     return False
 
 
-@require_GET
+@methods("GET")
 @never_cache
 async def healthz(request: HttpRequest) -> HttpResponse:
     database, channel_layer = await asyncio.gather(_database_answers(), _channel_layer_answers())

@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.views.decorators.http import require_GET
+
+from core.http import methods
 
 DESCRIPTION = Path(__file__).with_name("openapi.json")
 
@@ -23,6 +24,6 @@ def description() -> dict[str, Any]:
     return json.loads(DESCRIPTION.read_text(encoding="utf-8"))
 
 
-@require_GET
+@methods("GET")
 def openapi(request: HttpRequest) -> HttpResponse:
     return JsonResponse(description(), json_dumps_params={"ensure_ascii": False})

@@ -5,12 +5,27 @@ Embedded means SQLite and the in-memory channel layer in one Daphne process.
 """
 
 from datetime import timedelta
+from importlib.util import find_spec
 from pathlib import Path
 
 import environ
 from csp.constants import NONE, SELF
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def shipped(folder: str, package: str) -> Path:
+    """The checkout's top-level `folder` (templates/, static/) or, installed from the wheel, the data
+    package it is shipped as (pyproject.toml's package-dir). A checkout is the folder with manage.py:
+    installed, the folder above workshop/ is site-packages, where another project's `templates`
+    might lie."""
+    if (BASE_DIR / "manage.py").is_file():
+        return BASE_DIR / folder
+    spec = find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        return BASE_DIR / folder  # neither: Django's checks say what is missing
+    return Path(next(iter(spec.submodule_search_locations)))
+
 
 env = environ.Env()
 
@@ -22,6 +37,8 @@ else:
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+# 405 before 403 for a method the URL never takes, and the JSON API's error object on /api/.
+CSRF_FAILURE_VIEW = "workshop.csrf.csrf_failure"
 
 INSTALLED_APPS = [
     "daphne",
@@ -64,7 +81,7 @@ ASGI_APPLICATION = "workshop.asgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [BASE_DIR / "templates"],
+        "DIRS": [shipped("templates", "rallypoint_templates")],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -239,8 +256,10 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [shipped("static", "rallypoint_static")]
+# Where `collectstatic` puts the files nginx (or WhiteNoise, without nginx) serves; an installed
+# copy sets it, as the folder above workshop/ is then site-packages.
+STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
 
 # Every record goes to the root's one console handler, once. Django's own defaults (applied
 # before these) give the "django" logger a console handler of its own when DEBUG is on, and it

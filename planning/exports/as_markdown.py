@@ -1,4 +1,9 @@
-"""The plan as Markdown. Everything a member typed is escaped, so it reads as typed."""
+"""The plan as Markdown. Everything a member typed is escaped, so it reads as typed.
+
+Read as typed means no markup and no link: renderers that turn bare URLs into links (GitHub,
+markdown-it's `linkify`) see text in which each link candidate is broken by a backslash escape,
+so that a typed `<http://example.org/x>` or `www.example.org` shows as it was typed, as text.
+"""
 
 from __future__ import annotations
 
@@ -16,6 +21,17 @@ from planning.exports.document import (
 
 # `&` too: "&amp;" or "&#60;" typed by a member would otherwise render as "&" or "<".
 _INLINE = re.compile(r"([\\`*_\[\]<>|~&])")
+# What a renderer's autolinking hinges on, escaped so that no link is found in typed text. Each
+# backslash ends the text run a linkifier searches, and only ASCII punctuation is escaped, so the
+# text reads as typed everywhere:
+# - the `:` of a scheme (`http:`, `mailto:`, `javascript:`): markdown-it reads `scheme://` from the
+#   raw line and would take `\>` after a URL into the link (the stray backslash of `<http://x>`);
+# - the first `/` of `//` (a scheme-relative link, `//localhost`);
+# - the dot before a label of two letters or more (every top-level domain: `www.example.org`,
+#   `mia@example.org`, a bare `example.org`), so "e.g." and "3.14" stay as they are.
+_SCHEME_COLON = re.compile(r"(?<=[A-Za-z]):(?=\S)")
+_DOUBLE_SLASH = re.compile(r"/(?=/)")
+_DOMAIN_DOT = re.compile(r"(?<=[^\W_])\.(?=[^\W\d_]{2})")
 _BLOCK_START = re.compile(r"^(\s*)([#=+-])", re.MULTILINE)
 _ORDERED = re.compile(r"^(\s*\d+)([.)])", re.MULTILINE)
 # A run of # at the end of an ATX heading is its optional closing sequence, and is dropped.
@@ -25,6 +41,9 @@ _CLOSING_HASHES = re.compile(r"(?<!\\)#(?=[#\s]*$)")
 def escape(text: str) -> str:
     """Escape what Markdown would read as markup: inline marks, and block marks starting a line."""
     text = _INLINE.sub(r"\\\1", text)
+    text = _SCHEME_COLON.sub(r"\\:", text)
+    text = _DOUBLE_SLASH.sub(r"\\/", text)
+    text = _DOMAIN_DOT.sub(r"\\.", text)
     text = _ORDERED.sub(r"\1\\\2", text)
     return _BLOCK_START.sub(lambda match: f"{match.group(1)}\\{match.group(2)}", text)
 

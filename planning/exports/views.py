@@ -6,7 +6,6 @@ agreement, stays with the facilitators and the leader.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from django.db import transaction
@@ -14,8 +13,10 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.urls import reverse
 from django.utils.text import slugify
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_safe
 
+from core.errors import DomainError
+from core.http import methods
+from core.validation import integer
 from goals.access import api_members_only, forbidden_page, members_only
 from goals.models import FACILITATING, Member
 from planning.exports.as_csv import render_csv
@@ -30,7 +31,8 @@ FORMATS = {
     "md": ("text/markdown; charset=utf-8", render_markdown),
     "csv": ("text/csv; charset=utf-8", render_csv),
 }
-VERSION = re.compile(r"[1-9][0-9]{0,8}")
+# Plan version numbers are a PositiveIntegerField: PostgreSQL's integer holds no larger one.
+VERSION_MAX = 2**31 - 1
 
 
 def plan_content(member: Member, version: str | None) -> tuple[dict[str, Any], dict[str, Any] | None]:
@@ -41,8 +43,11 @@ def plan_content(member: Member, version: str | None) -> tuple[dict[str, Any], d
     """
     versions = PlanVersion.objects.filter(workshop_id=member.workshop_id).order_by("-number")
     if version is not None:
-        number = int(version) if VERSION.fullmatch(version) else 0
-        found = list(versions.filter(number__in=[number, number - 1])) if number else []
+        try:
+            number = integer(version, "version", minimum=1, maximum=VERSION_MAX, from_text=True)
+        except DomainError:
+            raise Http404("No such plan version.") from None
+        found = list(versions.filter(number__in=[number, number - 1]))
         if not found or found[0].number != number:
             raise Http404("No such plan version.")
     else:
@@ -53,7 +58,7 @@ def plan_content(member: Member, version: str | None) -> tuple[dict[str, Any], d
         return current_plan(member.workshop), None
 
 
-@require_safe
+@methods("GET", "HEAD")
 @members_only()
 def export_plan(request: HttpRequest, workshop_id: str, extension: str) -> HttpResponse:
     if extension not in FORMATS:
@@ -75,7 +80,7 @@ def export_plan(request: HttpRequest, workshop_id: str, extension: str) -> HttpR
     return response
 
 
-@require_GET
+@methods("GET")
 @never_cache
 @api_members_only
 def plan_versions(request: HttpRequest, workshop_id: str) -> HttpResponse:

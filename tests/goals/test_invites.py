@@ -212,6 +212,56 @@ def test_out_of_range_values_are_invalid(leader_client, workshop, body, field):
     assert Invite.objects.count() == before
 
 
+@pytest.mark.parametrize(
+    ("sent", "expires_in_hours", "max_uses"),
+    [
+        ('{"expires_in_hours": 24.0, "max_uses": 5.0}', 24, 5),
+        ('{"max_uses": 1e3}', None, 1000),
+        ('{"max_uses": 10000.000}', None, 10000),
+        ('{"expires_in_hours": 7.2E1}', 72, None),
+    ],
+)
+def test_whole_numbers_written_with_a_zero_fraction_are_integers(
+    leader_client, workshop, sent, expires_in_hours, max_uses
+):
+    """The OpenAPI description says "integer", and JSON Schema's integer is any number with a zero
+    fraction: what a script sends as 5.0 is 5, as in the websocket's ops (core.validation.integer)."""
+    response = post_json(leader_client, api(workshop), sent)
+    assert response.status_code == 201, response.content
+    invite = response.json()
+    assert invite["max_uses"] == max_uses
+    assert type(invite["max_uses"]) is (int if max_uses is not None else type(None))
+    if expires_in_hours is not None:
+        expires_at = datetime.fromisoformat(invite["expires_at"])
+        assert abs(expires_at - timezone.now() - timedelta(hours=expires_in_hours)) < timedelta(minutes=1)
+
+
+@pytest.mark.parametrize(
+    ("sent", "code"),
+    [
+        ('{"max_uses": 5.5}', "bad_request"),
+        ('{"max_uses": true}', "bad_request"),
+        ('{"max_uses": false}', "bad_request"),
+        ('{"max_uses": NaN}', "bad_request"),
+        ('{"max_uses": Infinity}', "bad_request"),
+        ('{"max_uses": "5"}', "bad_request"),
+        ('{"max_uses": "²"}', "bad_request"),
+        ('{"max_uses": "٣"}', "bad_request"),
+        ('{"max_uses": -0}', "invalid"),
+        ('{"max_uses": -0.0}', "invalid"),
+        ('{"max_uses": 1e300}', "invalid"),
+        ('{"max_uses": 100000000000000000000000000000}', "invalid"),
+        ('{"max_uses": 1' + "0" * 5000 + "}", "bad_request"),
+    ],
+)
+def test_numbers_that_are_no_integer_in_range_change_nothing(leader_client, workshop, sent, code):
+    before = Invite.objects.count()
+    response = post_json(leader_client, api(workshop), sent)
+    assert response.status_code == 400
+    assert response.json()["code"] == code
+    assert Invite.objects.count() == before
+
+
 @pytest.mark.parametrize("body", ["not json", "{", b"\xff\xfe", "[1, 2]", '"member"'])
 def test_a_body_that_is_not_a_json_object_is_a_bad_request(leader_client, workshop, body):
     before = Invite.objects.count()

@@ -15,6 +15,7 @@ import itertools
 import logging
 import re
 import secrets
+from html.parser import HTMLParser
 from types import SimpleNamespace
 
 import pytest
@@ -22,12 +23,15 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from fpdf.enums import MethodReturnValue
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from markdown_it import MarkdownIt
 from pypdf import PdfReader
 
 from goals.invites import current_member_invite, invite_create, token_for
 from goals.models import Member, Phase, Role
 from planning.exports import as_csv
-from planning.exports.as_markdown import render_markdown
+from planning.exports.as_markdown import one_line, render_markdown
 from planning.exports.as_pdf import FONT, PlanPDF, render_pdf
 from planning.exports.changes import ItemChange, plan_changes
 from planning.exports.document import plan_document
@@ -346,7 +350,8 @@ def test_a_version_that_does_not_exist_is_404(plan):
     for extension in FORMATS:
         assert client.get(export_url(plan.workshop, extension, "1")).status_code == 404, "nothing agreed yet"
     agree(plan)
-    for version in ("2", "abc", "0", "-1", "", "1.0", "1e0", "%201", "1%00", "99999999999999999999"):
+    typed = ("2", "abc", "0", "-1", "-0", "", "1.0", "1e0", "%201", "1%00", "99999999999999999999", "²", "①", "١")
+    for version in typed:
         for extension in FORMATS:
             response = client.get(export_url(plan.workshop, extension, version))
             assert response.status_code == 404, (extension, version)
@@ -1032,6 +1037,108 @@ def test_a_heading_keeps_a_trailing_hash(team, title):
     for heading in (lines[0], next(line for line in lines if line.startswith("### "))):
         assert not re.search(r"(^#+|\s)(?<!\\)#+\s*$", heading), f"the closing # of {heading!r} would be dropped"
         assert unescaped(heading.split(" ", 1)[1]) == title
+
+
+# Typed text that renderers turn into links: GitHub's autolinks and markdown-it's linkify (which
+# also links bare domains) take URLs, www. names and addresses; CommonMark takes <…> autolinks.
+LINKABLE = [
+    "<http://example.org/x>",
+    "http://example.org/x?a=1&b=2#c",
+    "https://[::1]:8000/x_y",
+    "www.example.org",
+    "See example.org, then x.co.",
+    "mia@example.org",
+    "<mia@example.org>",
+    "mailto:mia@example.org",
+    "ftp://files.example.org/a*b*",
+    "//localhost/x",
+    "javascript:alert(1)",
+    "Zoë.com and www.例子.中国",
+    "*em* _em_ **strong** ~~gone~~ `code` \\ \\* back\\slash",
+    "<b>bold</b> &amp; &#60;i&#62;",
+    "[x](http://y.org) ![i](http://y.org/i.png)",
+]
+
+
+def linkify_renderer() -> MarkdownIt:
+    """Markdown as GitHub shows a file: CommonMark, tables, and bare URLs made links."""
+    return MarkdownIt("commonmark", {"linkify": True}).enable(["table", "linkify"])
+
+
+class Rendered(HTMLParser):
+    """Rendered Markdown: its links, and the text of each paragraph, heading and table cell."""
+
+    BLOCKS = frozenset({"p", "h1", "h2", "h3", "td", "th", "li"})
+
+    def __init__(self, html: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.links: list[dict[str, str | None]] = []
+        self.blocks: list[str] = []
+        self._open: list[str] = []
+        self.feed(html)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "a":
+            self.links.append(dict(attrs))
+        if tag in self.BLOCKS:
+            self._open.append("")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in self.BLOCKS and self._open:
+            self.blocks.append(self._open.pop().strip())
+
+    def handle_data(self, data: str) -> None:
+        if self._open:
+            self._open[-1] += data
+
+
+@pytest.mark.parametrize("typed", LINKABLE)
+def test_typed_urls_and_addresses_read_as_typed_and_link_nowhere(team, typed):
+    send(team.workshop, team.leader, "goal.edit", title=typed, why=typed, success_criteria=[typed])
+    send(team.workshop, team.facilitator, "lane.rename", lane=team.lanes[0].id, title=typed)
+    set_phase(team.workshop, Phase.PLAN)
+    add_item(team.workshop, team.member, team.lanes[0], typed, notes=typed)
+    markdown = fetch(team.clients["leader"], team.workshop, "md").decode()
+
+    rendered = Rendered(linkify_renderer().render(markdown))
+    assert rendered.links == [], f"typed text became a link: {rendered.links}"
+    blocks = rendered.blocks
+    # The goal (heading), the why, the criterion, the lane (heading), the item's title and notes.
+    assert blocks.count(typed) + blocks.count(f"1. {typed}") >= 5, (typed, blocks)
+    assert f"1. {typed}" in blocks or typed in [block.removeprefix("1. ") for block in blocks]
+    for line in markdown.splitlines():
+        if unescaped(line).find(flat(typed)) >= 0:
+            # The raw file reads cleanly: a backslash only ever escapes ASCII punctuation.
+            assert re.fullmatch(r"(?:[^\\]|\\[!-/:-@\[-`{-~])*", line), line
+
+
+def test_an_autolink_typed_in_angle_brackets_shows_no_stray_backslash(team):
+    """markdown-it reads `scheme://` from the raw line: it took the `\\` of the escaped `>` into the link."""
+    send(team.workshop, team.leader, "goal.edit", title="<http://example.org/x>")
+    markdown = fetch(team.clients["leader"], team.workshop, "md").decode()
+    assert markdown.splitlines()[0] == "# \\<http\\:\\//example\\.org/x\\>"
+    assert Rendered(linkify_renderer().render(markdown)).blocks[0] == "<http://example.org/x>"
+
+
+def test_ordinary_text_keeps_its_dots_and_colons_unescaped(team):
+    send(team.workshop, team.leader, "goal.edit", title="Ship v1.2.3 by 10:30, e.g. before lunch: 3.5 days")
+    markdown = fetch(team.clients["leader"], team.workshop, "md").decode()
+    assert markdown.splitlines()[0] == "# Ship v1.2.3 by 10:30, e.g. before lunch: 3.5 days"
+
+
+# What links and markup are made of, to be put together in any order.
+FRAGMENTS = [*"w.@:/<>\\*_ 1é", "http", "://", "mailto", "www", "example", "org", "co", "mia", "localhost", "Zoë", "例"]
+
+
+@given(st.lists(st.sampled_from(FRAGMENTS), max_size=16).map("".join))
+@settings(max_examples=300, deadline=None)
+def test_any_typed_line_renders_as_typed_and_links_nowhere(typed):
+    """The escaping itself, against markdown-it with linkify, on text made of what links are made of."""
+    expected = flat(typed)
+    line = one_line(typed)
+    rendered = Rendered(linkify_renderer().render(f"x {line}"))
+    assert rendered.links == [], (typed, line)
+    assert rendered.blocks == ([f"x {expected}".strip()] if expected else ["x"]), (typed, line)
 
 
 @pytest.mark.parametrize("agreed", [False, True])

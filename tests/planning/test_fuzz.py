@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import functools
 import json
+import math
 import string
 from dataclasses import dataclass
 from datetime import date
@@ -244,6 +245,9 @@ json_values = st.recursive(
 
 
 def is_int(value: Any) -> bool:
+    """JSON Schema's integer: a number with no fraction, 5.0 too (core.validation.integer)."""
+    if isinstance(value, float):
+        return math.isfinite(value) and value.is_integer()
     return isinstance(value, int) and not isinstance(value, bool)
 
 

@@ -182,7 +182,8 @@ def test_forms_shown_again_with_errors_keep_the_typed_values_as_values(board, ty
 def test_the_markdown_export_renders_as_text(board, typed):
     markdown = board.leader.get(f"/w/{board.workshop.id}/export/plan.md").content.decode()
     assert re.search(r"(?<!\\)<", markdown) is None, "raw HTML in the Markdown"
-    html = MarkdownIt("commonmark").enable("table").render(markdown)
+    # As GitHub shows a file: bare URLs become links there (tests/planning/test_exports.py, LINKABLE).
+    html = MarkdownIt("commonmark", {"linkify": True}).enable(["table", "linkify"]).render(markdown)
     page = assert_inert(html, typed, where="plan.md, rendered")
     assert [tag for tag, _ in page.elements if tag == "a"] == [], "a link made of typed text"
     # title, why (twice), criterion, lane, item title, notes (twice), owner, author, participant

@@ -149,6 +149,20 @@ def test_a_missing_item_is_said_on_the_page(room, plan, item):
     assert b"Choose one of your items" in response.content
 
 
+@pytest.mark.parametrize(
+    "typed", ["²", "¹", "①", "٣", "３", "1e3", "5.0", "+1", " 1", "1_0", "-0", "9" * 19, "9" * 5000, "\x00"]
+)
+def test_an_item_that_is_no_number_in_ascii_digits_is_said_on_the_page(room, plan, typed):
+    """`str.isdigit()` takes "²" and "①", which `int()` refuses; `int()` takes "٣" and "+1". Neither
+    is an item id: the page says so, and nothing changes."""
+    before = Event.objects.filter(workshop=room.workshop).count()
+    response = report(browser_of(room.member), room.workshop, typed, "done")
+    assert response.status_code == 400
+    assert b"Choose one of your items" in response.content
+    assert Event.objects.filter(workshop=room.workshop).count() == before
+    assert not Item.objects.filter(workshop=room.workshop).exclude(progress_state="").exists()
+
+
 def test_an_item_of_another_workshop_is_not_found(room, plan, other_workshop):
     foreign = add_item(other_workshop, other_workshop.members.get(role=Role.LEADER))
     response = report(browser_of(room.member), room.workshop, foreign, "done")

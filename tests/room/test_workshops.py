@@ -146,6 +146,12 @@ def test_votes_per_member_out_of_range_is_refused(client, votes):
     refused(create(client, votes_per_member=votes), "votes_per_member")
 
 
+@pytest.mark.parametrize("votes", ["²", "①", "٣", "３", "1e1", "5.0", "1_0", "+5", "-0", "9" * 19, "9" * 5000])
+def test_votes_per_member_in_anything_but_ascii_digits_is_refused(client, votes):
+    """Django's own IntegerField reads "٣" as 3 and "5.0" as 5: here a number is ASCII digits only."""
+    refused(create(client, votes_per_member=votes), "votes_per_member")
+
+
 def test_title_is_required(client):
     refused(create(client, title=""), "title")
 
