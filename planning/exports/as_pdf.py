@@ -15,7 +15,8 @@ from planning.exports.pdf_tables import changes_table, items_table, participants
 
 __all__ = ["FONT", "PlanPDF", "render_pdf"]
 
-# Room a heading keeps under it on its page: a table's heading row and first row.
+# Room a heading keeps under it on its page: a table's heading row and first row, so that the
+# heading does not end a page alone.
 TABLE_ROOM = 24.0
 
 
@@ -60,7 +61,7 @@ def _lanes(pdf: PlanPDF, plan: PlanDocument) -> None:
         else:
             pdf.paragraph("No accepted items.", size=9.5, color=MUTED)
 
-    pdf.heading("Not taken")
+    pdf.heading("Not taken", keep=TABLE_ROOM if plan.not_taken else 0)
     if plan.not_taken:
         items_table(pdf, plan.not_taken, columns=["Item", "Lane", "Status", "Votes"])
     else:
@@ -86,7 +87,7 @@ def render_pdf(plan: PlanDocument) -> bytes:
     _criteria(pdf, plan)
     _lanes(pdf, plan)
 
-    pdf.heading("Participants")
+    pdf.heading("Participants", keep=TABLE_ROOM)
     participants_table(pdf, plan.participants)
 
     if plan.confidence:

@@ -39,7 +39,8 @@ from planning.exports.pdf_page import (
     PlanPDF,
 )
 
-CELL_SIZE, CELL_LINE_HEIGHT, CELL_PADDING = 9.0, 4.6, 1.4
+# One size and line height for a table's text (fpdf2 sets every line of a table the same height).
+CELL_SIZE, CELL_LINE_HEIGHT, CELL_PADDING = 8.5, 4.3, 1.4
 # A row is kept on one page, and 4000 characters of notes are taller than a page: a cell is cut
 # at this many lines and printed in full after its table. 30 lines and the padding (141 mm)
 # always fit on a page under the headings.
@@ -54,7 +55,7 @@ COLUMN_SHARES = {"Item": 101, "Lane": 24, "Status": 18, "Owners": 38, "Due": 21,
 # An agreed version's accepted items have a Progress column too: a marker, the state's word, who
 # reported it and when; the update's note and the helpers go under the item's notes. The marker
 # has a column of its own (fpdf2 puts an image or text in a cell, not both), under the heading's.
-PROGRESS_SHARES = {"Item": 84, "Progress": 25, "Owners": 32, "Due": 21, "Votes": 12}
+PROGRESS_SHARES = {"Item": 80, "Progress": 29, "Owners": 32, "Due": 21, "Votes": 12}
 MARKER_COLUMN = CELL_PADDING + 2 * MARKER_RADIUS + 0.2  # 0.2: fpdf2 keeps the rule's width clear
 # The check-ins' table: the check-in (number, time, plan version), who, the five counts, the note.
 CHECKIN_SHARES = [23, 22, *[14.5] * len(STATES), 56.5]
@@ -64,7 +65,7 @@ BOLD = FontFace(emphasis="BOLD")
 LABELS = {"Update:": "__Update:__ ", "Help:": "**Help:** "}
 # The marker's cell and the state's word beside it: CSS order, top, right, bottom, left.
 MARKER_PADDING = (CELL_PADDING, 0, CELL_PADDING, CELL_PADDING)
-STATE_PADDING = (CELL_PADDING, CELL_PADDING, CELL_PADDING, MARKER_SPACE - 2 * MARKER_RADIUS - 0.2)
+STATE_PADDING = (CELL_PADDING, 1.0, CELL_PADDING, MARKER_SPACE - 2 * MARKER_RADIUS - 0.2)
 
 # fpdf2's markdown reads "**", "__", "~~" and "--" as emphasis and "\" as escaping them.
 _MARKS = re.compile(r"\*\*|__|~~|--|\\+(?=[^\\])")
@@ -136,7 +137,12 @@ def _item_cell(pdf: PlanPDF, item: PlanItem, width: float, *, progress: bool) ->
 
 
 def _table(
-    pdf: PlanPDF, widths: Sequence[float], *, markdown: bool = False, padding: float = CELL_PADDING
+    pdf: PlanPDF,
+    widths: Sequence[float],
+    *,
+    markdown: bool = False,
+    padding: float = CELL_PADDING,
+    line_height: float = CELL_LINE_HEIGHT,
 ) -> AbstractContextManager[Table]:
     """A table as wide as the text, a shaded heading row, rules between rows, text at the top left."""
     pdf.set_font(FONT, "", CELL_SIZE)
@@ -150,7 +156,7 @@ def _table(
         text_align="LEFT",
         headings_style=HEADINGS,
         borders_layout=TableBordersLayout.HORIZONTAL_LINES,
-        line_height=CELL_LINE_HEIGHT,
+        line_height=line_height,
         padding=padding,
         markdown=markdown,
         repeat_headings=1,
@@ -188,7 +194,7 @@ def items_table(pdf: PlanPDF, items: list[PlanItem], *, columns: list[str], prog
                     row.cell(img=_marker(item.state), img_fill_width=True, padding=MARKER_PADDING)
                     by = [literal(item.progress.by, more=True), item.progress.at_text] if item.progress else []
                     state = f"**{STATE_LABELS[item.state]}**"
-                    style = FontFace(size_pt=8.5, color=STATE_INKS[item.state])
+                    style = FontFace(size_pt=8, color=STATE_INKS[item.state])
                     row.cell("\n".join([state, *filter(None, by)]), style=style, padding=STATE_PADDING)
                     continue
                 else:
@@ -214,13 +220,13 @@ def checkins_table(pdf: PlanPDF, checkins: list[CheckIn]) -> None:
         for text in ["Check-in", "By"]:
             heading.cell(text)
         for state in STATES:
-            heading.cell(STATE_LABELS[state], style=FontFace(size_pt=8.5, color=STATE_INKS[state]))
+            heading.cell(STATE_LABELS[state], style=FontFace(size_pt=8, color=STATE_INKS[state]))
         heading.cell("Note")
         for checkin in checkins:
             moment = human_datetime(checkin.at).replace(", ", ",\n", 1)
             version = f"\nPlan version {checkin.version}" if checkin.version else ""
             row = table.row()
-            row.cell(f"**#{checkin.number}**\n{moment}{version}", style=FontFace(size_pt=8.5))
+            row.cell(f"**#{checkin.number}**\n{moment}{version}", style=FontFace(size_pt=8))
             row.cell(literal(checkin.by or "—"))
             for state in STATES:
                 row.cell(str(checkin.counts[state]))
@@ -251,7 +257,7 @@ def changes_table(pdf: PlanPDF, plan: PlanDocument) -> None:
 
 
 def participants_table(pdf: PlanPDF, participants: list[tuple[str, str]]) -> None:
-    with _table(pdf, [120, 54], padding=1.2) as table:
+    with _table(pdf, [120, 54], padding=1.2, line_height=4.6) as table:
         table.row(["Name", "Role"])
         for name, role in participants:
             table.row([name, role.capitalize()], style=FontFace(size_pt=9.5))
