@@ -1162,11 +1162,11 @@ def test_what_is_typed_in_a_table_prints_as_typed_with_no_mark_read_as_markup():
     items = [(text, f"Notes: {text}") for text in AWKWARD]
     content = frozen_plan(items)
     for item, text in zip(content["lanes"][0]["items"], AWKWARD, strict=True):
-        item["owners"] = [text[:40]]
+        item["owners"] = [f"Owner {text[:40]}"]
     rendered = render_pdf(plan_document(content))
     pdf = Pdf(rendered)
     for text in AWKWARD:
-        for typed in (text, f"Notes: {text}", text[:40]):
+        for typed in (text, f"Notes: {text}", f"Owner {text[:40]}"):
             assert dense(typed) in dense(pdf.text), typed
     assert all("/Annots" not in page for page in pdf.reader.pages), "no link was made of what was typed"
 
