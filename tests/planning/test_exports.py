@@ -22,7 +22,6 @@ import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
-from fpdf.enums import MethodReturnValue
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
@@ -32,7 +31,7 @@ from goals.invites import current_member_invite, invite_create, token_for
 from goals.models import Member, Phase, Role
 from planning.exports import as_csv
 from planning.exports.as_markdown import one_line, render_markdown
-from planning.exports.as_pdf import FONT, PlanPDF, render_pdf
+from planning.exports.as_pdf import render_pdf
 from planning.exports.changes import ItemChange, plan_changes
 from planning.exports.document import plan_document
 from planning.models import Item, Ownership, PlanVersion, Vote
@@ -1198,8 +1197,8 @@ def test_the_longest_notes_are_printed_in_full(plan, notes):
         assert "Participants Name Role" in pdf.text
 
 
-# The PDF's own line breaking: as_pdf lays out tables and paragraphs itself, breaking each text
-# once; these hold it to what fpdf2's multi_cell printed, with no database.
+# The PDF's layout, from plan content alone (no database): fpdf2's table() and multi_cell() set
+# the text, and the tables' cells are set with fpdf2's markdown, which must read nothing typed as a mark.
 
 
 def frozen_plan(items, *, version=1):
@@ -1237,30 +1236,70 @@ def frozen_plan(items, *, version=1):
     }
 
 
-WRAPPED = [
-    "Soft\u00adhyphen\u00adated very\u00adlong\u00adword with\u00adsoft\u00adhyphens",
-    "No\u00a0break\u00a0spaces\u00a0between\u00a0these\u00a0words and some spaces",
-    "a  b   c    d     e " * 6,
+# What fpdf2's markdown would read as emphasis, an escape or a link, where a mark of ours ("**"
+# after a bold title, "__Update:__") meets it, and what its line breaker has to break inside a word.
+AWKWARD = [
+    "**bold** __italic__ ~~struck~~ --underlined-- [link](http://x) [2](3)",
+    "\\**not bold\\** and a lone \\ backslash",
+    "two \\\\ backslashes, then \\\\**",
+    "*starts and ends with a star*",
+    "ends with marks **",
+    "ends with backslashes \\\\",
+    "___***---~~~ \\\\\\",
+    "No\u00a0break\u00a0spaces and  runs   of    spaces",
+    "Катя, Zoë and Αλέξης agree",
     "X" * 300,
-    "line\n\nafter a blank line\n",
-    "Катя, Zoë and Αλέξης agree; " * 8,
-    "tab\tseparated\twords\r\nand CRLF",
-    "\u200bzero width space",
-    "Launch 🚀 中文",
 ]
 
 
-@pytest.mark.parametrize("text", WRAPPED)
-def test_the_pdf_breaks_lines_where_fpdf2_breaks_them(text):
-    pdf = PlanPDF(plan_document(frozen_plan([])))
-    pdf.add_page()
-    for style, size in [("", 9), ("B", 9), ("", 9.5), ("B", 20)]:
-        pdf.set_font(FONT, style, size)
-        for width in (12.1, 18.2, 39.6, 80, 170):
-            expected = pdf.multi_cell(
-                width + 2, 5, text, dry_run=True, output=MethodReturnValue.LINES, padding=(0, 1, 0, 1)
-            )
-            assert pdf.wrap(text, width) == expected, (style, size, width)
+def text_runs(content: bytes) -> list[tuple[str, str]]:
+    """Each run of text the PDF draws, with the name of its font."""
+    runs: list[tuple[str, str]] = []
+
+    def visit(text, cm, tm, font, size):
+        if text.strip():
+            runs.append((text.strip(), str(font.get("/BaseFont", "")) if font else ""))
+
+    for page in PdfReader(io.BytesIO(content)).pages:
+        page.extract_text(visitor_text=visit)
+    return runs
+
+
+def test_what_is_typed_in_a_table_prints_as_typed_with_no_mark_read_as_markup():
+    items = [(text, f"Notes: {text}") for text in AWKWARD]
+    content = frozen_plan(items)
+    for item, text in zip(content["lanes"][0]["items"], AWKWARD, strict=True):
+        item["owners"] = [f"Owner {text[:40]}"]
+    rendered = render_pdf(plan_document(content))
+    pdf = Pdf(rendered)
+    for text in AWKWARD:
+        for typed in (text, f"Notes: {text}", f"Owner {text[:40]}"):
+            assert dense(typed) in dense(pdf.text), typed
+    assert all("/Annots" not in page for page in pdf.reader.pages), "no link was made of what was typed"
+
+    fonts = dict(text_runs(rendered))
+    assert fonts["ends with backslashes \\\\"].endswith("FiraSansBold"), "a title is bold, a trailing \\ too"
+    assert fonts["Notes: ends with backslashes \\\\"].endswith("FiraSans"), "its notes are not"
+    assert fonts["*starts and ends with a star*"].endswith("FiraSans"), "where a mark would not end the bold"
+    assert fonts["Notes: *starts and ends with a star*"].endswith("FiraSans")
+
+
+def test_a_live_item_reads_in_column_order_with_its_update_helpers_and_state_set_apart():
+    content = frozen_plan([("Write the welcome email", "Three mails, one a day.")])
+    progress = {"state": "blocked", "note": "__Waiting__ on legal", "by": "Mia", "at": "2030-01-02T10:00:00+00:00"}
+    live = {"items": {0: {"progress": progress, "helpers": ["Tess **", "Otto"]}}, "checkins": []}
+    rendered = render_pdf(plan_document(content, live=live))
+    lanes = Pdf(rendered).section("The plan, lane by lane", "Not taken")
+    assert lanes.startswith(
+        " Now Item Progress Owners Due Votes Write the welcome email Three mails, one a day."
+        " Update: __Waiting__ on legal Help: Tess **, Otto Blocked Mia 2 Jan 2030 Fay 0"
+    )
+    fonts = text_runs(rendered)
+    assert ("Write the welcome email", "/MPDFAA+FiraSansBold") in fonts
+    assert ("Update:", "/MPDFAA+FiraSansItalic") in fonts
+    assert ("Help:", "/MPDFAA+FiraSansBold") in fonts
+    assert ("Blocked", "/MPDFAA+FiraSansBold") in fonts
+    assert ("Three mails, one a day.", "/MPDFAA+FiraSans") in fonts
 
 
 def test_a_long_table_goes_on_under_its_headings_and_never_splits_a_row():
