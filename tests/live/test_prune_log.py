@@ -141,7 +141,7 @@ def test_deletes_go_in_batches(workshop, leader, clock):
     with CaptureQueriesContext(connection) as queries:
         output = prune("--batch-size", "2")
 
-    deletes = [query["sql"] for query in queries if query["sql"].startswith('DELETE FROM "goals_event"')]
+    deletes = [query["sql"] for query in queries if query["sql"].startswith('DELETE FROM "live_event"')]
     batches = [len(re.search(r" IN \(([^)]*)\)", sql)[1].split(",")) for sql in deletes]
     assert batches == [2] * (old // 2) + [1] * (old % 2), deletes
     assert printed(output, "events") == old

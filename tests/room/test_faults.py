@@ -479,7 +479,7 @@ def read_log(url: str, workshop: str) -> tuple[int, list[tuple[int, str, int | N
     with psycopg.connect(url) as connection:
         seq = connection.execute("SELECT seq FROM goals_workshop WHERE id = %s", [workshop]).fetchone()[0]
         events = connection.execute(
-            "SELECT seq, name, actor_id, ref FROM goals_event WHERE workshop_id = %s ORDER BY seq", [workshop]
+            "SELECT seq, name, actor_id, ref FROM live_event WHERE workshop_id = %s ORDER BY seq", [workshop]
         ).fetchall()
     return seq, events
 
