@@ -1,7 +1,7 @@
 """Everything a workshop holds, as one set of tables: to export it whole, or to erase it.
 
-The tables are every row that belongs to the workshop, in both apps (planning is the layer that
-sees both). Accounts are not the workshop's: a leader's or member's account, its password and
+The tables are every row that belongs to the workshop, in every app (room is the layer that
+sees them all). Accounts are not the workshop's: a leader's or member's account, its password and
 its other workshops stay, and so do sessions (a guest's holds only a random key, which matches
 nothing once the member is gone, and expires with SESSION_COOKIE_AGE).
 """

@@ -212,7 +212,7 @@ def test_a_deleted_item_is_not_found(room):
     refuse(room.workshop, room.facilitator, "walk.focus", "not_found", item=item)
 
 
-@pytest.mark.parametrize("item", ["1", True, 1.0, [1], {"id": 1}])
+@pytest.mark.parametrize("item", ["1", True, 1.5, [1], {"id": 1}])
 def test_an_item_that_is_no_id_nor_null_is_a_bad_request(room, item):
     add_item(room.workshop, room.member)
     error = refuse(room.workshop, room.facilitator, "walk.focus", "bad_request", item=item)
