@@ -23,3 +23,13 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # Tests serve static files from the source folders; nothing is collected.
 STATIC_ROOT = None
 WHITENOISE_USE_FINDERS = True
+
+# pytest-xdist runs the suite in worker processes gw0, gw1, ...; pytest-django gives each its own
+# test database (the name gets "_gw0" and so on). In Redis the workers of a run, and the Daphne
+# processes and scripts they start (which inherit PYTEST_XDIST_WORKER), share one database, so
+# each worker's cache keys and channel-layer names carry the worker's name too: a test's cached
+# counts and groups are never another worker's.
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+if WORKER and REDIS_URL:  # noqa: F405
+    CACHES["default"]["KEY_PREFIX"] = f"rallypoint-{WORKER}"  # noqa: F405
+    CHANNEL_LAYERS["default"]["CONFIG"]["prefix"] = f"asgi-{WORKER}"  # noqa: F405
