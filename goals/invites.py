@@ -83,17 +83,9 @@ def find_invite(token: str, *, for_update: bool = False) -> Invite | None:
     return invite
 
 
-def invite_create(
-    *,
-    workshop: Workshop,
-    created_by: Member | None,
-    role: Any = Role.MEMBER,
-    expires_in_hours: Any = None,
-    max_uses: Any = None,
-) -> Invite:
-    invite = invite_new(
-        workshop=workshop, created_by=created_by, role=role, expires_in_hours=expires_in_hours, max_uses=max_uses
-    )
+def invite_create(*, workshop: Workshop, created_by: Member | None, **options: Any) -> Invite:
+    """A new invite, saved: one a facilitator makes (`options` as `invite_new` takes them)."""
+    invite = invite_new(workshop=workshop, created_by=created_by, **options)
     invite.save()
     return invite
 

@@ -3,20 +3,17 @@
 from __future__ import annotations
 
 import json
-import threading
 from typing import Any
 
 import pytest
 from asgiref.sync import async_to_sync, sync_to_async
 from channels.layers import get_channel_layer
-from django.db import connection
 
-from goals.models import Member, Phase, Role, Workshop
+from goals.models import Phase, Workshop
 from live import broadcast
 from live.models import Event, OpReceipt
 from planning.models import Item
-from room.protocol import dispatch
-from tests.planning.helpers import add_item, lane_ids, refuse, send, set_phase
+from tests.planning.helpers import add_item, add_items_at_once, lane_ids, refuse, send, set_phase
 
 
 def event_seqs(workshop):
@@ -113,33 +110,9 @@ OPS_PER_THREAD = 25
 def test_concurrent_ops_get_gapless_seqs_in_commit_order(workshop):
     """8 writers at once: the row lock (PostgreSQL) or BEGIN IMMEDIATE (SQLite) serializes them."""
     lane = workshop.lanes.order_by("position").first()
-    # Members arranged directly, so that their joining takes no seq.
-    Member.objects.bulk_create(Member(workshop=workshop, name=f"Writer {n}", role=Role.MEMBER) for n in range(THREADS))
-    writers = list(Member.objects.filter(workshop=workshop, role=Role.MEMBER))
-    start = threading.Barrier(THREADS)
-    acks: list[int] = []
-    errors: list[BaseException] = []
-
-    def write(member):
-        try:
-            start.wait()
-            for n in range(OPS_PER_THREAD):
-                frame = {"op": "item.add", "ref": f"w{member.id}-{n}", "lane": lane.id, "title": f"{member.name} #{n}"}
-                _, outcome = dispatch(workshop_id=workshop.id, actor_id=member.id, frame=frame)
-                acks.append(outcome.seq)
-        except BaseException as error:  # reported below, in the test's thread
-            errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=write, args=(member,)) for member in writers]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    acks = add_items_at_once(workshop, writers=THREADS, each=OPS_PER_THREAD)
 
     total = THREADS * OPS_PER_THREAD
-    assert errors == []
     assert sorted(acks) == list(range(1, total + 1))
     assert event_seqs(workshop) == list(range(1, total + 1))
     assert Workshop.objects.get(pk=workshop.pk).seq == total

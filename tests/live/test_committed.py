@@ -3,11 +3,8 @@ committed change, once, after commit, in seq order."""
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 from django.contrib.sessions.backends.db import SessionStore
-from django.db import connection
 
 from goals.invites import current_member_invite, token_for
 from goals.members import member_join
@@ -15,7 +12,7 @@ from goals.models import Member, Role
 from live import committed
 from live.models import Event
 from room.protocol import dispatch
-from tests.planning.helpers import refuse
+from tests.planning.helpers import add_items_at_once, refuse
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -75,29 +72,7 @@ def test_every_committed_event_is_handed_out_once_in_seq_order(room, other_works
 
 
 def test_changes_from_many_threads_reach_the_seam_once_each_in_seq_order(workshop, handed):
-    lane = workshop.lanes.order_by("position").first()
-    Member.objects.bulk_create(Member(workshop=workshop, name=f"Writer {n}", role=Role.MEMBER) for n in range(4))
-    writers = list(Member.objects.filter(workshop=workshop, role=Role.MEMBER))
-    start = threading.Barrier(len(writers))
-    errors: list[BaseException] = []
-
-    def write(member):
-        try:
-            start.wait()
-            for n in range(10):
-                frame = {"op": "item.add", "ref": f"{member.id}-{n}", "lane": lane.id, "title": f"#{n}"}
-                dispatch(workshop_id=workshop.id, actor_id=member.id, frame=frame)
-        except BaseException as error:
-            errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=write, args=(member,)) for member in writers]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
+    add_items_at_once(workshop, writers=4, each=10)
     assert [seq for seq, _ in delivered(handed, workshop.id)] == list(range(1, 41))
     assert delivered(handed, workshop.id) == logged(workshop.id)
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import itertools
 import json
+import threading
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from core.errors import DomainError
@@ -181,3 +183,34 @@ def arrange_op(
     if op == "member.remove":
         return {"member": bystander.id}
     raise AssertionError(f"no arrangement for {op}")
+
+
+def add_items_at_once(workshop, *, writers: int, each: int) -> list[int]:
+    """`writers` members (arranged directly, so that joining takes no seq), each on a thread of its
+    own, add `each` items at the same moment; the seqs they were acked with."""
+    lane = workshop.lanes.order_by("position").first()
+    Member.objects.bulk_create(Member(workshop=workshop, name=f"Writer {n}", role=Role.MEMBER) for n in range(writers))
+    members = list(Member.objects.filter(workshop=workshop, role=Role.MEMBER))
+    start = threading.Barrier(len(members))
+    acks: list[int] = []
+    errors: list[BaseException] = []
+
+    def write(member):
+        try:
+            start.wait()
+            for n in range(each):
+                frame = {"op": "item.add", "ref": f"w{member.id}-{n}", "lane": lane.id, "title": f"{member.name} #{n}"}
+                _, outcome = dispatch(workshop_id=workshop.id, actor_id=member.id, frame=frame)
+                acks.append(outcome.seq)
+        except BaseException as error:  # reported below, in the test's thread
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=write, args=(member,)) for member in members]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    return acks
