@@ -93,8 +93,15 @@ def insert_statement(objs: Sequence[Model], fields: Sequence[str] | None = None)
     prepared = [meta.get_field(name) for name in fields]
     row = f"({', '.join(['%s'] * len(fields))})"
     sql = f"INSERT INTO {meta.db_table} ({', '.join(field.column for field in prepared)}) VALUES "  # noqa: S608 (model metadata only)
-    params = [field.get_db_prep_save(field.pre_save(obj, True), connection) for obj in objs for field in prepared]
+    params = [field.get_db_prep_save(_insert_value(obj, field), connection) for obj in objs for field in prepared]
     return sql + ", ".join([row] * len(objs)), params
+
+
+def _insert_value(obj: Model, field: Any) -> Any:
+    """The value set on the instance (an op's own clock.now(), say); where none was, what the ORM's
+    insert would write (an auto_now_add time)."""
+    value = getattr(obj, field.attname)
+    return field.pre_save(obj, True) if value is None else value
 
 
 def insert(objs: Sequence[Model], fields: Sequence[str] | None = None, *, returning_id: bool = False) -> None:
@@ -135,7 +142,7 @@ def update_statement(obj: Model, fields: Sequence[str]) -> Statement:
     meta = obj._meta
     prepared = [meta.get_field(name) for name in fields]
     assignments = ", ".join(f"{field.column} = %s" for field in prepared)
-    params = [field.get_db_prep_save(field.pre_save(obj, False), connection) for field in prepared]
+    params = [field.get_db_prep_save(getattr(obj, field.attname), connection) for field in prepared]
     return f"UPDATE {meta.db_table} SET {assignments} WHERE {meta.pk.column} = %s", [*params, obj.pk]  # noqa: S608 (model metadata only)
 
 

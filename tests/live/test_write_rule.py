@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from django.db import IntegrityError, connection
 
+from core import clock
 from goals.models import Member
 from live.changes import Change, WriteOutsideChange, run
-from live.models import Event
+from live.models import Event, OpReceipt
 from planning.models import Lane
-from tests.planning.helpers import board_state
+from tests.planning.helpers import board_state, send
 
 
 def perform_as(room, perform):
@@ -108,3 +111,15 @@ def test_a_failed_deferred_write_rolls_the_whole_change_back(room):
         perform_as(room, perform)
     assert board_state(room.workshop) == before
     assert Member.objects.get(pk=room.member.pk).ready == ready_before
+
+
+def test_the_log_and_receipts_are_stamped_by_the_clock_ops_read(room, monkeypatch):
+    """A value the op set is written as set (core.clock, which tests move), not replaced by the
+    ORM's own auto_now_add time; a time left unset still gets the ORM's."""
+    instant = datetime(2030, 1, 2, 3, 4, 5, tzinfo=UTC)
+    monkeypatch.setattr(clock, "now", lambda: instant)
+    outcome = send(room.workshop, room.member, "member.ready", ready=True, ref="stamped")
+    assert Event.objects.get(workshop_id=room.workshop.id, seq=outcome.seq).created_at == instant
+    assert OpReceipt.objects.get(workshop_id=room.workshop.id, ref="stamped").created_at == instant
+    added = send(room.workshop, room.leader, "lane.add", title="Stamped by the ORM").events[0].data["lane"]["id"]
+    assert Lane.objects.filter(pk=added).exists()
