@@ -13,6 +13,7 @@ from django.db.models import Sum
 from core.errors import NotFound
 from core.sql import fetch_all, in_workshop
 from goals.models import Phase, Workshop
+from live.changes import Change
 from planning.models import CheckIn, HelpOffer, Item, Lane, Ownership, Vote
 from planning.payloads import checkin_json, item_json
 
@@ -65,6 +66,25 @@ def _members_by_item(model: type[Ownership] | type[HelpOffer], workshop: Worksho
     for item_id, member_id in rows:
         members[item_id].append(member_id)
     return members
+
+
+def let_go(change: Change, model: type[Ownership] | type[HelpOffer], member_id: int) -> dict[int, list[int]]:
+    """Delete the member's rows of `model` in the change's workshop (owning or helping, when they
+    leave or only watch); each item they were on, with who stays on it, in order."""
+    table = model._meta.db_table
+    rows = fetch_all(
+        f"SELECT item_id, member_id FROM {table} WHERE item_id IN"  # noqa: S608 (model metadata only)
+        f" (SELECT item_id FROM {table} WHERE member_id = %s AND workshop_id = %s) ORDER BY item_id, id",
+        [member_id, change.workshop.id],
+    )
+    if rows:
+        change.write(f"DELETE FROM {table} WHERE member_id = %s AND workshop_id = %s", [member_id, change.workshop.id])  # noqa: S608
+    staying: dict[int, list[int]] = {}
+    for item_id, other in rows:
+        staying.setdefault(item_id, [])
+        if other != member_id:
+            staying[item_id].append(other)
+    return staying
 
 
 def checkins_of(workshop: Workshop) -> list[dict[str, Any]]:

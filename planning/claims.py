@@ -12,10 +12,9 @@ from core.validation import identifier
 from goals.members import get_member
 from goals.models import FACILITATING, PARTICIPATING, Member, Role
 from live.changes import Change, operation
-from planning.board import missing_item
-from planning.models import Ownership
+from planning.board import let_go, missing_item
+from planning.models import HelpOffer, Ownership
 from planning.phases import CLAIMING_PHASES
-from planning.progress import release_help
 
 
 def _owners(change: Change, item: Any) -> tuple[int, list[int]]:
@@ -86,21 +85,9 @@ def item_unassign(change: Change, *, item: Any, member: Any) -> None:
 
 
 def release_member(change: Change, member: Member) -> None:
-    """Someone who has left, or only watches, cannot own part of the plan nor offer help on it."""
-    rows = fetch_all(
-        "SELECT item_id, member_id FROM planning_ownership WHERE item_id IN"
-        " (SELECT item_id FROM planning_ownership WHERE member_id = %s AND workshop_id = %s) ORDER BY item_id, id",
-        [member.id, change.workshop.id],
-    )
-    if rows:
-        change.write(
-            "DELETE FROM planning_ownership WHERE member_id = %s AND workshop_id = %s", [member.id, change.workshop.id]
-        )
-    owners: dict[int, list[int]] = {}
-    for item_id, owner in rows:
-        owners.setdefault(item_id, [])
-        if owner != member.id:
-            owners[item_id].append(owner)
-    for item_id, remaining in owners.items():
-        change.emit("item.owners", {"item": item_id, "owners": remaining})
-    release_help(change, member.id)
+    """Someone who has left, or only watches, cannot own part of the plan nor offer help on it:
+    each item they owned, or offered help on, says who is left."""
+    for item_id, owners in let_go(change, Ownership, member.id).items():
+        change.emit("item.owners", {"item": item_id, "owners": owners})
+    for item_id, helpers in let_go(change, HelpOffer, member.id).items():
+        change.emit("item.helpers", {"item": item_id, "helpers": helpers})

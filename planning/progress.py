@@ -108,24 +108,3 @@ def checkin_record(change: Change, *, note: Any = UNSET) -> None:
     )
     change.write(*insert_statement([checkin], ("workshop_id", "number", "at", "by_id", "note", "counts")))
     change.emit("checkin.recorded", {"checkin": checkin_json(checkin)})
-
-
-def release_help(change: Change, member_id: int) -> None:
-    """Someone who has left, or only watches, no longer offers help: each item they offered on says so."""
-    rows = fetch_all(
-        "SELECT item_id, member_id FROM planning_helpoffer WHERE item_id IN"
-        " (SELECT item_id FROM planning_helpoffer WHERE member_id = %s AND workshop_id = %s) ORDER BY item_id, id",
-        [member_id, change.workshop.id],
-    )
-    if not rows:
-        return
-    change.write(
-        "DELETE FROM planning_helpoffer WHERE member_id = %s AND workshop_id = %s", [member_id, change.workshop.id]
-    )
-    helpers: dict[int, list[int]] = {}
-    for item_id, helper in rows:
-        helpers.setdefault(item_id, [])
-        if helper != member_id:
-            helpers[item_id].append(helper)
-    for item_id, remaining in helpers.items():
-        change.emit("item.helpers", {"item": item_id, "helpers": remaining})
