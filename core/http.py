@@ -30,7 +30,9 @@ V = TypeVar("V", bound=Callable[..., Any])
 
 
 def is_api(request: HttpRequest) -> bool:
-    return request.path.startswith(API_PREFIX)
+    """Whether the request is for the JSON API (by its path within the app, whatever the prefix
+    the app is served under)."""
+    return request.path_info.startswith(API_PREFIX)
 
 
 class DomainErrorMiddleware:

@@ -12,9 +12,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.views.csrf import csrf_failure as page
 
 from core.errors import Forbidden, error_response
-from core.http import allowed_methods
-
-API_PREFIX = "/api/"
+from core.http import allowed_methods, is_api
 
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
@@ -22,7 +20,7 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     allowed = allowed_methods(match.func) if match is not None else None
     if allowed is not None and request.method not in allowed:
         return HttpResponseNotAllowed(sorted(allowed))
-    if request.path_info.startswith(API_PREFIX):
+    if is_api(request):
         message = "This request needs the CSRF token: send the csrftoken cookie's value in the X-CSRFToken header."
         return error_response(Forbidden(message, csrf=reason))
     return page(request, reason=reason)
