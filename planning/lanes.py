@@ -15,7 +15,6 @@ from planning.payloads import lane_json
 from planning.phases import require_open_board
 
 DEFAULT_LANES = ("Now", "Next", "Later")
-LANE_FIELDS = ("workshop_id", "title", "position")
 
 
 def add_default_lanes(change: Change) -> None:
@@ -23,7 +22,7 @@ def add_default_lanes(change: Change) -> None:
     lanes = [
         Lane(workshop_id=change.workshop.id, title=title, position=index) for index, title in enumerate(DEFAULT_LANES)
     ]
-    change.insert(lanes, LANE_FIELDS)
+    change.insert(lanes)
 
 
 def _facilitate(change: Change) -> None:
