@@ -17,6 +17,7 @@ from planning.exports.document import (
     Summary,
     describe_change,
     human_datetime,
+    mean_text,
 )
 
 # `&` too: "&amp;" or "&#60;" typed by a member would otherwise render as "&" or "<".
@@ -121,7 +122,7 @@ def _summary(plan: PlanDocument, summary: Summary) -> list[str]:
     ]
     if plan.confidence and plan.confidence["mean"] is not None:
         answers = _count(plan.confidence_answers, "answer")
-        lines.append(f"- Confidence: mean {plan.confidence['mean']:.2f} of 5 from {answers}")
+        lines.append(f"- Confidence: mean {mean_text(plan.confidence['mean'])} of 5 from {answers}")
     lines.append("")
     if summary.attention:
         lines += [_row("Needs attention", "Item", "Owners", "Update"), _row(*["---"] * 4)]
@@ -229,5 +230,6 @@ def render_markdown(plan: PlanDocument) -> str:
         mean = plan.confidence["mean"]
         lines += ["## Confidence", "", _row(*[str(score) for score in range(6)]), _row(*["---"] * 6)]
         lines += [_row(*[str(count) for count in histogram]), ""]
-        lines += [f"Mean: {mean:.2f} of 5 from {sum(histogram)} answers." if mean is not None else "No answers.", ""]
+        summary = f"Mean: {mean_text(mean)} of 5 from {sum(histogram)} answers." if mean is not None else "No answers."
+        lines += [summary, ""]
     return "\n".join(lines)

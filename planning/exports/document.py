@@ -354,3 +354,10 @@ def describe_change(change: ItemChange) -> tuple[str, str, str]:
     else:
         before, after = human_date(change.before) or "No due date", human_date(change.after) or "No due date"
     return CHANGE_LABELS[change.kind], before, after
+
+
+def mean_text(mean: float) -> str:
+    """The mean as stored (rounded once, to two places) and as the board shows it: 3.25, 3.5, 4.
+
+    Every export says it this way, so that a PDF never reads 3.2 where the board read 3.25."""
+    return f"{mean:.2f}".rstrip("0").rstrip(".")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import UTC
 
-from planning.exports.document import STATE_LABELS, STATES, CheckIn, PlanDocument, Summary, human_date
+from planning.exports.document import STATE_LABELS, STATES, CheckIn, PlanDocument, Summary, human_date, mean_text
 from planning.exports.pdf_page import (
     ACCENT,
     FONT,
@@ -58,7 +58,7 @@ def summary_box(pdf: PlanPDF, plan: PlanDocument, summary: Summary) -> None:
         figures.append((served, "criteria served", color))
     if plan.confidence and plan.confidence["mean"] is not None:
         answers = _count(plan.confidence_answers, "answer")
-        figures.append((f"{plan.confidence['mean']:.1f} of 5", f"confidence ({answers})", INK))
+        figures.append((f"{mean_text(plan.confidence['mean'])} of 5", f"confidence ({answers})", INK))
     tile = inner / max(len(figures), 4)
     pdf.set_font(FONT, "", 8.5)
     labels = [pdf.lines(label, tile - 4)[:2] for _, label, _ in figures]
@@ -349,5 +349,5 @@ def histogram(pdf: PlanPDF, counts: list[int], mean: float | None) -> None:
         pdf.cell(bar_width, 5, f"{score}", align="C")
     pdf.set_xy(pdf.l_margin, top + height + 8)
     answers = sum(counts)
-    summary = f"Mean {mean:.2f} of 5 from {answers} answers." if mean is not None else "No answers."
+    summary = f"Mean {mean_text(mean)} of 5 from {answers} answers." if mean is not None else "No answers."
     pdf.paragraph("Scores from 0 (no confidence) to 5 (full confidence). " + summary, size=9.5, color=MUTED)

@@ -2,6 +2,7 @@
 // Events caused by this member (from this tab or another of theirs) are not announced.
 
 import {
+  formatMean,
   laneTitle,
   listNames,
   memberName,
@@ -76,7 +77,7 @@ const DESCRIBE = {
     if (check.open && !was.open) return "A confidence check is open: answer from 0 to 5";
     if (!check.open && was.open) {
       return check.result && check.result.mean !== null
-        ? `Confidence check closed: the mean is ${check.result.mean} of 5`
+        ? `Confidence check closed: the mean is ${formatMean(check.result.mean)} of 5`
         : "Confidence check closed with no answers";
     }
     return null; // one more answer

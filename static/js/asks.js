@@ -3,7 +3,7 @@
 
 import { confirmDialog } from "./dialogs.js";
 import { h } from "./dom.js";
-import { formatDateTime, memberName, plural, quote } from "./format.js";
+import { formatDateTime, formatMean, memberName, plural, quote } from "./format.js";
 import { countProgress, countsText, planItems, progressBar } from "./progress.js";
 
 // The agreement's summary names this many accepted items; the rest are counted.
@@ -18,6 +18,10 @@ export function confirmAgreement(state) {
   const ready = participants.filter((member) => member.ready).length;
   const check = state.workshop.confidence || { open: false, result: null };
   const version = state.workshop.plan_version + 1;
+  const criteria = state.workshop.success_criteria;
+  const unserved = criteria
+    .map((_, index) => index)
+    .filter((index) => !accepted.some((item) => item.criterion === index));
   const line = (label, value, warn = false) =>
     h("div", { class: warn ? "warn" : null }, h("dt", { text: label }), h("dd", { text: value }));
   const ownerNames = (item) =>
@@ -47,7 +51,7 @@ export function confirmAgreement(state) {
     : null;
   let confidence = "not taken for this version";
   if (check.open) confidence = "a check is still open";
-  else if (check.result && check.result.mean !== null) confidence = `mean ${check.result.mean} of 5`;
+  else if (check.result && check.result.mean !== null) confidence = `mean ${formatMean(check.result.mean)} of 5`;
   const body = h(
     "dl",
     { class: "agree-summary-list" },
@@ -58,7 +62,41 @@ export function confirmAgreement(state) {
     ),
     line("Owners", owners.size ? plural(owners.size, "person", "people") : "nobody yet"),
     plan,
-    unowned.length ? line("Still without an owner", unowned.map((item) => quote(item.title)).join(", "), true) : null,
+    unowned.length
+      ? h(
+          "div",
+          { class: "warn agree-unowned" },
+          h("dt", { text: "Still without an owner" }),
+          h(
+            "dd",
+            null,
+            h(
+              "ul",
+              null,
+              unowned.map((item) =>
+                h(
+                  "li",
+                  null,
+                  h("button", {
+                    type: "button",
+                    class: "link",
+                    dataset: { closeWith: `item:${item.id}` },
+                    "aria-label": `Go to ${quote(item.title)} to give it an owner`,
+                    text: item.title,
+                  }),
+                ),
+              ),
+            ),
+          ),
+        )
+      : null,
+    unserved.length
+      ? line(
+          "Criteria no accepted item serves",
+          unserved.map((index) => `C${index + 1} ${quote(criteria[index])}`).join(", "),
+          true,
+        )
+      : null,
     line("Ready", `${ready} of ${participants.length}`),
     line("Confidence", confidence, check.open),
   );
@@ -71,6 +109,12 @@ export function confirmAgreement(state) {
     danger: false,
     body,
     kind: "agree-summary",
+    // What the server would refuse (unowned_items), said before the click.
+    blocked: !accepted.length
+      ? "Accept at least one item first: set its status to Accepted."
+      : unowned.length
+        ? `Every accepted item needs an owner: ${plural(unowned.length, "item has", "items have")} none yet.`
+        : null,
   });
 }
 

@@ -228,11 +228,11 @@ setInterval(() => {
 
 function send(op, fields, { quiet = false } = {}) {
   const promise = connection.send(op, fields);
-  if (!quiet) promise.catch((error) => showError(error, op));
+  if (!quiet) promise.catch((error) => showError(error, op, fields));
   return promise;
 }
 
-function showError(error, op) {
+function showError(error, op, fields = {}) {
   if (error.code === "ended") return;
   if (error.code === "unowned_items") {
     const ids = error.detail.items || [];
@@ -249,7 +249,10 @@ function showError(error, op) {
     );
     return;
   }
-  notices.show(friendlyError(error, op));
+  // The card acted on stays in sight: the notice moves rather than cover it.
+  const near =
+    fields.item === undefined ? null : root.querySelector(`.lane .item[data-item-id="${Number(fields.item)}"]`);
+  notices.show(friendlyError(error, op), { near });
 }
 
 function move(fields, { keyboard }) {
@@ -404,9 +407,25 @@ setupMoving(root, {
   canMove: () => Boolean(state) && currentRules(state, store.ui).moveItem && !store.ui.sorted,
   onMove: (fields, options) => move(fields, options),
   onDragChange: (dragging) => store.set({ dragging }, { render: !dragging }),
+  canTie: (id) => {
+    const item = state?.items.find((candidate) => candidate.id === id);
+    return Boolean(item) && currentRules(state, store.ui).editItem(item);
+  },
+  onTie: ({ item, criterion }) => {
+    const found = state.items.find((candidate) => candidate.id === item);
+    if (found) send("item.edit", { item, version: found.version, criterion });
+  },
 });
 
-window.addEventListener("resize", () => view.built && view.fitLanes());
+view.onLaneInView = (id) => {
+  if (store.ui.currentLane !== id) store.set({ currentLane: id });
+};
+
+window.addEventListener("resize", () => {
+  if (!view.built) return;
+  view.fitLanes();
+  view.fitChips();
+});
 window.matchMedia(PHONE).addEventListener("change", () => store.set({ sideOpen: false }));
 
 connection.start();

@@ -24,7 +24,6 @@ export function buildCard(item, { index, laneLength, laneIndex, myDots }, ctx) {
   const id = item.id;
   const _title = quote(item.title);
   const titleId = `item-${id}-title`;
-  const criteria = state.workshop.success_criteria;
   const needsOwner = item.status === "accepted" && item.owners.length === 0;
   const rank = ctx.ranks.get(id);
   const movable = rules.moveItem && !ctx.sorted;
@@ -69,16 +68,8 @@ export function buildCard(item, { index, laneLength, laneIndex, myDots }, ctx) {
         h("span", { class: "sr-only", text: `Rank ${rank} by dots.` }),
       ),
     );
-  if (item.criterion !== null && criteria[item.criterion] !== undefined) {
-    tags.push(
-      h(
-        "span",
-        { class: "criterion-tag", title: `Serves ${item.criterion + 1}. ${criteria[item.criterion]}` },
-        h("span", { "aria-hidden": "true", text: `C${item.criterion + 1}` }),
-        h("span", { class: "sr-only", text: `Serves criterion ${item.criterion + 1}: ${criteria[item.criterion]}.` }),
-      ),
-    );
-  }
+  const tie = criterionControl(item, ctx);
+  if (tie) tags.push(tie);
   if (tracking) tags.push(progressControl(item, ctx));
   else if (item.status !== "proposed") {
     tags.push(
@@ -139,7 +130,7 @@ export function buildCard(item, { index, laneLength, laneIndex, myDots }, ctx) {
       ` ${item.votes}`,
       h("span", { class: "sr-only", text: item.votes === 1 ? " dot" : " dots" }),
     );
-    if (myDots) votes.append(h("span", { class: "my-dots", text: ` (${myDots} yours)` }));
+    if (myDots) votes.append(h("span", { class: "my-dots", text: ` · ${myDots} from you` }));
   }
   const author = ctx.names.get(item.author);
   if (tracking) {
@@ -155,7 +146,8 @@ export function buildCard(item, { index, laneLength, laneIndex, myDots }, ctx) {
       { class: "item-foot" },
       owners,
       claimButton(item, ctx),
-      votes,
+      // No dot counts before voting: in gather every card would say 0.
+      state.workshop.phase === "gather" ? null : votes,
       h(
         "span",
         { class: "item-author", title: author ? `Added by ${author}` : "" },
@@ -178,6 +170,71 @@ export function buildCard(item, { index, laneLength, laneIndex, myDots }, ctx) {
       ),
     );
   return node;
+}
+
+// The success criterion an item serves, on the card: one tap opens the criteria to choose from
+// (or drop the card on a criterion's chip). In plan an accepted item without one asks for it.
+function criterionControl(item, ctx) {
+  const { state, rules, ui } = ctx;
+  const criteria = state.workshop.success_criteria;
+  const current = item.criterion !== null && criteria[item.criterion] !== undefined ? item.criterion : null;
+  const serves = current === null ? null : `Serves criterion ${current + 1}: ${criteria[current]}.`;
+  if (!criteria.length || !rules.editItem(item)) {
+    if (current === null) return null;
+    return h(
+      "span",
+      { class: "criterion-tag", title: `Serves ${current + 1}. ${criteria[current]}` },
+      h("span", { "aria-hidden": "true", text: `C${current + 1}` }),
+      h("span", { class: "sr-only", text: serves }),
+    );
+  }
+  const asking = current === null && state.workshop.phase === "plan" && item.status === "accepted";
+  const shown = current === null ? (asking ? "Which criterion?" : "+ Criterion") : `C${current + 1}`;
+  const label =
+    current === null
+      ? `${asking ? "Which criterion" : "Criterion"}: tie ${quote(item.title)} to the success criterion it serves`
+      : `C${current + 1}: ${serves} Change it`;
+  const key = `criterion:${item.id}`;
+  const choices = criteria.map((text, index) =>
+    h(
+      "button",
+      {
+        type: "button",
+        class: ["criterion-choice", index === current && "pressed"],
+        "aria-pressed": index === current ? "true" : "false",
+        dataset: { action: "item.criterion", item: item.id, criterion: index, focus: `${key}:${index}` },
+      },
+      h("span", { class: "chip-number", text: `C${index + 1}` }),
+      h("span", { class: "criterion-choice-text", text }),
+    ),
+  );
+  if (current !== null)
+    choices.push(
+      h("button", {
+        type: "button",
+        class: "criterion-choice",
+        dataset: { action: "item.criterion", item: item.id, criterion: "", focus: `${key}:none` },
+        text: "Serves no criterion",
+      }),
+    );
+  return h(
+    "details",
+    {
+      class: ["menu", "criterion-menu", current === null ? "criterion-missing" : "criterion-set", asking && "asking"],
+      open: ui.openMenu === key,
+      dataset: { menu: key },
+    },
+    h(
+      "summary",
+      {
+        "aria-label": label,
+        title: current === null ? null : `Serves ${current + 1}. ${criteria[current]}`,
+        dataset: { focus: `${key}:menu` },
+      },
+      h("span", { "aria-hidden": "true", text: shown }),
+    ),
+    h("div", { class: "menu-items criterion-choices", role: "group", "aria-label": "Success criteria" }, choices),
+  );
 }
 
 // Taking an item on sits with its owners: one tap, beside the avatars. The name starts with the
@@ -312,7 +369,9 @@ function cardMenu(item, { index, laneLength, laneIndex }, ctx, movable) {
     entries.push(menuButton("Assign an owner…", { action: "item.assign.open", item: id }, `item:${id}:assign-open`));
   }
   if (rules.walk)
-    entries.push(menuButton("Walk the room to this item", { action: "walk.to", item: id }, `item:${id}:walk`));
+    entries.push(
+      menuButton("Show on every screen (walk the room)", { action: "walk.to", item: id }, `item:${id}:walk`),
+    );
   if (rules.deleteItem(item))
     entries.push(menuButton("Delete", { action: "item.delete", item: id }, `item:${id}:delete`, false, "danger"));
   return menuNode(`item:${id}`, `More actions for ${quote(item.title)}`, ui, entries, { className: "card-menu" });

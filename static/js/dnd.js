@@ -4,13 +4,20 @@
 
 import { h } from "./dom.js";
 
-export function setupMoving(root, { canMove, onMove, onDragChange }) {
+// A card dropped on a success criterion's chip ([data-criterion-drop]) is tied to that criterion
+// (`onTie`), where `canTie(item id)` allows it.
+export function setupMoving(root, { canMove, onMove, onDragChange, canTie = () => false, onTie = () => {} }) {
   const indicator = h("li", { class: "drop-indicator", "aria-hidden": "true" });
   let dragging = null; // {id, from: lane id}
 
   function clear() {
     indicator.remove();
-    for (const lane of root.querySelectorAll(".lane.drop-target")) lane.classList.remove("drop-target");
+    for (const target of root.querySelectorAll(".drop-target")) target.classList.remove("drop-target");
+  }
+
+  function criterionAt(event) {
+    const chip = event.target.closest?.("[data-criterion-drop]");
+    return chip && dragging && canTie(dragging.id) ? chip : null;
   }
 
   function finish() {
@@ -51,6 +58,14 @@ export function setupMoving(root, { canMove, onMove, onDragChange }) {
 
   root.addEventListener("dragover", (event) => {
     if (!dragging) return;
+    const chip = criterionAt(event);
+    if (chip) {
+      event.preventDefault();
+      event.dataTransfer.dropEffect = "link";
+      clear();
+      chip.classList.add("drop-target");
+      return;
+    }
     const lane = event.target.closest?.(".lane[data-lane-id]");
     if (!lane) {
       clear();
@@ -80,6 +95,14 @@ export function setupMoving(root, { canMove, onMove, onDragChange }) {
 
   root.addEventListener("drop", (event) => {
     if (!dragging) return;
+    const chip = criterionAt(event);
+    if (chip) {
+      event.preventDefault();
+      const tie = { item: dragging.id, criterion: Number(chip.dataset.criterionDrop) };
+      finish();
+      onTie(tie);
+      return;
+    }
     const lane = event.target.closest?.(".lane[data-lane-id]");
     if (!lane) return;
     event.preventDefault();

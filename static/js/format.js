@@ -6,8 +6,8 @@ export const STATUS_LABELS = { proposed: "Proposed", accepted: "Accepted", dropp
 export const STATUS_ICONS = { proposed: "○", accepted: "✓", dropped: "✕" };
 
 export const PHASE_HINTS = {
-  gather: "Add what needs doing. Everyone can add items, edit their own and move any.",
-  vote: "Put your dots on what matters most. Tallies stay hidden until voting ends.",
+  gather: "Add what needs doing; tie each item to the criterion it serves. Say “I’m ready” when you are done.",
+  vote: "Put your dots on what matters most, then say “I’m ready”. Tallies stay hidden until voting ends.",
   plan: "Accept the items we will do, give each an owner, then check our confidence.",
   agreed: "The plan is agreed. Reopen it to change anything.",
 };
@@ -72,4 +72,10 @@ export function spokenDuration(seconds) {
   const minutes = Math.round(seconds / 60);
   if (seconds < 90) return plural(Math.round(seconds), "second");
   return plural(minutes, "minute");
+}
+
+// A confidence mean as the server rounded it (two places at most), the same on every screen and
+// in every export: 3.25, 3.5, 4.
+export function formatMean(mean) {
+  return String(Number(mean));
 }

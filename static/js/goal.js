@@ -46,32 +46,43 @@ export function renderGoal(ctx, editForm) {
             {
               class: ["criterion-chip", counts[index] ? "served" : "unserved"],
               title: `${index + 1}. ${text}`,
-              dataset: { criterion: index },
+              // A card dropped here serves this criterion (dnd.js).
+              dataset: { criterion: index, criterionDrop: index },
             },
-            h("span", { class: "chip-number", text: `C${index + 1}` }),
-            h("span", { class: "chip-text", text }),
-            done && counts[index]
-              ? h(
-                  "span",
-                  {
-                    class: ["chip-count", "chip-done", done[index] === counts[index] && "all-done"],
-                    title: `${done[index]} of ${counts[index]} done`,
-                  },
-                  h("span", { "aria-hidden": "true", text: `${done[index]}/${counts[index]} done` }),
-                  h("span", { class: "sr-only", text: `: ${done[index]} of ${counts[index]} done` }),
-                )
-              : h(
-                  "span",
-                  { class: "chip-count", title: planning ? "accepted items that serve it" : "items that serve it" },
-                  h("span", {
-                    "aria-hidden": "true",
-                    text: counts[index] ? `${planning ? "✓" : "●"}${counts[index]}` : "–",
-                  }),
-                  h("span", {
-                    class: "sr-only",
-                    text: `: ${counts[index] ? serving(counts[index]) : "no item yet"}`,
-                  }),
-                ),
+            h(
+              "button",
+              {
+                type: "button",
+                class: "chip-open",
+                "aria-controls": "goal-details",
+                "aria-expanded": open ? "true" : "false",
+                dataset: { action: "goal.show", focus: `goal:chip:${index}` },
+              },
+              h("span", { class: "chip-number", text: `C${index + 1}` }),
+              h("span", { class: "chip-text", text }),
+              done && counts[index]
+                ? h(
+                    "span",
+                    {
+                      class: ["chip-count", "chip-done", done[index] === counts[index] && "all-done"],
+                      title: `${done[index]} of ${counts[index]} done`,
+                    },
+                    h("span", { "aria-hidden": "true", text: `${done[index]}/${counts[index]} done` }),
+                    h("span", { class: "sr-only", text: `: ${done[index]} of ${counts[index]} done` }),
+                  )
+                : h(
+                    "span",
+                    { class: "chip-count", title: planning ? "accepted items that serve it" : "items that serve it" },
+                    h("span", {
+                      "aria-hidden": "true",
+                      text: counts[index] ? `${planning ? "✓" : "●"}${counts[index]}` : "–",
+                    }),
+                    h("span", {
+                      class: "sr-only",
+                      text: `: ${counts[index] ? serving(counts[index]) : "no item yet"}`,
+                    }),
+                  ),
+            ),
           ),
         ),
       )
@@ -100,6 +111,7 @@ export function renderGoal(ctx, editForm) {
   if (ui.editingGoal && rules.editGoal) details.append(editForm());
   else {
     details.append(
+      h("p", { class: "goal-full-title", text: workshop.title }),
       h("h2", { class: "h-small", text: "Why it matters" }),
       workshop.why
         ? h("p", { class: "why", text: workshop.why })

@@ -30,6 +30,15 @@ export function clickHandlers(b) {
     "vote.retract": (d) => b.send("vote.retract", { item: num(d.item) }),
     "item.claim": (d) => b.send("item.claim", { item: num(d.item) }),
     "item.unclaim": (d) => b.send("item.unclaim", { item: num(d.item) }),
+    "item.criterion": (d) => {
+      b.closeMenus();
+      const item = findItem(d.item);
+      if (!item) return;
+      const criterion = d.criterion === "" ? null : num(d.criterion);
+      b.send("item.edit", { item: item.id, version: item.version, criterion }).then(() =>
+        b.focusKey(`criterion:${item.id}:menu`, `item:${item.id}`),
+      );
+    },
     "item.assign.open": (d) => {
       b.closeMenus();
       openUi({ assigning: withMember(b.ui().assigning, num(d.item)) }, `item:${d.item}:assign`);
@@ -105,8 +114,15 @@ export function clickHandlers(b) {
       let ok = true;
       if (d.phase === "agreed") ok = await confirmAgreement(state);
       else if (state.workshop.phase === "agreed") ok = await confirmReopen(state);
-      if (ok) b.send("phase.set", { phase: d.phase });
+      if (typeof ok === "string" && ok.startsWith("item:")) {
+        // From the agreement's summary to an item that needs an owner.
+        const id = num(ok.slice(5));
+        b.update({ highlight: new Set([id]) });
+        return jumpTo(b, id);
+      }
+      if (ok === true) b.send("phase.set", { phase: d.phase });
     },
+    "goal.show": () => openUi({ goalOpen: true }, "goal:toggle"),
     "goal.toggle": () => {
       const goalOpen = !b.ui().goalOpen;
       openUi(goalOpen ? { goalOpen } : { goalOpen, editingGoal: false }, "goal:toggle");

@@ -73,6 +73,24 @@ export class InvitePanel {
       this.make(form).catch((error) => this.notify(error.message || "That did not work."));
     });
     this.render();
+    // Made after a promotion, the page carried no member link (data-invite-url is for those who
+    // were facilitators when it loaded): ask for the one that works.
+    if (!this.memberUrl) this.loadMemberLink();
+  }
+
+  async loadMemberLink() {
+    this.loading = true;
+    this.render();
+    try {
+      const list = await api(this.base);
+      const current = (list || []).find((entry) => entry.role === "member" && entry.state === "valid");
+      if (current && !this.memberUrl) this.memberUrl = current.url;
+    } catch (error) {
+      this.notify(error.message || "Could not load the invite links.");
+    } finally {
+      this.loading = false;
+      this.render();
+    }
   }
 
   setMode(mode) {
@@ -258,6 +276,8 @@ export class InvitePanel {
             : null,
         ),
       );
+    } else if (this.loading) {
+      parts.push(h("p", { class: "muted", text: "Looking for the member link…" }));
     } else {
       parts.push(
         h("p", { class: "muted", text: "No member link works right now." }),

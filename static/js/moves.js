@@ -2,7 +2,7 @@
 // confidence check opening and closing, the timer, a promotion. One visible notice each (the
 // polite live region says the same for screen readers, through announce.js).
 
-import { memberName, PHASE_LABELS, quote, ROLE_LABELS, spokenDuration } from "./format.js";
+import { formatMean, memberName, PHASE_LABELS, quote, ROLE_LABELS, spokenDuration } from "./format.js";
 import { countsText } from "./progress.js";
 
 // A check-in's note in a notice: the start of it; the Progress tab has it whole.
@@ -64,7 +64,7 @@ export function movesToTell(events, previous, next) {
           text:
             after.result.mean === null
               ? "The confidence check closed: nobody answered."
-              : `The confidence check closed: mean ${after.result.mean} of 5.`,
+              : `The confidence check closed: mean ${formatMean(after.result.mean)} of 5.`,
         });
       }
     }

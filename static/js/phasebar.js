@@ -5,7 +5,7 @@
 import { myCommitments } from "./checkins.js";
 import { h, srOnly } from "./dom.js";
 import { downloadLink, exportUrl, FORMATS } from "./exports.js";
-import { formatDateTime, PHASE_HINTS, PHASE_LABELS, plural } from "./format.js";
+import { formatDateTime, formatMean, PHASE_HINTS, PHASE_LABELS, plural } from "./format.js";
 import { countProgress, planItems, progressBar, progressSummary } from "./progress.js";
 import { PHASES } from "./rules.js";
 import { menuNode } from "./widgets.js";
@@ -104,7 +104,8 @@ export function renderPhaseBar(ctx) {
           class: "confidence-chip link-plain",
           dataset: { action: "side.tab", tab: "results", focus: "confidence:chip" },
         },
-        `Confidence ${check.result.mean} / 5`,
+        h("span", { class: "confidence-label", text: "Confidence " }),
+        `${formatMean(check.result.mean)} / 5`,
       ),
     );
   }
@@ -112,24 +113,42 @@ export function renderPhaseBar(ctx) {
   if (phase !== "agreed" && participants.length) {
     status.append(h("p", { class: "ready-count", text: `${readyCount} of ${participants.length} ready` }));
   }
+  // While voting, the facilitator sees who still has dots to place (People names them).
+  if (phase === "vote" && rules.facilitating) {
+    const holding = participants.filter((member) => (member.used || 0) < workshop.votes_per_member);
+    status.append(
+      h("button", {
+        type: "button",
+        class: "dots-pending link-plain",
+        dataset: { action: "side.tab", tab: "people", focus: "session:dots-pending" },
+        text: holding.length ? `${plural(holding.length, "person", "people")} with dots left` : "Every dot is placed",
+      }),
+    );
+  }
   if (rules.ready && phase !== "agreed") {
+    // The last dot placed is the moment to say so: the button asks for it.
+    const spent = phase === "vote" && state.me.votes_left === 0;
     status.append(
       h(
         "button",
         {
           type: "button",
-          class: ["ready-toggle", "small", ready && "pressed"],
+          class: ["ready-toggle", "small", ready && "pressed", spent && !ready && "primary"],
           "aria-pressed": ready ? "true" : "false",
+          "aria-describedby": "ready-explained",
+          title: READY_EXPLAINED,
           dataset: { action: "member.ready", ready: ready ? "false" : "true", focus: "session:ready" },
         },
         ready ? h("span", { class: "check", "aria-hidden": "true", text: "✓" }) : null,
         "I’m ready",
       ),
+      h("span", { id: "ready-explained", class: "sr-only", text: READY_EXPLAINED }),
     );
   }
 
   const actions = h("div", { class: "phase-actions" });
-  if (ctx.ranked.length && (phase === "plan" || phase === "agreed")) {
+  // Sorting helps decide what to take on; once agreed the board keeps the agreed order.
+  if (ctx.ranked.length && phase === "plan") {
     actions.append(
       h("button", {
         type: "button",
@@ -159,6 +178,9 @@ export function renderPhaseBar(ctx) {
           }),
     );
   }
+  // In plan, the confidence check comes before agreeing: while none is taken, it is the next move.
+  const checking = confidenceMove(ctx);
+  if (checking) actions.append(checking);
   if (rules.setPhase) {
     const moves = PHASE_MOVES[phase];
     const anyAccepted = state.items.some((item) => item.status === "accepted");
@@ -168,7 +190,7 @@ export function renderPhaseBar(ctx) {
     actions.append(
       h("button", {
         type: "button",
-        class: phase === "agreed" ? "small" : "primary",
+        class: phase === "agreed" ? "small" : checking?.classList.contains("primary") ? null : "primary",
         dataset: {
           action: "phase.set",
           phase: moves.primary,
@@ -216,12 +238,48 @@ export function renderPhaseBar(ctx) {
     ),
   );
 
-  const observing = rules.role === "observer" && !ui.ended ? " You are watching as an observer." : null;
   const rows = [h("div", { class: "phase-row" }, steps, status, actions)];
-  if (phase === "agreed") rows.push(agreedBanner(ctx, observing));
-  else if (workshop.plan_version) rows.push(draftNote(ctx, observing));
-  else rows.push(h("p", { class: "phase-hint" }, PHASE_HINTS[phase], observing));
+  if (phase !== "agreed" && !workshop.plan_version)
+    rows.push(h("p", { class: "phase-hint" }, PHASE_HINTS[phase], observing(ctx)));
   return rows;
+}
+
+const READY_EXPLAINED = "Tells the facilitator you are done with this phase; they see how many are ready.";
+
+function observing({ rules, ui }) {
+  return rules.role === "observer" && !ui.ended ? " You are watching as an observer." : null;
+}
+
+// Below the phase bar, scrolling with the board: the agreed plan and its downloads, or while a
+// reopened plan is redrafted, the version that still stands. Null when there is neither.
+export function renderPlanBar(ctx) {
+  const workshop = ctx.state.workshop;
+  if (workshop.phase === "agreed") return agreedBanner(ctx, observing(ctx));
+  if (workshop.plan_version) return draftNote(ctx, observing(ctx));
+  return null;
+}
+
+// The facilitator's confidence move in plan: open a check while none is taken, close an open one.
+function confidenceMove({ state, rules }) {
+  const check = state.workshop.confidence || { open: false, answers: 0, result: null };
+  if (rules.closeConfidence) {
+    return h("button", {
+      type: "button",
+      class: "primary",
+      dataset: { action: "confidence.close", focus: "phase:confidence-close", focusFallback: "phase:agreed" },
+      text: `Close the check · ${plural(check.answers, "answer")}`,
+    });
+  }
+  if (rules.openConfidence && state.workshop.phase === "plan") {
+    const taken = check.result && check.result.mean !== null;
+    return h("button", {
+      type: "button",
+      class: taken ? "small" : "primary",
+      dataset: { action: "confidence.open", focus: "phase:confidence-open", focusFallback: "phase:confidence-close" },
+      text: taken ? "Check again" : "Check our confidence",
+    });
+  }
+  return null;
 }
 
 // Where focus goes when the phase button pressed is gone: after agreeing, to the PDF.

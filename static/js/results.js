@@ -2,7 +2,7 @@
 // facilitator leads through them (op `walk.focus`; everyone's board follows `workshop.focus`).
 
 import { h } from "./dom.js";
-import { plural } from "./format.js";
+import { formatMean, plural } from "./format.js";
 import { checkinOrder, planItems } from "./progress.js";
 import { avatar } from "./widgets.js";
 
@@ -126,7 +126,10 @@ export function renderResults(ctx) {
               dataset: { action: "walk.start", focus: "walk:start" },
               text: ranked.length ? "Walk the room through the top items" : "Walk the room through the items",
             }),
-        h("p", { class: "help", text: "Everyone’s board follows the item you are on." }),
+        h("p", {
+          class: "help",
+          text: "Walking the room shows one item at a time on everyone’s screen, so the room talks each through together.",
+        }),
       ),
     );
   }
@@ -145,7 +148,7 @@ export function confidenceResult(result) {
     h(
       "p",
       { class: "checkin-mean" },
-      mean === null ? "Nobody answered." : `Mean ${mean} of 5, from ${plural(total, "answer")}.`,
+      mean === null ? "Nobody answered." : `Mean ${formatMean(mean)} of 5, from ${plural(total, "answer")}.`,
     ),
     h(
       "ol",

@@ -15,7 +15,7 @@ import { goalForm } from "./editors.js";
 import { formatCountdown, plural } from "./format.js";
 import { renderGoal } from "./goal.js";
 import { LaneBoard } from "./lanes.js";
-import { renderPhaseBar, TIMES_UP_SHOWN_MS } from "./phasebar.js";
+import { renderPhaseBar, renderPlanBar, TIMES_UP_SHOWN_MS } from "./phasebar.js";
 import { progressChip, progressForm, tracking } from "./progress.js";
 import { walkList } from "./results.js";
 import { buildSide, renderSide } from "./side.js";
@@ -47,13 +47,20 @@ export class BoardView {
     this.inviteSlot = h("div", { class: "invite-slot", hidden: true });
     this.laneBox = h("section", { class: "lanes", "aria-label": "Storyboard" });
     this.lanes = new LaneBoard(this.laneBox, this);
+    // The agreed plan's banner (or the draft's note) scrolls with the page: only the phase row is
+    // sticky, so that the board keeps the screen.
+    this.planBar = h("div", { class: "plan-bar", hidden: true });
     this.overview = h("div", { class: "plan-progress", hidden: true });
     this.laneBox.addEventListener("scroll", () => this.updateCues(), { passive: true });
     this.side = buildSide();
     this.exports = this.side.exports;
     this.memberExports = this.side.memberExports;
-    const main = h("div", { class: "board-main" }, this.inviteSlot, this.overview, this.laneBox);
-    this.body = h("div", { class: "board-body" }, main, this.side.node);
+    this.main = h("div", { class: "board-main" }, this.inviteSlot, this.planBar, this.overview, this.laneBox);
+    // Beside the lanes, what needs attention heads the side; on a phone it stays above the lanes.
+    this.sideColumn = h("div", { class: "side-column" }, this.side.node);
+    this.body = h("div", { class: "board-body" }, this.main, this.sideColumn);
+    this.placeOverview();
+    this.phone.addEventListener("change", () => this.placeOverview());
     this.prompt = h("section", { class: "confidence-prompt", "aria-labelledby": "prompt-title", hidden: true });
     const hint = h("p", { id: "move-hint", class: "sr-only", text: "Alt and the arrow keys move this item." });
     replaceChildren(this.root, this.top, this.body, hint, this.prompt, this.detail);
@@ -81,12 +88,18 @@ export class BoardView {
       ),
     );
     if (!editingGoal) this.dropForm("goal");
+    this.fitChips();
     // The phase bar shows the workshop's phase, timer, confidence and plan version, my dots, the
     // ready count, and once agreed the plan's progress; the items for whether any is accepted.
     const phaseSlices = [workshop, state.me, state.members, state.items, rules, ctx.ranked.length > 0];
     this.part("phase", [...phaseSlices, ui.ended, ui.openMenu === "phase", ui.sorted], () =>
       replaceChildren(this.phaseBar, renderPhaseBar(ctx)),
     );
+    this.part("plan", [workshop, state.items, rules, ctx.workshopId, ui.ended], () => {
+      const bar = renderPlanBar(ctx);
+      this.planBar.hidden = !bar;
+      replaceChildren(this.planBar, bar);
+    });
     this.renderWalk(ctx);
     this.renderLaneTabs(ctx);
     this.renderInviteSlot(ctx);
@@ -130,6 +143,11 @@ export class BoardView {
       timer.hidden = left < -TIMES_UP_SHOWN_MS;
     }
     return left <= 0;
+  }
+
+  placeOverview() {
+    if (this.phone.matches) this.main.insertBefore(this.overview, this.laneBox);
+    else this.sideColumn.prepend(this.overview);
   }
 
   // --- persistent forms --------------------------------------------------------------------------
@@ -203,6 +221,7 @@ export class BoardView {
 
   renderLaneTabs(ctx) {
     const { state, ui } = ctx;
+    this.markedLane = ui.currentLane;
     this.part("tabs", [state.lanes, state.items, ui.currentLane], () => {
       const counts = new Map(state.lanes.map((lane) => [lane.id, 0]));
       for (const item of state.items) counts.set(item.lane, (counts.get(item.lane) || 0) + 1);
@@ -257,11 +276,29 @@ export class BoardView {
     if (this.onInviteMode) this.onInviteMode(inSlot ? "card" : "tool");
   }
 
+  // The criteria's chips say their text only where all of it fits; else each is its number and
+  // count, and "About the goal" (or a chip) shows them in full.
+  // Where even the numbers do not fit beside the title, they go on a line of their own.
+  fitChips() {
+    const list = this.goalBar.querySelector(".criteria-chips");
+    if (!list) return;
+    const line = list.parentElement;
+    const cut = () =>
+      list.scrollWidth > list.clientWidth + 1 ||
+      [...list.querySelectorAll(".chip-text")].some((text) => text.scrollWidth > text.clientWidth + 1);
+    list.classList.remove("compact");
+    line.classList.remove("chips-below");
+    if (!cut()) return;
+    list.classList.add("compact");
+    if (cut()) line.classList.add("chips-below");
+  }
+
   // Lanes scroll sideways only when they do not fit; a scrolling box would clip open menus.
   fitLanes() {
     const box = this.laneBox;
     box.classList.remove("scrolls");
     box.classList.toggle("scrolls", !this.phone.matches && box.scrollWidth > box.clientWidth + 1);
+    this.root.classList.toggle("lanes-fit", !this.phone.matches && !box.classList.contains("scrolls"));
     this.updateCues();
   }
 
@@ -277,6 +314,26 @@ export class BoardView {
     const next = this.laneTabs.querySelector(".lanes-cue.next");
     if (prev) prev.hidden = !before;
     if (next) next.hidden = !after;
+    if (scrolls) this.followLaneInView();
+  }
+
+  // Lanes scrolled sideways: the tab marks a lane in view. The one last tapped while it is in
+  // view, else the first lane mostly in view.
+  followLaneInView() {
+    const box = this.laneBox.getBoundingClientRect();
+    const inView = (entry) => {
+      const lane = entry.node.getBoundingClientRect();
+      return Math.min(lane.right, box.right) - Math.max(lane.left, box.left) >= lane.width * 0.6;
+    };
+    if (this.scrollingTo) return; // a tab was tapped: its lane is on its way
+    const marked = this.lanes.lanes.get(this.markedLane);
+    if (marked && inView(marked)) return;
+    for (const [id, entry] of this.lanes.lanes) {
+      if (inView(entry)) {
+        if (this.onLaneInView) this.onLaneInView(id);
+        return;
+      }
+    }
   }
 
   showLane(id, { scroll = true } = {}) {
@@ -287,6 +344,11 @@ export class BoardView {
       const box = this.laneBox.getBoundingClientRect();
       const lane = entry.node.getBoundingClientRect();
       if (lane.left < box.left || lane.right > box.right) {
+        this.scrollingTo = id;
+        clearTimeout(this.scrollingTimer);
+        this.scrollingTimer = setTimeout(() => {
+          this.scrollingTo = null;
+        }, 1000);
         this.laneBox.scrollBy({ left: lane.left - box.left - 8, behavior: "smooth" });
       }
     }

@@ -193,7 +193,7 @@ def open_editor(page: Page, title: str) -> Locator:
     card = item(page, title)
     edit = card.locator("button[data-action='item.edit.open']")
     if not edit.is_visible():  # the sticky-note card keeps Edit in its menu (issue 12)
-        card.locator("details.menu > summary").click()
+        card.locator("details.card-menu > summary").click()
     edit.click()
     editor = page.locator("form[data-form='item.edit']")
     expect(editor).to_be_visible()

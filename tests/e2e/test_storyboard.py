@@ -125,7 +125,7 @@ def test_leader_and_guest_run_a_workshop_live(new_page: NewPage, live_server: st
     expect(item(leader, "Interview churned customers").locator(".votes")).to_have_text("● 2 dots")
     expect(item(leader, "Guided first project").locator(".votes")).to_have_text("● 0 dots")
     guest_votes = item(guest, "Interview churned customers").locator(".votes")
-    expect(guest_votes).to_have_text(re.compile(r"^● 2 dots \(2 yours\)$"))
+    expect(guest_votes).to_have_text(re.compile(r"^● 2 dots · 2 from you$"))
     expect(item(guest, "Guided first project").locator(".votes")).to_have_text("● 0 dots")
 
     # The guest claims an item: the leader sees them as its owner.
@@ -205,7 +205,7 @@ def test_keyboard_moves_an_item_for_everyone(new_page: NewPage, live_server: str
 
     # The guest moves it back through the card's menu, from the keyboard.
     card = item(guest, "Move me with keys")
-    card.locator("details.menu > summary").focus()
+    card.locator("details.card-menu > summary").focus()
     guest.keyboard.press("Enter")
     move = card.locator("button[data-action='item.move']", has_text=exactly("Move to Now"))
     expect(move).to_be_visible()

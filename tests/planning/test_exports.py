@@ -453,7 +453,7 @@ def test_the_agreed_pdf_holds_the_whole_plan(plan):
     assert participants.strip().startswith(f"Name Role {listed}")
 
     confidence = pdf.section("Confidence")
-    assert "Mean 3.50 of 5 from 2 answers." in confidence
+    assert "Mean 3.5 of 5 from 2 answers." in confidence
 
 
 def test_a_plan_without_a_confidence_check_has_no_confidence_section(plan):
@@ -486,7 +486,7 @@ def test_a_confidence_result_stays_with_the_version_it_was_taken_for(plan):
     third = agree(plan)
     assert third.content["confidence"] == {"histogram": [0, 1, 0, 0, 0, 0], "mean": 1.0}
     assert PlanVersion.objects.get(pk=first.pk).content == first.content, "version 1 never changes"
-    assert "Mean: 1.00 of 5 from 1 answers." in fetch(client, workshop, "md").decode()
+    assert "Mean: 1 of 5 from 1 answers." in fetch(client, workshop, "md").decode()
 
 
 def test_a_check_left_open_at_a_reopen_is_not_carried_into_the_next_version(plan):
@@ -536,7 +536,7 @@ def test_the_agreed_markdown_holds_the_whole_plan(plan):
     assert "| Record a product tour | Now | proposed | — | — | 0 | Maybe later. |" in markdown
     assert "| Rewrite the signup form | Later | dropped | — | — | 0 | — |" in markdown
     assert f"- {plan.leader.name} (leader)\n- Fay (facilitator)\n- Mia (member)\n" in markdown
-    assert "Mean: 3.00 of 5 from 3 answers." in markdown
+    assert "Mean: 3 of 5 from 3 answers." in markdown
 
 
 def test_each_success_criterion_starts_its_own_block_in_the_markdown(plan):
@@ -697,7 +697,7 @@ def test_the_summary_counts_owners_load_first_due_dates_and_coverage(busy):
         "- Progress: 0 of 7 done · 7 no update\n"
         "- 1 of 2 criteria served\n"
         "   - **Not served by any accepted item:** 2\\. Support tickets halved\n"
-        "- Confidence: mean 3.50 of 5 from 2 answers\n"
+        "- Confidence: mean 3.5 of 5 from 2 answers\n"
         "\n"
         "| Owner | Accepted items |\n"
         "| --- | ---: |\n"
