@@ -28,4 +28,6 @@ TIMER_MAX_SECONDS: Final = 2 * 60 * 60
 MAX_SOCKETS_PER_MEMBER: Final = 10
 
 PROGRESS_NOTE_MAX: Final = 500
+# How someone can help with an item: a line or two beside their name on the card, not a report.
+HELP_NOTE_MAX: Final = 280
 CHECKIN_NOTE_MAX: Final = 2000

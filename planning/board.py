@@ -55,12 +55,16 @@ def owners_by_item(workshop: Workshop) -> dict[int, list[int]]:
     return _members_by_item(Ownership, workshop)
 
 
-def helpers_by_item(workshop: Workshop) -> dict[int, list[int]]:
-    """Who offered help on each item, in the order they offered."""
-    return _members_by_item(HelpOffer, workshop)
+def offers_by_item(workshop: Workshop) -> dict[int, dict[int, str]]:
+    """Who offered help on each item and how they can help, {member id: note} in the order they offered."""
+    offers: dict[int, dict[int, str]] = defaultdict(dict)
+    rows = HelpOffer.objects.filter(workshop=workshop).order_by("id").values_list("item_id", "member_id", "note")
+    for item_id, member_id, note in rows:
+        offers[item_id][member_id] = note
+    return offers
 
 
-def _members_by_item(model: type[Ownership] | type[HelpOffer], workshop: Workshop) -> dict[int, list[int]]:
+def _members_by_item(model: type[Ownership], workshop: Workshop) -> dict[int, list[int]]:
     members: dict[int, list[int]] = defaultdict(list)
     rows = model.objects.filter(workshop=workshop).order_by("id").values_list("item_id", "member_id")
     for item_id, member_id in rows:
@@ -68,22 +72,27 @@ def _members_by_item(model: type[Ownership] | type[HelpOffer], workshop: Worksho
     return members
 
 
-def let_go(change: Change, model: type[Ownership] | type[HelpOffer], member_id: int) -> dict[int, list[int]]:
+# What a row of each table says beside who: a helper's note; an owner says nothing.
+_SAID = {Ownership: "''", HelpOffer: "note"}
+
+
+def let_go(change: Change, model: type[Ownership] | type[HelpOffer], member_id: int) -> dict[int, dict[int, str]]:
     """Delete the member's rows of `model` in the change's workshop (owning or helping, when they
-    leave or only watch); each item they were on, with who stays on it, in order."""
+    leave or only watch); each item they were on, with who stays on it, in order, and what each
+    said (a helper's note; "" for an owner)."""
     table = model._meta.db_table
     rows = fetch_all(
-        f"SELECT item_id, member_id FROM {table} WHERE item_id IN"  # noqa: S608 (model metadata only)
+        f"SELECT item_id, member_id, {_SAID[model]} FROM {table} WHERE item_id IN"  # noqa: S608 (model metadata only)
         f" (SELECT item_id FROM {table} WHERE member_id = %s AND workshop_id = %s) ORDER BY item_id, id",
         [member_id, change.workshop.id],
     )
     if rows:
         change.write(f"DELETE FROM {table} WHERE member_id = %s AND workshop_id = %s", [member_id, change.workshop.id])  # noqa: S608
-    staying: dict[int, list[int]] = {}
-    for item_id, other in rows:
-        staying.setdefault(item_id, [])
+    staying: dict[int, dict[int, str]] = {}
+    for item_id, other, said in rows:
+        staying.setdefault(item_id, {})
         if other != member_id:
-            staying[item_id].append(other)
+            staying[item_id][other] = said
     return staying
 
 
@@ -98,18 +107,19 @@ def tally_by_item(workshop: Workshop) -> dict[int, int]:
 
 
 def item_payload(item: Item, workshop: Workshop) -> dict[str, Any]:
-    # One round trip: the tally's row first, then the owners' in claim order, then the helpers'.
+    # One round trip: the tally's row first, then the owners' in claim order, then the helpers'
+    # with their notes.
     rows = fetch_all(
-        "SELECT 0, 0, COALESCE(SUM(dots), 0) FROM planning_vote WHERE item_id = %s"
-        " UNION ALL SELECT 1, id, member_id FROM planning_ownership WHERE item_id = %s"
-        " UNION ALL SELECT 2, id, member_id FROM planning_helpoffer WHERE item_id = %s ORDER BY 1, 2",
+        "SELECT 0, 0, COALESCE(SUM(dots), 0), '' FROM planning_vote WHERE item_id = %s"
+        " UNION ALL SELECT 1, id, member_id, '' FROM planning_ownership WHERE item_id = %s"
+        " UNION ALL SELECT 2, id, member_id, note FROM planning_helpoffer WHERE item_id = %s ORDER BY 1, 2",
         [item.id, item.id, item.id],
     )
     votes = None if tallies_hidden(workshop) else rows[0][2]
     return item_json(
         item,
-        owners=[member_id for kind, _, member_id in rows if kind == 1],
-        helpers=[member_id for kind, _, member_id in rows if kind == 2],
+        owners=[member_id for kind, _, member_id, _ in rows if kind == 1],
+        offers={member_id: note for kind, _, member_id, note in rows if kind == 2},
         votes=votes,
     )
 

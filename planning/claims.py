@@ -14,6 +14,7 @@ from goals.models import FACILITATING, PARTICIPATING, Member, Role
 from live.changes import Change, operation
 from planning.board import let_go, missing_item
 from planning.models import HelpOffer, Ownership
+from planning.payloads import help_values
 from planning.phases import CLAIMING_PHASES
 
 
@@ -88,6 +89,7 @@ def release_member(change: Change, member: Member) -> None:
     """Someone who has left, or only watches, cannot own part of the plan nor offer help on it:
     each item they owned, or offered help on, says who is left."""
     for item_id, owners in let_go(change, Ownership, member.id).items():
-        change.emit("item.owners", {"item": item_id, "owners": owners})
-    for item_id, helpers in let_go(change, HelpOffer, member.id).items():
-        change.emit("item.helpers", {"item": item_id, "helpers": helpers})
+        change.emit("item.owners", {"item": item_id, "owners": list(owners)})
+    for item_id, offers in let_go(change, HelpOffer, member.id).items():
+        helpers, help_notes = help_values(offers)
+        change.emit("item.helpers", {"item": item_id, "helpers": helpers, "help_notes": help_notes})

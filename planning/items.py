@@ -248,7 +248,7 @@ def item_status(change: Change, *, item: Any, status: Any) -> None:
         change.emit("item.progress", {"item": item_id, "progress": None})
     if helped:
         change.write("DELETE FROM planning_helpoffer WHERE item_id = %s", [item_id])
-        change.emit("item.helpers", {"item": item_id, "helpers": []})
+        change.emit("item.helpers", {"item": item_id, "helpers": [], "help_notes": {}})
 
 
 def forget_lost_criteria(change: Change) -> None:

@@ -68,7 +68,7 @@ class Commitment:
     at: datetime | None
     workshop_id: str
     workshop_title: str
-    helpers: list[str] = field(default_factory=list)
+    helpers: list[str] = field(default_factory=list)  # names, each with how they can help in brackets
 
     @property
     def state_label(self) -> str:
@@ -118,7 +118,9 @@ def commitments(members: Iterable[Member], *, with_helpers: bool = True) -> list
         by_item = {commitment.id: commitment for commitment in found}
         offers = HelpOffer.objects.filter(item_id__in=by_item).select_related("member").order_by("id")
         for offer in offers:
-            by_item[offer.item_id].helpers.append(offer.member.name)
+            by_item[offer.item_id].helpers.append(
+                f"{offer.member.name} ({offer.note})" if offer.note else offer.member.name
+            )
     return found
 
 

@@ -96,12 +96,14 @@ class Ownership(models.Model):
 
 
 class HelpOffer(models.Model):
-    """A member's "I can help" on an accepted item; `id` order is the order they offered."""
+    """A member's "I can help" on an accepted item, with how they can help (`note`, may be empty);
+    `id` order is the order they offered."""
 
     workshop = models.ForeignKey(Workshop, on_delete=models.CASCADE, related_name="+")
     item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="help_offers")
     member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="help_offers")
     offered_at = models.DateTimeField()
+    note = models.TextField(blank=True, default="", db_default="", max_length=280)
 
     class Meta:
         ordering = ["id"]

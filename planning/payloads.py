@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -41,10 +41,18 @@ def progress_values(state: str, note: str, by: int | None, at: datetime | None) 
     return {"state": state, "note": note, "by": by, "at": iso(at)}
 
 
+def help_values(offers: Mapping[int, str]) -> tuple[list[int], dict[str, str]]:
+    """An item's `helpers` and `help_notes` (protocol §7) from its offers, {member id: note} in the
+    order they offered: every helper, and the notes of those who said how they can help (keyed by
+    the id as text, as JSON keys are)."""
+    return list(offers), {str(member_id): note for member_id, note in offers.items() if note}
+
+
 def item_values(
-    values: Sequence[Any], *, owners: list[int], votes: int | None, helpers: list[int] | None = None
+    values: Sequence[Any], *, owners: list[int], votes: int | None, offers: Mapping[int, str] | None = None
 ) -> dict[str, Any]:
     item_id, lane, position, title, notes, due, criterion, status, author, version, *progress = values
+    helpers, help_notes = help_values(offers or {})
     return {
         "id": item_id,
         "lane": lane,
@@ -59,12 +67,15 @@ def item_values(
         "votes": votes,
         "version": version,
         "progress": progress_values(*progress),
-        "helpers": helpers or [],
+        "helpers": helpers,
+        "help_notes": help_notes,
     }
 
 
-def item_json(item: Item, *, owners: list[int], votes: int | None, helpers: list[int] | None = None) -> dict[str, Any]:
-    return item_values([getattr(item, name) for name in ITEM_COLUMNS], owners=owners, votes=votes, helpers=helpers)
+def item_json(
+    item: Item, *, owners: list[int], votes: int | None, offers: Mapping[int, str] | None = None
+) -> dict[str, Any]:
+    return item_values([getattr(item, name) for name in ITEM_COLUMNS], owners=owners, votes=votes, offers=offers)
 
 
 def checkin_json(checkin: CheckIn) -> dict[str, Any]:

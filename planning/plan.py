@@ -58,7 +58,8 @@ def plan_progress(workshop_id: str, content: dict[str, Any]) -> dict[str, Any]:
     """How the accepted items of an agreed plan `content` are going now, and the check-ins so far.
 
     Not frozen: an export of version N shows its items' progress and helpers as of the export,
-    read by id from the items that are still on the board (an item deleted since has none). Each
+    read by id from the items that are still on the board (an item deleted since has none); each
+    helper's note (how they can help, or "") is in `help_notes`, in the helpers' order. Each
     check-in is labelled with the plan version that was agreed when it was recorded.
     """
     accepted = {
@@ -73,11 +74,14 @@ def plan_progress(workshop_id: str, content: dict[str, Any]) -> dict[str, Any]:
     ):
         if item_id in accepted:
             progress = {"state": state, "note": note, "by": names.get(by), "at": iso(at)} if state else None
-            items[item_id] = {"progress": progress, "helpers": []}
-    offers = HelpOffer.objects.filter(workshop_id=workshop_id).order_by("id").values_list("item_id", "member_id")
-    for item_id, member_id in offers:
+            items[item_id] = {"progress": progress, "helpers": [], "help_notes": []}
+    offers = (
+        HelpOffer.objects.filter(workshop_id=workshop_id).order_by("id").values_list("item_id", "member_id", "note")
+    )
+    for item_id, member_id, note in offers:
         if item_id in items:
             items[item_id]["helpers"].append(names[member_id])
+            items[item_id]["help_notes"].append(note)
     versions = list(
         PlanVersion.objects.filter(workshop_id=workshop_id).order_by("number").values_list("number", "agreed_at")
     )

@@ -18,7 +18,7 @@ from goals.models import FACILITATING, PARTICIPATING, Phase
 from live.changes import Change, operation
 from planning.board import missing_item
 from planning.models import CheckIn, HelpOffer, Item, ItemStatus, ProgressState
-from planning.payloads import checkin_json, progress_values
+from planning.payloads import checkin_json, help_values, progress_values
 
 STATES = frozenset(ProgressState.values)
 AFTER_AGREEMENT = frozenset({Phase.AGREED})
@@ -27,13 +27,14 @@ COUNT_KEYS = ("on_track", "at_risk", "blocked", "done", "none")
 REPORT_FIELDS = ("progress_state", "progress_note", "progress_by", "progress_at")
 
 
-def _accepted_item(change: Change, item: Any, *, people: str) -> tuple[int, list[int]]:
-    """The item's id and the member ids in `people` (the item's owners or its helpers, in order),
-    if it is an accepted item of this workshop."""
+def _accepted_item(change: Change, item: Any, *, people: str) -> tuple[int, dict[int, str]]:
+    """The item's id and the members in `people` (the item's owners or its helpers, in order),
+    each with what they said (a helper's note; "" for an owner), if it is an accepted item of
+    this workshop."""
     item_id = identifier(item, "item")
-    table = {"owners": "planning_ownership", "helpers": "planning_helpoffer"}[people]
+    table, said = {"owners": ("planning_ownership", "''"), "helpers": ("planning_helpoffer", "p.note")}[people]
     rows = fetch_all(
-        f"SELECT i.status, p.member_id FROM planning_item i LEFT JOIN {table} p ON p.item_id = i.id"  # noqa: S608 (fixed table names)
+        f"SELECT i.status, p.member_id, {said} FROM planning_item i LEFT JOIN {table} p ON p.item_id = i.id"  # noqa: S608 (fixed names)
         " WHERE i.id = %s AND i.workshop_id = %s ORDER BY p.id",
         [item_id, change.workshop.id],
     )
@@ -41,7 +42,7 @@ def _accepted_item(change: Change, item: Any, *, people: str) -> tuple[int, list
         raise missing_item(item_id)
     if rows[0][0] != ItemStatus.ACCEPTED:
         raise Invalid("item", "Only accepted items of the plan carry progress and helpers.")
-    return item_id, [member_id for _, member_id in rows if member_id is not None]
+    return item_id, {member_id: note for _, member_id, note in rows if member_id is not None}
 
 
 @operation
@@ -66,23 +67,38 @@ def item_progress(change: Change, *, item: Any, state: Any, note: Any = UNSET) -
 
 
 @operation
-def item_help(change: Change, *, item: Any, offer: Any) -> None:
+def item_help(change: Change, *, item: Any, offer: Any, note: Any = UNSET) -> None:
+    """Offer help on an item, saying how (`note`), or withdraw the offer and its note.
+
+    An offer's note is what this op says: offering again with another note, or none, replaces it
+    and keeps the offer's place in the order. Only changes send events.
+    """
     change.require_role(PARTICIPATING, "Observers do not offer help.")
     change.require_phase(AFTER_AGREEMENT, "Help is offered on the agreed plan.")
     offer = boolean(offer, "offer")
-    item_id, helpers = _accepted_item(change, item, people="helpers")
+    note = "" if note is UNSET else text(note, "note", min_length=0, max_length=limits.HELP_NOTE_MAX)
+    item_id, offers = _accepted_item(change, item, people="helpers")
     me = change.member.id
-    if offer == (me in helpers):
+    had = offers.get(me)
+    if (offer and had == note) or (not offer and had is None):
         return
-    if offer:
-        # Offer order is id order, and this row's id is the newest of the item's.
-        row = HelpOffer(workshop_id=change.workshop.id, item_id=item_id, member_id=me, offered_at=clock.now())
-        change.write(*insert_statement([row], ("workshop_id", "item_id", "member_id", "offered_at")))
-        helpers = [*helpers, me]
-    else:
+    if not offer:
         change.write("DELETE FROM planning_helpoffer WHERE item_id = %s AND member_id = %s", [item_id, me])
-        helpers = [helper for helper in helpers if helper != me]
-    change.emit("item.helpers", {"item": item_id, "helpers": helpers})
+        del offers[me]
+    elif had is None:
+        # Offer order is id order, and this row's id is the newest of the item's.
+        row = HelpOffer(
+            workshop_id=change.workshop.id, item_id=item_id, member_id=me, offered_at=clock.now(), note=note
+        )
+        change.write(*insert_statement([row], ("workshop_id", "item_id", "member_id", "offered_at", "note")))
+        offers[me] = note
+    else:
+        change.write(
+            "UPDATE planning_helpoffer SET note = %s WHERE item_id = %s AND member_id = %s", [note, item_id, me]
+        )
+        offers[me] = note
+    helpers, help_notes = help_values(offers)
+    change.emit("item.helpers", {"item": item_id, "helpers": helpers, "help_notes": help_notes})
 
 
 @operation

@@ -20,7 +20,7 @@ from goals.payloads import workshop_json
 from live.broadcast import encode, event_frame
 from live.models import Event
 from live.presence import online_member_ids
-from planning.board import checkins_of, helpers_by_item, my_votes, owners_by_item, tallies_hidden, tally_by_item
+from planning.board import checkins_of, my_votes, offers_by_item, owners_by_item, tallies_hidden, tally_by_item
 from planning.models import ConfidenceAnswer, ConfidenceCheck, Item, Lane
 from planning.payloads import ITEM_COLUMNS, confidence_json, item_values, lane_json
 
@@ -70,7 +70,7 @@ def build_snapshot(workshop_id: str, member_id: int) -> dict[str, Any]:
         hidden = tallies_hidden(workshop)
         tallies = {} if hidden else tally_by_item(workshop)
         owners = owners_by_item(workshop)
-        helpers = helpers_by_item(workshop)
+        offers = offers_by_item(workshop)
         checkins = checkins_of(workshop)
         lanes = list(Lane.objects.filter(workshop=workshop).order_by("position", "id"))
         items = list(
@@ -106,7 +106,7 @@ def build_snapshot(workshop_id: str, member_id: int) -> dict[str, Any]:
             item_values(
                 item,
                 owners=owners.get(item[0], []),
-                helpers=helpers.get(item[0], []),
+                offers=offers.get(item[0]),
                 votes=None if hidden else tallies.get(item[0], 0),
             )
             for item in items

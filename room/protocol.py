@@ -49,7 +49,7 @@ OPS: dict[str, OpSpec] = {
     "confidence.answer": OpSpec(confidence.confidence_answer, ("score",)),
     "confidence.close": OpSpec(confidence.confidence_close),
     "item.progress": OpSpec(progress.item_progress, ("item", "state"), ("note",)),
-    "item.help": OpSpec(progress.item_help, ("item", "offer")),
+    "item.help": OpSpec(progress.item_help, ("item", "offer"), ("note",)),
     "checkin.record": OpSpec(progress.checkin_record, (), ("note",)),
     "member.ready": OpSpec(members.member_ready, ("ready",)),
     "member.role": OpSpec(room_members.member_role, ("member", "role")),

@@ -94,7 +94,7 @@ def _items_table(
                 "hidden" if item.votes is None else str(item.votes),
                 cell(item.notes) if item.notes else "—",
                 *(
-                    [STATE_LABELS[item.state], update(item), cell(", ".join(item.helpers)) if item.helpers else "—"]
+                    [STATE_LABELS[item.state], update(item), cell(", ".join(item.helping)) if item.helpers else "—"]
                     if with_progress
                     else []
                 ),

@@ -116,6 +116,7 @@ class PlanItem:
     id: int = 0
     progress: Progress | None = None  # as of the export; None before a report, and in a draft
     helpers: list[str] = field(default_factory=list)  # as of the export, in the order they offered
+    help_notes: list[str] = field(default_factory=list)  # each helper's "how I can help", or ""
 
     @property
     def due_text(self) -> str:
@@ -125,6 +126,12 @@ class PlanItem:
     def state(self) -> str:
         """The item's progress state, NO_UPDATE before anyone reported."""
         return self.progress.state if self.progress else NO_UPDATE
+
+    @property
+    def helping(self) -> list[str]:
+        """Each helper as the exports list them: the name, and how they can help in brackets."""
+        notes = [*self.help_notes, *[""] * (len(self.helpers) - len(self.help_notes))]
+        return [f"{name} ({note})" if note else name for name, note in zip(self.helpers, notes, strict=False)]
 
 
 @dataclass(frozen=True)
@@ -291,6 +298,7 @@ def plan_document(
             id=item["id"],
             progress=_progress(now[item["id"]]["progress"]) if item["id"] in now else None,
             helpers=list(now[item["id"]]["helpers"]) if item["id"] in now else [],
+            help_notes=list(now[item["id"]].get("help_notes", [])) if item["id"] in now else [],
         )
         for index, lane in enumerate(content["lanes"])
         for item in lane["items"]

@@ -116,7 +116,7 @@ def _item_cell(pdf: PlanPDF, item: PlanItem, width: float, *, progress: bool) ->
     """The title in bold, its notes under it, then with `progress` the update and the helpers;
     the cell's markdown, its style, and whether the notes were cut."""
     update = item.progress.note if progress and item.progress else ""
-    helpers = ", ".join(item.helpers) if progress else ""
+    helpers = ", ".join(item.helping) if progress else ""
     after = [(label, text) for label, text in [("Update:", update), ("Help:", helpers)] if text]
     others = [(item.title, "B"), *((f"{label} {text}", "") for label, text in after)]
     notes, cut = item.notes, False

@@ -48,8 +48,12 @@ const DESCRIBE = {
     f.data.progress
       ? `${who} marked ${itemTitle(next, f.data.item)} ${PROGRESS_LABELS[f.data.progress.state].toLowerCase()}`
       : null,
-  "item.helpers": (f, _prev, next, who) => {
+  "item.helpers": (f, prev, next, who) => {
     const title = itemTitle(next, f.data.item);
+    const before = prev.items.find((item) => item.id === f.data.item);
+    if (f.data.helpers.includes(f.actor) && (before?.helpers || []).includes(f.actor)) {
+      return `${who} changed how they can help with ${title}`;
+    }
     if (f.data.helpers.includes(f.actor)) return `${who} offered to help with ${title}`;
     return f.actor === null ? null : `${who} withdrew their help from ${title}`;
   },

@@ -5,9 +5,11 @@
 import { h } from "./dom.js";
 import { formatDate, formatDateTime, plural, quote, STATUS_ICONS, STATUS_LABELS } from "./format.js";
 import {
+  cardHelpNotes,
   helpButton,
   helpersLine,
   helpersOf,
+  helpNotesList,
   needsHelp,
   progressChip,
   progressControl,
@@ -136,6 +138,8 @@ export function buildCard(item, { index, laneLength, laneIndex, myDots }, ctx) {
   if (tracking) {
     // On the plan: who does it, who helps, and the offer of help; dots and authors are history.
     node.append(h("div", { class: "item-foot" }, owners, helpersLine(item, ctx), helpButton(item, ctx)));
+    const helpNotes = cardHelpNotes(item, ctx);
+    if (helpNotes) node.append(helpNotes);
     const actions = cardActions(item, myDots, ctx);
     if (actions.childNodes.length) node.append(actions);
     return node;
@@ -435,12 +439,16 @@ export function detailContent(item, ctx, { progressForm = null } = {}) {
     tracking
       ? row(
           "Helpers",
-          h("dd", {
-            text:
-              helpersOf(item)
-                .map((id) => ctx.names.get(id) || "someone who left")
-                .join(", ") || "nobody yet",
-          }),
+          h(
+            "dd",
+            {
+              text:
+                helpersOf(item)
+                  .map((id) => ctx.names.get(id) || "someone who left")
+                  .join(", ") || "nobody yet",
+            },
+            helpNotesList(item, ctx, { full: true }),
+          ),
         )
       : null,
   );

@@ -9,6 +9,7 @@ import {
   countProgress,
   countsText,
   helpersOf,
+  helpNotesList,
   needsHelp,
   PROGRESS_ICONS,
   PROGRESS_LABELS,
@@ -21,6 +22,23 @@ import {
   total,
   tracking,
 } from "./progress.js";
+
+// Under an entry of "Needs attention": what the blocker said, and how the helpers can help. Each
+// folds to two lines; the item's dialog has them in full.
+function attentionNotes(item, ctx) {
+  const progress = item.progress;
+  const said = progress?.note
+    ? h(
+        "p",
+        { class: "attention-note", title: progress.note },
+        h("span", { class: "attention-note-text", text: progress.note }),
+        h("span", { class: "attention-note-by", text: ` — ${memberName(ctx.state, progress.by)}` }),
+      )
+    : null;
+  const help = helpNotesList(item, ctx);
+  if (!said && !help) return null;
+  return h("div", { class: "attention-notes", dataset: { attentionNotes: item.id } }, said, help);
+}
 
 export function renderOverview(ctx) {
   const { state } = ctx;
@@ -54,7 +72,7 @@ export function renderOverview(ctx) {
           const helpers = helpersOf(item).length;
           return h(
             "li",
-            null,
+            { class: `progress-${progressOf(item)}` },
             h(
               "button",
               {
@@ -69,6 +87,7 @@ export function renderOverview(ctx) {
                 text: helpers ? `${owners} · ${plural(helpers, "helper")}` : owners,
               }),
             ),
+            attentionNotes(item, ctx),
           );
         }),
       ),

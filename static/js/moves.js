@@ -95,7 +95,9 @@ export function movesToTell(events, previous, next) {
         frame.data.helpers.includes(frame.actor) &&
         !(before.helpers || []).includes(frame.actor)
       ) {
-        notes.push({ key: `help:${item.id}`, text: `${who} offered to help with ${quote(item.title)}.` });
+        const how = frame.data.help_notes?.[String(frame.actor)];
+        const said = how ? ` ${quote(how.length > NOTE_SHOWN ? `${how.slice(0, NOTE_SHOWN - 1)}…` : how)}` : "";
+        notes.push({ key: `help:${item.id}`, text: `${who} offered to help with ${quote(item.title)}.${said}` });
       }
     }
     if (frame.name === "member.changed" && frame.data.member.id === me) {

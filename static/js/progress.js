@@ -20,6 +20,9 @@ export const STACK = ["done", "on_track", "at_risk", "blocked", "none"];
 
 export const progressOf = (item) => item.progress?.state || "none";
 export const helpersOf = (item) => item.helpers || [];
+// How each helper who said so can help: {member id (as text): note} (protocol §7).
+export const helpNotesOf = (item) => item.help_notes || {};
+export const HELP_NOTE_MAX = 280;
 export const needsHelp = (item) => progressOf(item) === "blocked" && helpersOf(item).length === 0;
 
 // Progress is the agreed plan's: accepted items, once agreed.
@@ -160,28 +163,112 @@ export function helpersLine(item, ctx) {
   );
 }
 
+// The helpers who said how they can help, "Name — note", in the order they offered; `only` picks
+// whose notes to show. Cards fold each note to two lines (`full` false); the item's dialog has them
+// in full.
+export function helpNotesList(item, ctx, { full = false, only = null } = {}) {
+  const notes = helpNotesOf(item);
+  const ids = helpersOf(item).filter((id) => notes[String(id)] && (only === null || only(id)));
+  if (!ids.length) return null;
+  return h(
+    "ul",
+    { class: ["help-notes", full && "help-notes-full"], "aria-label": "How they can help" },
+    ids.map((id) => {
+      const name = id === ctx.state.me.member ? "You" : ctx.names.get(id) || "someone who left";
+      const note = notes[String(id)];
+      return h(
+        "li",
+        { class: "help-note", title: full ? null : `${name} — ${note}`, dataset: { helper: id } },
+        h("span", { class: "help-note-name", text: name }),
+        " — ",
+        h("span", { class: "help-note-text", text: note }),
+      );
+    }),
+  );
+}
+
+// On a card: the owners (who need the help) see every helper's note; a helper sees their own.
+export function cardHelpNotes(item, ctx) {
+  const me = ctx.state.me.member;
+  const owner = item.owners.includes(me);
+  return helpNotesList(item, ctx, { only: owner ? null : (id) => id === me });
+}
+
+// What is typed in an offer's note, by form, so that a redraw of its card does not lose it.
+const helpDrafts = new Map();
+export const forgetHelpDraft = (key) => helpDrafts.delete(key);
+
+// "+ I can help" opens a small form: how they can help (optional), then "Offer help".
+function helpOffer(item, ctx, focusPrefix) {
+  const key = `help:${focusPrefix}:${item.id}`;
+  const fieldId = `help-note-${focusPrefix}-${item.id}`;
+  const input = h("input", {
+    id: fieldId,
+    name: "note",
+    type: "text",
+    maxlength: String(HELP_NOTE_MAX),
+    autocomplete: "off",
+    placeholder: "e.g. I can review the copy on Friday",
+    value: helpDrafts.get(key) || "",
+    dataset: { focus: `${key}:note` },
+  });
+  input.addEventListener("input", () => helpDrafts.set(key, input.value));
+  return h(
+    "details",
+    { class: ["menu", "help-offer"], open: ctx.ui.openMenu === key, dataset: { menu: key } },
+    h(
+      "summary",
+      {
+        class: ["help-button", needsHelp(item) && "urgent"],
+        // The name starts with the words shown (WCAG 2.5.3), then says which item.
+        "aria-label": `I can help with ${quote(item.title)}`,
+        dataset: { focus: `${focusPrefix}:${item.id}:help` },
+      },
+      h("span", { "aria-hidden": "true", text: "+ " }),
+      "I can help",
+    ),
+    h(
+      "div",
+      { class: "menu-items help-offer-box" },
+      h(
+        "form",
+        {
+          class: "help-offer-form",
+          dataset: { form: "item.help", item: item.id, draft: key, back: `${focusPrefix}:${item.id}:help` },
+        },
+        h("label", { for: fieldId, text: "How can you help? (optional)" }),
+        input,
+        h("p", { class: "form-error", role: "alert", hidden: true }),
+        h("button", {
+          type: "submit",
+          class: "primary small",
+          dataset: { focus: `${key}:submit` },
+          text: "Offer help",
+        }),
+      ),
+    ),
+  );
+}
+
 export function helpButton(item, ctx, focusPrefix = "item") {
   const { state, rules } = ctx;
   if (!rules.offerHelp(item) || item.owners.includes(state.me.member)) return null;
   const helping = helpersOf(item).includes(state.me.member);
   if (progressOf(item) === "done" && !helping) return null; // nothing left to help with
+  if (!helping) return helpOffer(item, ctx, focusPrefix);
+  // Withdrawing stays one click, and takes the note with it.
   return h(
     "button",
     {
       type: "button",
-      class: ["help-button", helping ? "pressed" : needsHelp(item) && "urgent"],
-      "aria-pressed": helping ? "true" : "false",
+      class: ["help-button", "pressed"],
+      "aria-pressed": "true",
       // The name starts with the words shown (WCAG 2.5.3), then says which item.
-      "aria-label": `${helping ? "Withdraw help from" : "I can help with"} ${quote(item.title)}`,
-      dataset: {
-        action: "item.help",
-        item: item.id,
-        offer: helping ? "false" : "true",
-        focus: `${focusPrefix}:${item.id}:help`,
-      },
+      "aria-label": `Withdraw help from ${quote(item.title)}`,
+      dataset: { action: "item.help", item: item.id, offer: "false", focus: `${focusPrefix}:${item.id}:help` },
     },
-    h("span", { "aria-hidden": "true", text: helping ? "✓ " : "+ " }),
-    helping ? "Withdraw help" : "I can help",
+    h("span", { "aria-hidden": "true", text: "✓ " }),
+    "Withdraw help",
   );
 }
 

@@ -173,7 +173,7 @@ function itemProgress(state, data) {
 }
 
 function itemHelpers(state, data) {
-  return updateItem(state, data.item, { helpers: data.helpers });
+  return updateItem(state, data.item, { helpers: data.helpers, help_notes: data.help_notes });
 }
 
 function checkinRecorded(state, data) {

@@ -5,6 +5,7 @@
 
 import { memberName } from "./format.js";
 import { friendlyError } from "./messages.js";
+import { forgetHelpDraft } from "./progress.js";
 import { editorPatch, withoutEntry } from "./uistate.js";
 
 const num = (value) => Number(value);
@@ -89,6 +90,22 @@ export function submitHandlers(b) {
           b.focusKey(`progress:${item}:menu`, `item:${item}`);
         },
         (error) => formError(form, friendlyError(error, "item.progress")),
+      );
+    },
+    // An offer of help, with how they can help (optional); withdrawing is a button (handlers.js).
+    "item.help": (form) => {
+      const item = num(form.dataset.item);
+      const fields = { item, offer: true };
+      const note = String(new FormData(form).get("note") || "").trim();
+      if (note) fields.note = note;
+      formError(form, null);
+      b.send("item.help", fields, { quiet: true }).then(
+        () => {
+          forgetHelpDraft(form.dataset.draft);
+          b.closeMenus();
+          b.focusKey(form.dataset.back, `item:${item}`);
+        },
+        (error) => formError(form, friendlyError(error, "item.help")),
       );
     },
     "item.add": (form) => {

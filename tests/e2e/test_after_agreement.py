@@ -14,7 +14,7 @@ import re
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
-from planning.models import CheckIn
+from planning.models import CheckIn, HelpOffer, Item
 
 from . import boards
 from .boards import LONG_NOTE_TITLE, NOOR, Board, Open, seed_board, seed_progress
@@ -72,6 +72,17 @@ def report_blocked(page: Page, item_id: int, note: str) -> None:
     expect(page.locator("dialog.item-detail")).not_to_be_visible()
 
 
+def offer_help(page: Page, item_id: int, how: str = "") -> None:
+    """A teammate's way: "+ I can help" opens a small form; how they can help is optional."""
+    offer = card(page, item_id).locator("details.help-offer")
+    offer.locator("summary").click()
+    form = offer.locator("form[data-form='item.help']")
+    expect(form.get_by_label("How can you help? (optional)")).to_be_visible()
+    if how:
+        form.get_by_label("How can you help? (optional)").fill(how)
+    form.get_by_role("button", name="Offer help").click()
+
+
 def test_a_blocker_is_seen_helped_and_walked_through_at_a_check_in(open_as: Open) -> None:
     board = seed_board(phase="agreed")
     blocked = board.items[BLOCKED]
@@ -105,7 +116,7 @@ def test_a_blocker_is_seen_helped_and_walked_through_at_a_check_in(open_as: Open
     # A teammate offers help; the owner and the leader see who.
     noor = board.people[NOOR]
     helper = open_as(board, noor, SIZE)
-    card(helper, blocked).locator("button[data-action='item.help'][data-offer='true']").click()
+    offer_help(helper, blocked)
     expect(card(helper, blocked).locator("button[data-action='item.help']")).to_have_text(re.compile("Withdraw help"))
     for page in (leader, owner):
         expect(card(page, blocked)).to_have_attribute("data-helpers", "1")
@@ -142,6 +153,51 @@ def test_a_blocker_is_seen_helped_and_walked_through_at_a_check_in(open_as: Open
     checkin = CheckIn.objects.get(workshop_id=board.workshop_id)
     assert checkin.counts == {"on_track": 0, "at_risk": 0, "blocked": 1, "done": 0, "none": 3}
     assert checkin.note == "Noor pairs with Mia on the import."
+
+
+HOW = "I wrote the old exporter: I can pair on the parser on Thursday afternoon, and review the fix after."
+
+
+@pytest.mark.parametrize("size", [SIZE, "390x844"])
+def test_a_helper_says_how_they_can_help_and_the_owner_sees_it_live(open_as: Open, size: str) -> None:
+    board = seed_board(phase="agreed")
+    seed_progress(board)  # the member's item is blocked, with a note, and nobody helps yet
+    blocked = board.items[BLOCKED]
+    owner = open_as(board, board.member, size)
+    helper = open_as(board, board.people[NOOR], size)
+    entry = attention(owner).locator(f"li:has([data-attention-item='{blocked}'])")
+    blocker_note = Item.objects.get(pk=blocked).progress_note
+    assert blocker_note, "the seeded blocker has a note"
+    expect(entry.locator(".attention-note")).to_contain_text(blocker_note)  # the blocker's own words
+    expect(card(owner, blocked).locator(".help-notes")).to_have_count(0)
+
+    if size != SIZE:  # a phone shows one lane at a time: go to the card from the strip
+        attention(helper).locator(f"[data-attention-item='{blocked}']").click()
+    offer_help(helper, blocked, "  " + HOW + "  ")
+    expect(card(helper, blocked).locator("button[data-action='item.help'][data-offer='false']")).to_be_visible()
+    expect(card(helper, blocked).locator(".help-note")).to_contain_text(f"You — {HOW}")  # their own note
+
+    # The owner sees it live: on the card (folded), in the strip, and in full in the item's dialog.
+    note = card(owner, blocked).locator(f".help-notes .help-note[data-helper='{board.people[NOOR].member_id}']")
+    expect(note).to_contain_text(f"{NOOR} — {HOW}")
+    expect(card(owner, blocked)).to_have_attribute("data-helpers", "1")
+    expect(entry.locator(".help-note")).to_contain_text(f"{NOOR} — {HOW}")
+    expect(owner.locator("#notices .notice").filter(has_text=f"{NOOR} offered to help")).to_contain_text(HOW[:40])
+    if size != SIZE:
+        box_of = box(note)
+        assert box_of["x"] + box_of["width"] <= 390 + 1, "a helper's note runs off a phone's screen"
+        assert_no_sideways_scroll(owner)
+    card(owner, blocked).locator(".item-title button").click()
+    dialog = owner.locator("dialog.item-detail[open]")
+    expect(dialog.locator(".help-notes-full")).to_contain_text(HOW)
+
+    # Withdrawing is one click, and the note goes with it, everywhere.
+    card(helper, blocked).locator("button[data-action='item.help'][data-offer='false']").click()
+    expect(dialog.locator(".help-notes")).to_have_count(0)
+    expect(entry.locator(".help-note")).to_have_count(0)
+    expect(card(helper, blocked).locator("details.help-offer > summary")).to_be_visible()
+    offer = HelpOffer.objects.filter(item_id=blocked)
+    assert not offer.exists()
 
 
 def test_a_phone_shows_the_progress_board_without_sideways_scroll(open_as: Open) -> None:

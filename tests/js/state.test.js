@@ -29,6 +29,7 @@ function item(id, lane, position, fields = {}) {
     version: 1,
     progress: null,
     helpers: [],
+    help_notes: {},
     ...fields,
   };
 }
@@ -104,6 +105,17 @@ test("a claim makes one new item and shares everything else", () => {
   assert.deepEqual(byId(next.items, 12).owners, [ME]);
   assertShared(state.items, next.items, [12], "item");
   for (const slice of ["lanes", "members", "me", "workshop", "online"]) assert.equal(next[slice], state[slice], slice);
+});
+
+test("an offer of help with a note makes one new item, with its helpers and their notes", () => {
+  const state = start();
+  const next = apply(state, "item.helpers", { item: 12, helpers: [ME, 2], help_notes: { [ME]: "I can test it" } });
+  assert.deepEqual(byId(next.items, 12).helpers, [ME, 2]);
+  assert.deepEqual(byId(next.items, 12).help_notes, { [ME]: "I can test it" });
+  assertShared(state.items, next.items, [12], "item");
+  for (const slice of ["lanes", "members", "me", "workshop", "online"]) assert.equal(next[slice], state[slice], slice);
+  const withdrawn = apply(next, "item.helpers", { item: 12, helpers: [2], help_notes: {} });
+  assert.deepEqual(byId(withdrawn.items, 12).help_notes, {}, "withdrawing drops the note");
 });
 
 test("a move within a lane renumbers that lane only", () => {

@@ -89,7 +89,7 @@ def item_progress(state, data, me):
 
 
 def item_helpers(state, data, me):
-    _item(state, data["item"])["helpers"] = data["helpers"]
+    _item(state, data["item"]).update(helpers=data["helpers"], help_notes=data["help_notes"])
 
 
 def checkin_recorded(state, data, me):

@@ -34,6 +34,7 @@ ITEM_KEYS = {
     "version",
     "progress",  # §7: null, or PROGRESS_KEYS
     "helpers",  # §7
+    "help_notes",  # §7: {member id: note} for the helpers who said how they can help
 }
 PROGRESS_KEYS = {"state", "note", "by", "at"}
 CHECKIN_KEYS = {"number", "at", "by", "note", "counts"}

@@ -44,6 +44,8 @@ from tests.planning.test_exports import (  # noqa: F401 (the *_fixture are fixtu
 STATE_WORDS = ["Done", "On track", "At risk", "Blocked", "No update"]
 PROGRESS_COLUMNS = ["progress_state", "progress_note", "progress_by", "progress_at", "helpers"]
 HOSTILE_NOTE = '=HYPERLINK("http://x") <script>alert(1)</script> **bold** | pipe\n# not a heading'
+PROOFREAD = "I can proofread it"
+HOSTILE_HELP = "<i>Nights</i> | **only** =1+1\n# not a heading"
 HOSTILE_CHECKIN = "@SUM(A1) <b>stuck</b> [link](http://x) & more\n- not a bullet"
 
 
@@ -52,8 +54,9 @@ def progress(team, actor, item_id, state, note=None):
     send(team.workshop, actor, "item.progress", item=item_id, state=state, **fields)
 
 
-def help_with(team, actor, item_id, offer=True):
-    send(team.workshop, actor, "item.help", item=item_id, offer=offer)
+def help_with(team, actor, item_id, offer=True, note=None):
+    fields = {} if note is None else {"note": note}
+    send(team.workshop, actor, "item.help", item=item_id, offer=offer, **fields)
 
 
 def checkin(team, note=None):
@@ -70,7 +73,7 @@ def day(item_id):
 @pytest.fixture
 def tracked(plan):
     """Version 1 of the small plan, a week on: the welcome email at risk (Mia, with a hostile note)
-    with Tess's and Otto-less help, activation metrics done (Fay); two check-ins."""
+    with Tess's help and the leader's (who can proofread), activation metrics done (Fay); two check-ins."""
     agree(plan)
     ids = plan.ids
     progress(plan, plan.member, ids.email, "on_track")
@@ -78,7 +81,7 @@ def tracked(plan):
     progress(plan, plan.member, ids.email, "at_risk", HOSTILE_NOTE)
     progress(plan, plan.facilitator, ids.metrics, "done", "Live in the dashboard.")
     help_with(plan, plan.target, ids.email)
-    help_with(plan, plan.leader, ids.email)
+    help_with(plan, plan.leader, ids.email, note=PROOFREAD)
     help_with(plan, plan.member, ids.metrics)
     second = checkin(plan, HOSTILE_CHECKIN)
     plan.checkins = [first, second]
@@ -100,7 +103,11 @@ def test_the_markdown_carries_progress_helpers_and_check_ins(tracked):
     assert markdown.count(header) == 2, "the lanes with accepted items"
     email = next(line for line in markdown.splitlines() if line.startswith("| Write the welcome email | Mia, Tess"))
     cells = [unescaped(cell.strip()) for cell in re.split(r"(?<!\\)\|", email)[1:-1]]
-    assert cells[5:] == ["At risk", f"{flat(HOSTILE_NOTE)} (Mia, {day(ids.email)})", f"Tess, {tracked.leader.name}"]
+    assert cells[5:] == [
+        "At risk",
+        f"{flat(HOSTILE_NOTE)} (Mia, {day(ids.email)})",
+        f"Tess, {tracked.leader.name} ({PROOFREAD})",
+    ], "each helper's name, with how they can help"
     assert "| Measure activation weekly | Fay | 15 Apr 2030 | 2 | — | Done | Live in the dashboard. (Fay, " in markdown
     assert raw_marks(markdown_line_of(markdown, f"{HOSTILE_NOTE} (Mia, {day(ids.email)})")) == []
     assert "<script>" not in markdown
@@ -141,7 +148,7 @@ def test_the_pdf_carries_progress_helpers_and_check_ins(tracked):
     assert "Item Progress Owners Due Votes" in lanes
     assert (
         f"Write the welcome email Three mails, one a day. Update: {flat(HOSTILE_NOTE)}"
-        f" Help: Tess, {tracked.leader.name} At risk Mia {day(ids.email)} Mia, Tess 1 Mar 2030 4"
+        f" Help: Tess, {tracked.leader.name} ({PROOFREAD}) At risk Mia {day(ids.email)} Mia, Tess 1 Mar 2030 4"
     ) in lanes
     assert f"Measure activation weekly Update: Live in the dashboard. Help: Mia Done Fay {day(ids.metrics)}" in lanes
     assert "Update" not in pdf.section("Not taken", "Participants"), "items not taken carry no progress"
@@ -176,22 +183,23 @@ def test_hostile_names_and_notes_read_as_typed_in_every_format(tracked, browser)
     names = ["<b>Bold</b> & co", "=1+2", "Катя | Zoë"]
     for name in names:
         help_with(tracked, browser(Role.MEMBER, name)[1], tracked.ids.metrics)
+    help_with(tracked, browser(Role.MEMBER, "Hana")[1], tracked.ids.metrics, note=HOSTILE_HELP)
     client, workshop = tracked.clients["leader"], tracked.workshop
 
     pdf = Pdf(fetch(client, workshop, "pdf"))
-    assert f"Help: Mia, {', '.join(names)}" in pdf
+    assert f"Help: Mia, {', '.join(names)}, Hana ({flat(HOSTILE_HELP)})" in pdf
     assert HOSTILE_NOTE in pdf
     assert HOSTILE_CHECKIN in pdf
 
     markdown = fetch(client, workshop, "md").decode()
-    helpers = markdown_line_of(markdown, ", ".join(["Mia", *names]))
+    helpers = markdown_line_of(markdown, ", ".join(["Mia", *names, f"Hana ({HOSTILE_HELP})"]))
     assert raw_marks(helpers) == []
     assert re.search(r"(?<!\\)<", markdown) is None, "raw HTML is possible"
 
     metrics = next(
         row for row in read_csv(fetch(client, workshop, "csv")) if row["title"] == "Measure activation weekly"
     )
-    assert metrics["helpers"] == "; ".join(["Mia", *names])
+    assert metrics["helpers"] == "; ".join(["Mia", *names, "Hana"]), "the CSV's helpers are names"
     email = next(row for row in read_csv(fetch(client, workshop, "csv")) if row["title"] == "Write the welcome email")
     assert email["progress_note"].startswith("'="), "a note that starts a formula is defused"
 

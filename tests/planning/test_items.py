@@ -67,6 +67,7 @@ def test_an_added_item_carries_every_field(room):
         "version": 1,
         "progress": None,
         "helpers": [],
+        "help_notes": {},
     }
 
 

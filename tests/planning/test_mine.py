@@ -67,7 +67,7 @@ def plan(room):
             "Write the help page": (room.target, None),
         },
     )
-    send(room.workshop, room.target, "item.help", item=ids["Fix the CSV import"], offer=True)
+    send(room.workshop, room.target, "item.help", item=ids["Fix the CSV import"], offer=True, note="I wrote the parser")
     return ids
 
 
@@ -89,7 +89,7 @@ def test_the_page_lists_my_accepted_items_with_due_dates_progress_and_helpers(ro
     assert f'Due <time datetime="{due.isoformat()}">{due.day} {due:%b %Y}</time>' in page  # "5 Dec 2026"
     assert page.count("<strong>overdue</strong>") == 1
     assert page.count('class="lane-tag">Next<') == 2
-    assert "Tess" in page  # the helper
+    assert "Tess (I wrote the parser)" in page  # the helper, and how they can help
     assert f'data-commitment="{plan["Fix the CSV import"]}" data-progress="none"' in page
     for state in STATES:
         assert page.count(f'name="state" value="{state}"') == 2

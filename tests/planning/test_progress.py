@@ -200,7 +200,7 @@ async def test_help_is_offered_and_withdrawn_in_offer_order_and_only_changes_sen
             assert reply == {"type": "ack", "ref": reply["ref"], "seq": seq}
             return
         (data,) = await applied(ws, others, "item.help", ["item.helpers"], item=theirs, offer=offer)
-        assert data == {"item": theirs, "helpers": helpers}
+        assert data == {"item": theirs, "helpers": helpers, "help_notes": {}}
         assert item_in(await run(state, room.workshop, room.observer), theirs)["helpers"] == helpers
 
     await helps(member, True, [room.member.id])
@@ -213,8 +213,61 @@ async def test_help_is_offered_and_withdrawn_in_offer_order_and_only_changes_sen
     await helps(leader, False, [room.member.id, room.target.id])
 
 
+async def test_an_offer_says_how_they_can_help_and_only_a_new_note_sends_an_event(room, connect):
+    _, theirs, _ = await run(agreed_board, room)
+    member, leader, owner = await connect_all(connect, room.workshop, room.member, room.leader, room.target)
+    everyone = [member, leader, owner]
+    me, lead = str(room.member.id), str(room.leader.id)
+
+    async def helps(ws: Ws, helpers: list[int] | None, notes: dict[str, str] | None, **fields: Any) -> None:
+        others = [each for each in everyone if each is not ws]
+        if helpers is None:  # nothing changes: acked, and no event
+            reply = await unchanged(ws, others, "item.help", item=theirs, **fields)
+            assert reply["type"] == "ack", reply
+            return
+        (data,) = await applied(ws, others, "item.help", ["item.helpers"], item=theirs, **fields)
+        assert data == {"item": theirs, "helpers": helpers, "help_notes": notes}
+        snapshot = item_in(await run(state, room.workshop, room.observer), theirs)
+        assert (snapshot["helpers"], snapshot["help_notes"]) == (helpers, notes)
+
+    await helps(member, [room.member.id], {me: "I can proofread"}, offer=True, note="  I can proofread  ")
+    assert await run(lambda: HelpOffer.objects.get(member=room.member).note) == "I can proofread"
+    await helps(leader, [room.member.id, room.leader.id], {me: "I can proofread"}, offer=True)  # no note
+    await helps(member, None, None, offer=True, note="I can proofread")  # the same note: nothing changes
+    # Another note replaces it; the offer keeps its place.
+    await helps(
+        member, [room.member.id, room.leader.id], {me: "Proofread and test"}, offer=True, note="Proofread and test"
+    )
+    long_note = "n" * limits.HELP_NOTE_MAX
+    await helps(
+        leader,
+        [room.member.id, room.leader.id],
+        {me: "Proofread and test", lead: long_note},
+        offer=True,
+        note=long_note,
+    )
+    # A note that is too long is refused, and the note before it stays.
+    reply = await refused(
+        room, member, [leader, owner], "item.help", "invalid", "note", item=theirs, offer=True, note="n" * 281
+    )
+    assert reply["detail"]["field"] == "note"
+    # Offering again without a note takes the note back; withdrawing drops the offer and its note.
+    await helps(member, [room.member.id, room.leader.id], {lead: long_note}, offer=True, note="")
+    await helps(
+        member, [room.member.id, room.leader.id], {me: "Back again", lead: long_note}, offer=True, note="Back again"
+    )
+    await helps(member, [room.leader.id], {lead: long_note}, offer=False)
+    assert not await run(HelpOffer.objects.filter(member=room.member).exists)
+    await helps(member, [room.leader.id, room.member.id], {lead: long_note}, offer=True)  # a new offer has no old note
+
+
 HELP_REFUSALS = {
     "an observer": ("observer", "theirs", {"offer": True}, "forbidden", None),
+    "an observer, with a note": ("observer", "theirs", {"offer": True, "note": "I watch"}, "forbidden", None),
+    "a note of 281 characters": ("member", "theirs", {"offer": True, "note": "n" * 281}, "invalid", "note"),
+    "a note that is not text": ("member", "theirs", {"offer": True, "note": 5}, "bad_request", "note"),
+    "a null note": ("member", "theirs", {"offer": True, "note": None}, "bad_request", "note"),
+    "a note on an item that is not accepted": ("member", "untaken", {"offer": True, "note": "Hi"}, "invalid", "item"),
     "an item that is not accepted": ("member", "untaken", {"offer": True}, "invalid", "item"),
     "withdrawing from an item that is not accepted": ("member", "untaken", {"offer": False}, "invalid", "item"),
     "an unknown item": ("member", 10**9, {"offer": True}, "not_found", None),
@@ -289,7 +342,7 @@ def reported(room, mine: int, theirs: int) -> None:
     """Progress on both items, help on both, and a check-in."""
     send(room.workshop, room.member, "item.progress", item=mine, state="on_track", note="Drafted")
     send(room.workshop, room.target, "item.progress", item=theirs, state="blocked", note="No camera")
-    send(room.workshop, room.leader, "item.help", item=theirs, offer=True)
+    send(room.workshop, room.leader, "item.help", item=theirs, offer=True, note="I can lend a camera")
     send(room.workshop, room.member, "item.help", item=theirs, offer=True)
     send(room.workshop, room.target, "item.help", item=mine, offer=True)
     send(room.workshop, room.facilitator, "checkin.record", note="Week one")
@@ -334,7 +387,7 @@ async def test_an_item_leaving_the_plan_drops_its_progress_and_helpers_with_even
     if "progress" in had:
         await run(send, room.workshop, room.target, "item.progress", item=theirs, state="at_risk")
     if "helpers" in had:
-        await run(send, room.workshop, room.member, "item.help", item=theirs, offer=True)
+        await run(send, room.workshop, room.member, "item.help", item=theirs, offer=True, note="I have a camera")
     await run(send, room.workshop, room.member, "item.progress", item=mine, state="done")
     await run(send, room.workshop, room.member, "item.help", item=mine, offer=True)
     await run(send, room.workshop, room.facilitator, "phase.set", phase="plan")
@@ -343,11 +396,15 @@ async def test_an_item_leaving_the_plan_drops_its_progress_and_helpers_with_even
     data = await applied(facilitator, [member], "item.status", LEAVING[had], item=theirs, status=status)
     assert data[0] == {"item": theirs, "status": status}
     assert data[1:] == [
-        {"item": theirs, "progress": None} if name == "item.progress" else {"item": theirs, "helpers": []}
+        {"item": theirs, "progress": None}
+        if name == "item.progress"
+        else {"item": theirs, "helpers": [], "help_notes": {}}
         for name in LEAVING[had][1:]
     ]
     fresh = await run(state, room.workshop, room.member)
     assert (item_in(fresh, theirs)["progress"], item_in(fresh, theirs)["helpers"]) == (None, [])
+    assert item_in(fresh, theirs)["help_notes"] == {}
+    assert not await run(HelpOffer.objects.filter(item_id=theirs).exists)
     assert item_in(fresh, mine) == item_in(stale, mine), "the other item keeps its thread"
     replayed = stale
     for frame in member.events():
@@ -368,8 +425,8 @@ async def test_a_member_who_leaves_or_only_watches_no_longer_offers_help(room, c
     await run(send, room.workshop, room.target, "item.progress", item=theirs, state="blocked")
     await run(send, room.workshop, room.leader, "item.help", item=mine, offer=True)
     for item_id in (mine, third):
-        await run(send, room.workshop, room.target, "item.help", item=item_id, offer=True)
-    await run(send, room.workshop, room.member, "item.help", item=mine, offer=True)
+        await run(send, room.workshop, room.target, "item.help", item=item_id, offer=True, note="Leaving soon")
+    await run(send, room.workshop, room.member, "item.help", item=mine, offer=True, note="Proofreading")
     stale = await run(state, room.workshop, room.member)
     leader, member = await connect_all(connect, room.workshop, room.leader, room.member)
     if how == "removed":
@@ -380,8 +437,12 @@ async def test_a_member_who_leaves_or_only_watches_no_longer_offers_help(room, c
     data = await applied(leader, [member], op, names, **fields)
     assert data[:3] == [
         {"item": theirs, "owners": []},
-        {"item": mine, "helpers": [room.leader.id, room.member.id]},
-        {"item": third, "helpers": []},
+        {
+            "item": mine,
+            "helpers": [room.leader.id, room.member.id],
+            "help_notes": {str(room.member.id): "Proofreading"},
+        },
+        {"item": third, "helpers": [], "help_notes": {}},
     ]
     assert not await run(HelpOffer.objects.filter(member=room.target).exists)
     fresh = await run(state, room.workshop, room.member)

@@ -383,9 +383,12 @@ def after_the_agreement(room):
         op(room, room.facilitator, "item.progress", item=b, state="at_risk", note="Unblocked, late"),
         op(room, room.member, "item.progress", item=a, state="on_track"),  # again: new time, no note
         op(room, room.target, "item.help", item=a, offer=True),
-        op(room, room.leader, "item.help", item=a, offer=True),
+        op(room, room.leader, "item.help", item=a, offer=True, note="I know the printer"),
         op(room, room.target, "item.help", item=a, offer=True),  # nothing changes
-        op(room, room.target, "item.help", item=a, offer=False),
+        op(room, room.target, "item.help", item=a, offer=True, note="Can review"),  # a note, in place
+        op(room, room.leader, "item.help", item=a, offer=True, note="I know the printer"),  # nothing changes
+        op(room, room.leader, "item.help", item=a, offer=True, note="Changed my mind"),
+        op(room, room.target, "item.help", item=a, offer=False),  # the note goes with it
         op(room, room.target, "item.help", item=a, offer=True),
         op(room, room.facilitator, "checkin.record"),
         op(room, room.member, "item.progress", item=c, state="done"),
@@ -400,7 +403,7 @@ def reopening_and_leaving_the_plan(room):
     for item_id, owner in ((a, room.member), (b, room.target), (c, room.member)):
         send(room.workshop, owner, "item.progress", item=item_id, state="at_risk")
     for item_id in (a, b, d):
-        send(room.workshop, room.leader, "item.help", item=item_id, offer=True)
+        send(room.workshop, room.leader, "item.help", item=item_id, offer=True, note=f"Help with {item_id}")
     send(room.workshop, room.facilitator, "checkin.record", note="Before the reopen")
     steps = [
         op(room, room.facilitator, "phase.set", phase="plan"),  # keeps it all
@@ -422,7 +425,7 @@ def helpers_leaving(room):
     a, b = agreed(room, 1, 2)
     watcher = room.join(name="Walt")
     for helper in (room.target, watcher, room.leader):
-        send(room.workshop, helper, "item.help", item=a, offer=True)
+        send(room.workshop, helper, "item.help", item=a, offer=True, note=f"{helper.name} can help")
     send(room.workshop, room.target, "item.help", item=b, offer=True)
     send(room.workshop, room.target, "item.progress", item=b, state="done")
     send(room.workshop, room.facilitator, "checkin.record")

@@ -85,6 +85,7 @@ def test_the_snapshot_has_exactly_the_protocols_shape(room):
         "version": 1,
         "progress": None,
         "helpers": [],
+        "help_notes": {},
     }
     assert all(set(member) == MEMBER_KEYS for member in snapshot["members"])
     assert [(member["id"], member["role"]) for member in snapshot["members"]] == [
@@ -183,7 +184,13 @@ def fill_board(room, items):
         for owner in (room.member, room.target)
     )
     HelpOffer.objects.bulk_create(
-        HelpOffer(workshop=room.workshop, item=item, member=helper, offered_at=timezone.now())
+        HelpOffer(
+            workshop=room.workshop,
+            item=item,
+            member=helper,
+            offered_at=timezone.now(),
+            note="I can review it" if helper == room.target else "",
+        )
         for item in made[::5]
         for helper in (room.target, room.leader)
     )
@@ -233,4 +240,6 @@ def test_the_query_count_does_not_grow_with_the_board(room, join, django_assert_
     # What §7 added is all there, read in the same fixed number of queries.
     assert sum(item["progress"] is not None for item in snapshot["items"]) == (items + 1) // 2
     assert sum(len(item["helpers"]) for item in snapshot["items"]) == 2 * len(range(0, items, 5))
+    assert sum(len(item["help_notes"]) for item in snapshot["items"]) == len(range(0, items, 5))
+    assert {note for item in snapshot["items"] for note in item["help_notes"].values()} == {"I can review it"}
     assert [checkin["number"] for checkin in snapshot["workshop"]["checkins"]] == list(range(1, items // 10 + 1))

@@ -80,7 +80,7 @@ def busy(room):
     send(workshop, facilitator, "item.status", item=first, status="accepted")
     send(workshop, member, "item.claim", item=first)
     send(workshop, facilitator, "phase.set", phase="agreed")
-    send(workshop, target, "item.help", item=first, offer=True)
+    send(workshop, target, "item.help", item=first, offer=True, note="I can pair on it")
     send(workshop, member, "item.progress", item=first, state="on_track", note="Draft is out")
     send(workshop, facilitator, "checkin.record", note="Week one")
     invite_create(workshop=workshop, created_by=leader, role=Role.OBSERVER)
@@ -244,6 +244,8 @@ def test_the_export_has_every_other_column_as_stored_with_iso_times(busy):
     assert workshop["success_criteria"] == busy.success_criteria
     (version,) = exported["tables"]["planning.planversion"]
     assert version["content"]["version"] == 1
+    (offer,) = exported["tables"]["planning.helpoffer"]
+    assert offer["note"] == "I can pair on it", "how a helper can help is the workshop's data too"
 
 
 @pytest.mark.django_db(transaction=True)
