@@ -43,6 +43,8 @@ from .pages import open_page, wait_live
 PHASES = ("gather", "vote", "plan", "agreed")
 # The issue's three screens: a laptop, a projector, a phone (width, height).
 SIZES = {"1440x900": (1440, 900), "1920x1080": (1920, 1080), "390x844": (390, 844)}
+# Issue 21's team: a facilitator's laptop and a tablet, beside the three above.
+TEAM_SIZES = {"1280x800": (1280, 800), "820x1180": (820, 1180)}
 PHONE_WIDTH = 760  # below this the board shows one lane at a time (docs: ui-hooks)
 
 TITLE = "Ship the new onboarding by March"
@@ -342,12 +344,12 @@ def _advance_in_thread(board: Board, phase: str) -> None:
 
 
 def is_phone(size: str) -> bool:
-    return SIZES[size][0] < PHONE_WIDTH
+    return {**SIZES, **TEAM_SIZES}[size][0] < PHONE_WIDTH
 
 
 def open_board(browser: Browser, base: str, board: Board, person: Person, size: str, errors: list[str]) -> Page:
     """`person`'s live board in a browser context of their own at `size` (a phone is a touch device)."""
-    width, height = SIZES[size]
+    width, height = {**SIZES, **TEAM_SIZES}[size]
     phone = is_phone(size)
     context = browser.new_context(
         viewport={"width": width, "height": height},
