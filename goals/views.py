@@ -40,7 +40,7 @@ from goals.members import (
     through_link,
 )
 from goals.models import Invite, Member, Workshop
-from goals.return_links import find_member, link_create, link_follow, link_revoke, link_url
+from goals.return_links import find_member, link_create, link_follow, link_qr, link_revoke, link_url
 from live.sockets import close_session_sockets
 
 
@@ -200,7 +200,8 @@ def my_link(request: HttpRequest, workshop_id: str) -> HttpResponse:
         link_revoke(member=member, session=request.session)
         return HttpResponse(status=204)
     token = link_create(member=member, session=request.session)
-    return JsonResponse({"url": link_url(token, request)}, status=201)
+    url = link_url(token, request)
+    return JsonResponse({"url": url, "qr": link_qr(url)}, status=201)
 
 
 @methods("GET")
