@@ -9,6 +9,7 @@
 // board, which opens the dialog (`#rename`).
 
 import { h, replaceChildren } from "./dom.js";
+import { friendlyError } from "./messages.js";
 
 const NAME_MAX = 40; // core.limits.NAME_MAX: the join form's display_name
 
@@ -137,7 +138,10 @@ function buildRenameDialog() {
       .send("member.rename", { name })
       .then(() => dialog.close())
       .catch((refused) => {
-        showError(error, refused?.message || "Your name could not be changed. Try again.");
+        showError(
+          error,
+          refused?.code ? friendlyError(refused, "member.rename") : "Your name was not changed. Try again.",
+        );
         input.focus();
       })
       .finally(() => {
