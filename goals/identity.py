@@ -26,7 +26,7 @@ class Identity:
     member: int | None = None
     role: str | None = None
     workshop_id: str | None = None
-    # Where "Log in" and "Create an account" come back to: this page, unless it is one of those.
+    # Where "Log in" and "Create an account" come back to: the workshop page they were opened on.
     back: str = ""
 
     @property
@@ -39,13 +39,12 @@ class Identity:
         return Role(self.role).label.lower()
 
 
-# Pages a login or sign-up should not come back to: the account pages themselves.
-NOT_BACK = ("/accounts/",)
-
-
 def identity_of(request: HttpRequest) -> Identity | None:
+    """Only a workshop's own pages are come back to: elsewhere `/` is where both land anyway, and a
+    404 for a workshop that is not one's own must read exactly as one for a workshop that does not
+    exist (goals.access), which a link back to its URL would not."""
     identity = _identity(request)
-    if identity is None or request.path.startswith(NOT_BACK):
+    if identity is None or identity.workshop_id is None:
         return identity
     return replace(identity, back=request.get_full_path())
 

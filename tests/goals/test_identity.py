@@ -55,7 +55,7 @@ def test_a_guest_elsewhere_sees_the_name_they_joined_with(guest, workshop):
     assert summary(page)[-3:] == ["Okafor", "·", "guest"]
     text = header(page)
     assert "Change my name" not in text  # a name is a workshop's: on its pages
-    assert 'href="/accounts/signup/?next=/"' in text
+    assert 'href="/accounts/signup/"' in text  # lands on "/" anyway
 
 
 def test_a_user_sees_their_display_name_and_on_a_board_their_role(workshop, leader_user):
@@ -76,7 +76,7 @@ def test_a_visitor_who_is_nobody_gets_log_in_and_sign_up():
     assert ">Sign up<" in text
 
 
-def test_the_account_pages_do_not_send_you_back_to_themselves(guest):
+def test_only_a_workshops_pages_are_come_back_to(guest):
     laptop, _ = guest(Role.MEMBER, "Mia")
     text = header(laptop.get("/accounts/signup/"))
     assert 'href="/accounts/signup/"' in text
