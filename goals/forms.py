@@ -70,9 +70,18 @@ class SignupForm(UserCreationForm):
     )
     field_order = ["username", "display_name", "password1", "password2"]
 
+    def __init__(self, *args: Any, default_name: str = "", **kwargs: Any) -> None:
+        """`default_name`: a guest's name, which the account keeps when the field is left empty."""
+        super().__init__(*args, **kwargs)
+        self.default_name = default_name
+        if default_name:
+            field = self.fields["display_name"]
+            field.initial = default_name
+            field.help_text = "How you appear on boards and in exported plans. Leave it empty to keep your name."
+
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
         # Set before the password is validated (in _post_clean), so that a password too close
         # to the display name is refused as one too close to the username is.
-        self.instance.first_name = cleaned.get("display_name") or ""
+        self.instance.first_name = cleaned.get("display_name") or self.default_name
         return cleaned

@@ -1,4 +1,4 @@
-"""Who is in a workshop: joining, the ready signal, roles and removal.
+"""Who is in a workshop: joining, the ready signal, one's name.
 
 Guests have no account: their session holds a random guest key, and a member
 row carries it (unique per workshop), so one session is one member however
@@ -21,7 +21,7 @@ from core.errors import Forbidden, LimitReached, NotFound
 from core.sql import in_workshop
 from core.validation import boolean, text
 from goals.invites import InviteState, find_invite, invite_state
-from goals.models import PARTICIPATING, Member, Workshop
+from goals.models import EVERYONE, PARTICIPATING, Member, Workshop
 from goals.payloads import member_json
 from goals.return_links import linked_members_query
 from live.changes import Change, operation, run
@@ -138,6 +138,24 @@ def member_ready(change: Change, *, ready: Any) -> None:
     member.ready = ready
     change.update(member, ["ready"])
     change.emit("member.ready", {"member": member.id, "ready": ready})
+
+
+@operation
+def member_rename(change: Change, *, name: Any) -> None:
+    """A member changes the name they are shown by, in this workshop only, in any phase.
+
+    Anyone may, observers too, and only themselves: a name is about a person, not board
+    content. It is validated as the join form's display_name is; a logged-in user's account
+    keeps its own display name (goals.accounts), which later joins offer.
+    """
+    change.require_role(EVERYONE)
+    name = text(name, "name", min_length=1, max_length=limits.NAME_MAX)
+    member = change.member
+    if member.name == name:
+        return
+    member.name = name
+    change.update(member, ["name"])
+    change.emit("member.changed", {"member": member_json(member)})
 
 
 def get_member(workshop: Workshop, member_id: int) -> Member:

@@ -34,6 +34,8 @@ class Role(models.TextChoices):
 # Who may steer the workshop, and who takes part in it (observers only watch).
 FACILITATING = frozenset({Role.LEADER, Role.FACILITATOR})
 PARTICIPATING = frozenset({Role.LEADER, Role.FACILITATOR, Role.MEMBER})
+# Everyone in a workshop, observers too: for what is about oneself, not the board (one's name).
+EVERYONE = frozenset(Role)
 
 
 class Workshop(models.Model):

@@ -24,6 +24,7 @@ import logging
 import secrets
 from typing import Any
 
+import segno
 from django.conf import settings
 from django.contrib.sessions.backends.base import SessionBase
 from django.core.cache import cache
@@ -31,6 +32,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
 
+from goals.invites import QR_QUIET_ZONE
 from goals.models import Member
 from live.models import Connection
 from live.presence import session_hash
@@ -55,6 +57,13 @@ def hash_token(token: str) -> str:
 def link_url(token: str, request: Any | None = None) -> str:
     path = reverse("return_link", args=[token])
     return request.build_absolute_uri(path) if request is not None else path
+
+
+def link_qr(url: str) -> str:
+    """The link as a QR code, an SVG `data:` URI for an <img>: scanned by one's phone, it opens the
+    board there. Inline, not a URL of its own, so nothing on the way can cache or log the secret."""
+    code = segno.make_qr(url, error="m")
+    return code.svg_data_uri(dark="#000", light="#fff", border=QR_QUIET_ZONE, omitsize=True)
 
 
 def linked(session: SessionBase | None) -> list[tuple[str, int, str]]:

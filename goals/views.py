@@ -8,6 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.middleware.csrf import rotate_token
 from django.shortcuts import redirect, render
@@ -19,7 +20,7 @@ from core.errors import BadRequest, DomainError, NotFound
 from core.http import methods
 from goals import throttle
 from goals.access import api_facilitators_only, api_members_only, removed_page
-from goals.accounts import display_name
+from goals.accounts import display_name, guest_memberships, memberships_adopt
 from goals.forms import JoinForm, SignupForm
 from goals.invites import (
     InviteState,
@@ -40,7 +41,7 @@ from goals.members import (
     through_link,
 )
 from goals.models import Invite, Member, Workshop
-from goals.return_links import find_member, link_create, link_follow, link_revoke, link_url
+from goals.return_links import find_member, link_create, link_follow, link_qr, link_revoke, link_url
 from live.sockets import close_session_sockets
 
 
@@ -57,16 +58,24 @@ class Logout(auth_views.LogoutView):
 
 @methods("GET", "POST")
 def signup(request: HttpRequest) -> HttpResponse:
-    form = SignupForm(request.POST or None)
+    """A new account, logged in. Made in a browser that holds guest memberships, it keeps them
+    (goals.accounts.memberships_adopt), and its display name defaults to the guest's name."""
+    kept = [] if request.user.is_authenticated else guest_memberships(request.session)
+    form = SignupForm(request.POST or None, default_name=kept[0].name if kept else "")
     if request.method == "POST" and form.is_valid():
-        user = form.save()
+        with transaction.atomic():
+            user = form.save()
+            adopted = memberships_adopt(user=user, session=request.session) if kept else []
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         target = request.POST.get("next") or request.GET.get("next")
         if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()):
             return redirect(target)
+        if adopted:
+            # A guest who made an account: back to the workshops they kept.
+            return redirect("home")
         # A new account is someone about to lead a workshop: straight to "Post a goal".
         return redirect("workshop_new")
-    return render(request, "registration/signup.html", {"form": form})
+    return render(request, "registration/signup.html", {"form": form, "kept": kept})
 
 
 def _refused(request: HttpRequest, state: InviteState | None, workshop: Workshop | None = None) -> HttpResponse:
@@ -200,7 +209,8 @@ def my_link(request: HttpRequest, workshop_id: str) -> HttpResponse:
         link_revoke(member=member, session=request.session)
         return HttpResponse(status=204)
     token = link_create(member=member, session=request.session)
-    return JsonResponse({"url": link_url(token, request)}, status=201)
+    url = link_url(token, request)
+    return JsonResponse({"url": url, "qr": link_qr(url)}, status=201)
 
 
 @methods("GET")

@@ -52,6 +52,7 @@ OPS: dict[str, OpSpec] = {
     "item.help": OpSpec(progress.item_help, ("item", "offer"), ("note",)),
     "checkin.record": OpSpec(progress.checkin_record, (), ("note",)),
     "member.ready": OpSpec(members.member_ready, ("ready",)),
+    "member.rename": OpSpec(members.member_rename, ("name",)),
     "member.role": OpSpec(room_members.member_role, ("member", "role")),
     "member.remove": OpSpec(room_members.member_remove, ("member",)),
 }

@@ -88,6 +88,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "goals.identity.identity",
             ],
         },
     },
@@ -235,13 +236,14 @@ SECURE_HSTS_PRELOAD = env.bool("HSTS_PRELOAD", default=False)
 SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
 
 # Scripts only from our own static files: no inline script, no eval, no inline style attributes.
-# 'self' in connect-src covers the same-origin websocket (ws: and wss:).
+# 'self' in connect-src covers the same-origin websocket (ws: and wss:). Images may also be data:
+# URIs: the return link's QR code (an SVG, which runs no script when shown as an <img>).
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],
         "script-src": [SELF],
         "style-src": [SELF],
-        "img-src": [SELF],
+        "img-src": [SELF, "data:"],
         "connect-src": [SELF],
         "object-src": [NONE],
         "base-uri": [NONE],

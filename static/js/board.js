@@ -18,6 +18,7 @@ import { captureFocus, restoreFocus } from "./dom.js";
 import { ExportPanel } from "./exports.js";
 import { laneTitle, memberName, PHASE_LABELS, plural, quote } from "./format.js";
 import { changeHandlers, clickHandlers } from "./handlers.js";
+import { attachIdentity, showIdentity } from "./identity.js";
 import { InvitePanel } from "./invites.js";
 import { friendlyError } from "./messages.js";
 import { movesToTell } from "./moves.js";
@@ -188,6 +189,7 @@ function render() {
   if (exportPanel) exportPanel.update(state, rules.facilitating);
   memberExportPanel.update(state, !rules.facilitating);
   restoreFocus(focus, root);
+  showIdentity(state); // the header's name and role, outside the board's root
   document.body.dataset.seq = String(state.seq);
 }
 
@@ -327,6 +329,7 @@ Object.assign(board, itemEditor(board));
 const CLICK = clickHandlers(board);
 const CHANGE = changeHandlers(board);
 const SUBMIT = submitHandlers(board);
+attachIdentity({ send: (op, fields) => send(op, fields, { quiet: true }), state: () => state });
 
 // --- wiring ----------------------------------------------------------------------------------------
 

@@ -17,6 +17,7 @@ const AGREED = ["agreed"];
 const FACILITATING = ["leader", "facilitator"];
 const PARTICIPATING = ["leader", "facilitator", "member"];
 const LEADER = ["leader"];
+const EVERYONE = ["leader", "facilitator", "member", "observer"]; // about oneself: one's name
 
 // op -> [roles, phases]. Beyond these: an item's author or a facilitator edits and deletes it, its
 // owners or a facilitator report its progress (checked in rulesFor, as on the server).
@@ -48,6 +49,7 @@ export const OPS = {
   "item.help": [PARTICIPATING, AGREED],
   "checkin.record": [FACILITATING, AGREED],
   "member.ready": [PARTICIPATING, ALL],
+  "member.rename": [EVERYONE, ALL],
   "member.role": [LEADER, ALL],
   "member.remove": [FACILITATING, ALL],
 };
@@ -100,6 +102,7 @@ export function rulesFor(state, { ended = false } = {}) {
     closeConfidence: can("confidence.close") && confidence.open,
     answerConfidence: can("confidence.answer") && confidence.open,
     ready: can("member.ready"),
+    rename: can("member.rename"),
     invites: facilitating, // the invites API (HTTP), not an op: facilitators in every phase
     changeRole: (member) => can("member.role") && member.role !== "leader",
     remove: (member) =>

@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import ipaddress
 import random
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import pytest
+import segno
 from asgiref.sync import sync_to_async
 from django.db import connection
 from django.test import Client
 from django.utils.html import escape
 
+from goals.invites import QR_QUIET_ZONE
 from goals.models import Member, Role
 from goals.return_links import hash_token
 from planning.snapshot import build_snapshot
@@ -57,13 +59,31 @@ def test_the_api_answers_201_with_an_absolute_url_of_256_random_bits(guest, work
 
     assert response.status_code == 201
     body = response.json()
-    assert set(body) == {"url"}
+    assert set(body) == {"url", "qr"}
     parts = urlsplit(body["url"])
     assert (parts.scheme, parts.netloc) == ("http", "testserver")
     token = token_of(body["url"])
     assert len(token) >= 43  # token_urlsafe(32): 256 bits, base64url (protocol §7)
     assert "no-store" in response["Cache-Control"]
     assert token_of(new_link(laptop, workshop)) != token
+
+
+def test_the_answer_carries_the_link_as_a_qr_code(guest, workshop):
+    """No QR decoder is installed, so: an SVG data URI, exactly what segno makes of the url (the
+    code an <img> shows), and the page's CSP lets an <img> show a data: URI."""
+    laptop, _ = guest(Role.MEMBER, "Mia")
+    response = laptop.post(f"/api/w/{workshop.id}/me/link", content_type="application/json")
+    body = response.json()
+    assert body["qr"].startswith("data:image/svg+xml")
+    svg = unquote(body["qr"].split(",", 1)[1])
+    assert svg.startswith("<svg")
+    assert svg.rstrip().endswith("</svg>")
+    expected = segno.make_qr(body["url"], error="m")
+    assert body["qr"] == expected.svg_data_uri(dark="#000", light="#fff", border=QR_QUIET_ZONE, omitsize=True)
+    assert segno.make_qr(new_link(laptop, workshop), error="m").svg_data_uri() != expected.svg_data_uri()
+    csp = laptop.get(f"/w/{workshop.id}/")["Content-Security-Policy"]
+    (img_src,) = [part.split()[1:] for part in csp.split(";") if part.split()[:1] == ["img-src"]]
+    assert set(img_src) == {"'self'", "data:"}
 
 
 def test_only_the_hash_is_stored(guest, workshop):

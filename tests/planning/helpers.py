@@ -178,6 +178,8 @@ def arrange_op(
         return {"note": "Week one: mostly on track"}
     if op == "member.ready":
         return {"ready": True}
+    if op == "member.rename":
+        return {"name": "Someone renamed"}
     if op == "member.role":
         return {"member": bystander.id, "role": Role.FACILITATOR}
     if op == "member.remove":

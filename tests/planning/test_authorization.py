@@ -69,6 +69,7 @@ WHO = {
     "item.help": "member",
     "checkin.record": "facilitator",
     "member.ready": "member",
+    "member.rename": "anyone",
     "member.role": "leader",
     "member.remove": "facilitator",
 }
@@ -101,6 +102,7 @@ EVENT = {
     "item.help": "item.helpers",
     "checkin.record": "checkin.recorded",
     "member.ready": "member.ready",
+    "member.rename": "member.changed",
     "member.role": "member.changed",
     "member.remove": "member.removed",
 }
@@ -113,13 +115,20 @@ ACTORS = [LEADER, FACILITATOR, AUTHOR, OTHER_MEMBER, OBSERVER, FOREIGN_MEMBER, F
 # §4: "member" means anyone but an observer; the author is the member who added the item, and
 # for item.progress also its owner, arranged so: the other member owns nothing).
 MAY = {
+    "anyone": {LEADER, FACILITATOR, AUTHOR, OTHER_MEMBER, OBSERVER},
     "member": {LEADER, FACILITATOR, AUTHOR, OTHER_MEMBER},
     "author, facilitator": {LEADER, FACILITATOR, AUTHOR},
     "an owner of the item, facilitator": {LEADER, FACILITATOR, AUTHOR},
     "facilitator": {LEADER, FACILITATOR},
     "leader": {LEADER},
 }
-ROLE_OF = {LEADER: Role.LEADER, FACILITATOR: Role.FACILITATOR, AUTHOR: Role.MEMBER, OTHER_MEMBER: Role.MEMBER}
+ROLE_OF = {
+    LEADER: Role.LEADER,
+    FACILITATOR: Role.FACILITATOR,
+    AUTHOR: Role.MEMBER,
+    OTHER_MEMBER: Role.MEMBER,
+    OBSERVER: Role.OBSERVER,
+}
 
 # A phase in which the op is allowed, for the people who may send it.
 PHASE = {

@@ -145,6 +145,7 @@ FIELDS: dict[str, dict[str, Any]] = {
     "item.help": {"item": ITEM, "offer": BOOL, "note": Text(0, limits.HELP_NOTE_MAX)},
     "checkin.record": {"note": Text(0, limits.CHECKIN_NOTE_MAX)},
     "member.ready": {"ready": BOOL},
+    "member.rename": {"name": Text(1, limits.NAME_MAX)},
     "member.role": {"member": MEMBER, "role": Choice(frozenset({Role.FACILITATOR, Role.MEMBER, Role.OBSERVER}))},
     "member.remove": {"member": MEMBER},
 }
@@ -180,6 +181,7 @@ def valid_fields(op: str, room) -> dict[str, Any]:
         "item.help": {"item": item.id, "offer": True, "note": "I can proofread it"},
         "checkin.record": {"note": "Week one"},
         "member.ready": {"ready": True},
+        "member.rename": {"name": "A new name"},
         "member.role": {"member": target.id, "role": Role.FACILITATOR},
         "member.remove": {"member": target.id},
     }

@@ -350,6 +350,23 @@ def changing_roles(room):
     return [room.leader, room.target, room.facilitator, room.member], steps
 
 
+def rename(room, actor, name):
+    # Not op(): its own parameter `name` (the op's) would take the field of the same name.
+    return lambda: send(room.workshop, actor, "member.rename", name=name)
+
+
+@case("member.changed")
+def renaming(room):
+    """member.rename: anyone renames themselves, an observer too, in any phase."""
+    steps = [
+        rename(room, room.member, "Mia Okafor"),
+        rename(room, room.observer, "  Olu, watching  "),
+        op(room, room.facilitator, "phase.set", phase="vote"),
+        rename(room, room.leader, "Lee (host)"),
+    ]
+    return [room.leader, room.member, room.observer, room.target], steps
+
+
 @case("member.removed", "item.owners")
 def removing_members(room):
     a, b = (add_item(room.workshop, room.member, title=title) for title in "ab")

@@ -22,7 +22,7 @@ from typing import Any
 
 import pytest
 
-from goals.models import FACILITATING, PARTICIPATING, Phase, Role
+from goals.models import EVERYONE, FACILITATING, PARTICIPATING, Phase, Role
 from planning.phases import CLAIMING_PHASES, CONFIDENCE_PHASES, EDITING_PHASES, OPEN_PHASES, VOTING_PHASES
 from planning.progress import AFTER_AGREEMENT
 from room import protocol
@@ -36,7 +36,12 @@ PHASES = list(Phase.values)
 
 # The tables the server's operations check against, by name: the probe below must find each
 # requirement to be one of them (so it reads what the server really uses, not something made up).
-ROLE_TABLES = {"FACILITATING": FACILITATING, "PARTICIPATING": PARTICIPATING, "leader only": frozenset({Role.LEADER})}
+ROLE_TABLES = {
+    "FACILITATING": FACILITATING,
+    "PARTICIPATING": PARTICIPATING,
+    "EVERYONE": EVERYONE,
+    "leader only": frozenset({Role.LEADER}),
+}
 PHASE_TABLES = {
     "EDITING_PHASES": EDITING_PHASES,
     "VOTING_PHASES": VOTING_PHASES,
@@ -69,6 +74,7 @@ OFFERS = {
     "closeConfidence": "confidence.close",
     "answerConfidence": "confidence.answer",
     "ready": "member.ready",
+    "rename": "member.rename",
     "changeRole": "member.role",
     "remove": "member.remove",
 }

@@ -98,6 +98,7 @@ def play() -> dict[str, Any]:
     op(leader, "checkin.record", note="Week one")
     op(leader, "member.remove", member=ben.id)
     op(leader, "member.role", member=cy.id, role="observer")
+    op(cy, "member.rename", name="Cy Okafor")
     op(leader, "phase.set", phase="plan")
     missing = set(OPS) - used
     assert not missing, f"the session leaves out {sorted(missing)}"

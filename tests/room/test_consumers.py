@@ -424,6 +424,11 @@ def _(room):
     return OpCase(room.member, {"ready": True}, ["member.ready"])
 
 
+@op_case("member.rename")
+def _(room):
+    return OpCase(room.observer, {"name": "Olu, watching"}, ["member.changed"])
+
+
 @op_case("member.role")
 def _(room):
     return OpCase(room.leader, {"member": room.target.id, "role": "facilitator"}, ["member.changed"])

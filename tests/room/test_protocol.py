@@ -18,6 +18,7 @@ EDITING = frozenset({GATHER, PLAN})
 PARTICIPANTS = frozenset({LEADER, FACILITATOR, MEMBER})  # "member" in the op table: anyone but an observer
 FACILITATORS = frozenset({LEADER, FACILITATOR})
 LEADER_ONLY = frozenset({LEADER})
+EVERYONE = frozenset({LEADER, FACILITATOR, MEMBER, OBSERVER})  # what is about oneself: one's name
 
 # op -> (roles allowed, phases allowed, the event it sends). Protocol §2's phase table binds everyone;
 # facilitators' operations work in every phase but `agreed`. Where the protocol is silent, the
@@ -53,6 +54,7 @@ RULES = {
     "item.help": (PARTICIPANTS, frozenset({AGREED}), "item.helpers"),
     "checkin.record": (FACILITATORS, frozenset({AGREED}), "checkin.recorded"),
     "member.ready": (PARTICIPANTS, ALL_PHASES, "member.ready"),
+    "member.rename": (EVERYONE, ALL_PHASES, "member.changed"),
     "member.role": (LEADER_ONLY, ALL_PHASES, "member.changed"),
     "member.remove": (FACILITATORS, ALL_PHASES, "member.removed"),
 }
@@ -164,6 +166,7 @@ def test_a_ref_of_64_characters_is_fine(room):
         ("walk.focus", {}, "item"),
         ("confidence.answer", {}, "score"),
         ("member.ready", {}, "ready"),
+        ("member.rename", {}, "name"),
         ("member.role", {"member": "TARGET"}, "role"),
     ],
 )
@@ -221,6 +224,8 @@ def test_an_unknown_extra_field_is_a_bad_request_naming_it(room, op, fields, ext
         ("goal.edit", {"success_criteria": ["ok", 2]}, "success_criteria"),
         ("member.ready", {"ready": "yes"}, "ready"),
         ("member.ready", {"ready": 1}, "ready"),
+        ("member.rename", {"name": 5}, "name"),
+        ("member.rename", {"name": None}, "name"),
         ("member.role", {"member": "TARGET", "role": 3}, "role"),
         ("confidence.answer", {"score": "5"}, "score"),
         ("walk.focus", {"item": "1"}, "item"),
