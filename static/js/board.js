@@ -189,6 +189,7 @@ function render() {
   if (exportPanel) exportPanel.update(state, rules.facilitating);
   memberExportPanel.update(state, !rules.facilitating);
   restoreFocus(focus, root);
+  notices.place(); // a sheet drawn at the bottom (the confidence prompt) moves the notice above it
   showIdentity(state); // the header's name and role, outside the board's root
   document.body.dataset.seq = String(state.seq);
 }

@@ -59,7 +59,7 @@ export function renderOverview(ctx) {
         "p",
         { class: "attention-calm" },
         h("span", { "aria-hidden": "true", text: "✓ " }),
-        "Nothing is blocked or at risk.",
+        "Nothing is blocked or at risk",
       ),
     );
   } else {

@@ -49,7 +49,7 @@ export function setupMoving(root, { canMove, onMove, onDragChange, canTie = () =
     const node = event.target.closest?.(".item[draggable=true]");
     if (!node || !canMove()) return;
     dragging = { id: Number(node.dataset.itemId), from: Number(node.dataset.lane) };
-    event.dataTransfer.effectAllowed = "move";
+    event.dataTransfer.effectAllowed = "linkMove"; // moved to a lane, or linked to a criterion
     event.dataTransfer.setData("text/plain", node.querySelector(".item-title")?.textContent || "");
     // Let the browser take its drag image first, then dim the original.
     requestAnimationFrame(() => node.classList.add("dragging"));

@@ -304,7 +304,7 @@ function downloads(workshopId, version, { primary = true, prefix = "agreed" } = 
 
 // Once agreed: the plan version and its downloads, for everyone.
 function agreedBanner(ctx, observing) {
-  const { state, rules } = ctx;
+  const { state } = ctx;
   const workshop = state.workshop;
   const version = workshop.plan_version;
   const when = workshop.agreed_at
@@ -319,7 +319,6 @@ function agreedBanner(ctx, observing) {
       { class: "agreed-text" },
       h("strong", { class: "agreed-title", text: `Plan version ${version} is agreed` }),
       when ? h("span", { class: "agreed-when" }, " · ", when) : null,
-      h("span", { class: "agreed-detail", text: rules.facilitating ? " · Reopen it to change anything." : "" }),
       observing,
     ),
     overallProgress(state),
