@@ -42,11 +42,11 @@ def play() -> dict[str, Any]:
     acks: list[tuple[str, int, int]] = []
     used: set[str] = set()
 
-    def op(actor: Member, name: str, **fields: Any) -> Any:
+    def op(actor: Member, op_name: str, **fields: Any) -> Any:
         ref = f"r{len(acks) + 1}"
-        _, outcome = dispatch(workshop_id=workshop.id, actor_id=actor.id, frame={"op": name, "ref": ref, **fields})
-        acks.append((name, outcome.seq, len(outcome.events)))
-        used.add(name)
+        _, outcome = dispatch(workshop_id=workshop.id, actor_id=actor.id, frame={"op": op_name, "ref": ref, **fields})
+        acks.append((op_name, outcome.seq, len(outcome.events)))
+        used.add(op_name)
         return outcome
 
     def lanes() -> list[int]:
