@@ -31,3 +31,12 @@ PROGRESS_NOTE_MAX: Final = 500
 # How someone can help with an item: a line or two beside their name on the card, not a report.
 HELP_NOTE_MAX: Final = 280
 CHECKIN_NOTE_MAX: Final = 2000
+
+# The facilitator's framework (protocol §8, §10).
+AGENDA_STEPS_MAX: Final = 30
+STEP_TITLE_MAX: Final = 80
+STEP_MINUTES_MIN: Final = 1
+STEP_MINUTES_MAX: Final = 180
+STEP_INSTRUCTIONS_MAX: Final = 2000
+CAPACITY_HOURS_MIN: Final = 1
+CAPACITY_HOURS_MAX: Final = 100_000

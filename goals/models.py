@@ -53,6 +53,11 @@ class Workshop(models.Model):
     # item clears this in the same commit (a foreign key's SET_NULL is the ORM's, which that SQL
     # bypasses, and goals, which planning builds on, would hold a key into planning's tables).
     focus_item_id = models.BigIntegerField(null=True, blank=True)
+    # The session's steps (protocol §8: title, phase, minutes, instructions) and the current one's index.
+    agenda = models.JSONField(default=list, blank=True)
+    agenda_step = models.PositiveSmallIntegerField(null=True, blank=True)
+    # The planning game's settings (protocol §10): estimates, capacity_hours, private_gather.
+    planning = models.JSONField(default=dict, blank=True)
     # The seq of the last event appended; bumped under the row lock.
     seq = models.PositiveBigIntegerField(default=0)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
