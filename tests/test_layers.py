@@ -1,4 +1,4 @@
-"""Imports run one way: room → planning → goals → live → core (docs/architecture.md).
+"""Imports run one way: frameworks → clients → room → planning → goals → live → core (docs/architecture.md).
 
 import-linter reads the contract from pyproject.toml and the imports from the source, so a
 module that imports against the grain fails here with the chain of imports that does it.

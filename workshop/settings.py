@@ -54,6 +54,8 @@ INSTALLED_APPS = [
     "goals",
     "planning",
     "room",
+    "clients",
+    "frameworks",
 ]
 
 # The live engine's workshop and member (live.models): the rows it locks and the actors it reads.
