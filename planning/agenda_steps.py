@@ -19,12 +19,18 @@ PLANNING_KEYS = frozenset({"estimates", "capacity_hours", "private_gather"})
 DEFAULT_PLANNING: dict[str, Any] = {"estimates": False, "capacity_hours": None, "private_gather": False}
 
 
-def agenda_step(value: Any, field: str) -> dict[str, Any]:
+def _object(value: Any, field: str, keys: frozenset[str]) -> dict[str, Any]:
+    """`value` as an object with no key but `keys`: an unknown key is named, not ignored."""
     if not isinstance(value, dict):
         raise BadRequest(f"`{field}` must be an object.", field=field)
-    unknown = set(value) - STEP_KEYS
+    unknown = sorted(set(value) - keys)
     if unknown:
-        raise Invalid(f"{field}.{sorted(unknown)[0]}", f"`{field}` has an unknown key: {sorted(unknown)[0]}.")
+        raise Invalid(f"{field}.{unknown[0]}", f"`{field}` has an unknown key: {unknown[0]}.")
+    return value
+
+
+def agenda_step(value: Any, field: str) -> dict[str, Any]:
+    value = _object(value, field, STEP_KEYS)
     phase = value.get("phase")
     if phase not in Phase.values:
         raise Invalid(f"{field}.phase", f"`{field}.phase` must be one of {', '.join(Phase.values)}.")
@@ -53,11 +59,7 @@ def agenda_steps(value: Any, field: str = "agenda") -> list[dict[str, Any]]:
 
 
 def planning_settings(value: Any, field: str = "planning") -> dict[str, Any]:
-    if not isinstance(value, dict):
-        raise BadRequest(f"`{field}` must be an object.", field=field)
-    unknown = set(value) - PLANNING_KEYS
-    if unknown:
-        raise Invalid(f"{field}.{sorted(unknown)[0]}", f"`{field}` has an unknown key: {sorted(unknown)[0]}.")
+    value = _object(value, field, PLANNING_KEYS)
     capacity = value.get("capacity_hours")
     return {
         "estimates": boolean(value.get("estimates", False), f"{field}.estimates"),
