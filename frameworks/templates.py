@@ -8,6 +8,7 @@ does not exist (404), never that it is not theirs.
 
 from __future__ import annotations
 
+import copy
 import json
 from functools import cache
 from importlib import resources
@@ -36,9 +37,9 @@ BUILTIN_PREFIX = "builtin-"
 def builtin_templates() -> dict[str, dict[str, Any]]:
     """The built-in templates by id, in file-name order, each as its template object.
 
-    Read once per process from frameworks/builtins/*.json (package data); each file is checked
-    by the same validator as a template sent to the API, so a bad file fails at first use and
-    in tests/frameworks/test_builtins.py, not halfway through a workshop.
+    Read once per process (callers get copies) from frameworks/builtins/*.json (package data);
+    each file is checked by the same validator as a template sent to the API, so a bad file fails
+    at first use and in tests/frameworks/test_builtins.py, not halfway through a workshop.
     """
     found: dict[str, dict[str, Any]] = {}
     folder = resources.files("frameworks") / "builtins"
@@ -90,7 +91,7 @@ def template_library(user: AbstractBaseUser) -> list[dict[str, Any]]:
     """Every template the account may use, most used first (built-ins before its own on a tie),
     each with `uses` beside it (not a field of the template object: the pages show it)."""
     uses = builtin_uses()
-    listed = [(uses.get(tid, 0), 0, template) for tid, template in builtin_templates().items()]
+    listed = [(uses.get(tid, 0), 0, copy.deepcopy(template)) for tid, template in builtin_templates().items()]
     listed += [(row.uses, 1, template_json(row)) for row in visible_templates(user)]
     listed.sort(key=lambda entry: (-entry[0], entry[1]))
     return [template for _, _, template in listed]
@@ -100,7 +101,7 @@ def find_template(user: AbstractBaseUser, template_id: str) -> Template | dict[s
     """A built-in (its object) or a row the account may see; NotFound otherwise."""
     builtin = builtin_templates().get(template_id)
     if builtin is not None:
-        return builtin
+        return copy.deepcopy(builtin)
     template = visible_templates(user).filter(pk=template_id).first()
     if template is None:
         raise NotFound("There is no such template.")

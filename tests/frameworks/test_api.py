@@ -240,3 +240,14 @@ def test_a_use_is_counted_by_the_change_that_starts_the_workshop(browser, mine, 
     listed = [entry["id"] for entry in browser.get("/api/templates").json()["templates"]]
     assert listed[:2] == ["builtin-okr", mine["id"]]
     assert Template.objects.get(pk=mine["id"]).uses == 1
+
+
+def test_answers_match_the_openapi_description(owner, browser, mine, workshop, leader):
+    from tests.workshop.test_openapi import check
+
+    check(browser.get("/api/templates"), "/api/templates")
+    check(browser.get("/api/templates/builtin-storyboard"), "/api/templates/{tid}")
+    check(put(browser, f"/api/templates/{mine['id']}", TEMPLATE), "/api/templates/{tid}", "put")
+    check(post(browser, "/api/templates", {"name": "", "lanes": []}), "/api/templates", "post")
+    made = post(logged_in(leader.user), f"/api/w/{workshop.id}/template", {"name": "Saved"})
+    check(made, "/api/w/{workshop_id}/template", "post")
