@@ -3,6 +3,7 @@ from django.templatetags.static import static
 from django.urls import path
 from django.views.generic import RedirectView
 
+from frameworks import views as template_views
 from goals import views as goals_views
 from planning import mine as mine_views
 from planning import views as planning_views
@@ -21,6 +22,12 @@ urlpatterns = [
     path("w/<str:workshop_id>/mine/link/", mine_views.mine_link, name="mine_link"),
     path("join/<str:token>/", goals_views.join, name="join"),
     path("back/<str:token>/", goals_views.return_link, name="return_link"),
+    path("templates/", template_views.library, name="templates"),
+    path("templates/new/", template_views.editor, name="template_new"),
+    path("templates/<str:tid>/edit/", template_views.editor, name="template_edit"),
+    path("api/templates", template_views.templates, name="templates_api"),
+    path("api/templates/<str:tid>", template_views.template, name="template"),
+    path("api/w/<str:workshop_id>/template", template_views.workshop_template, name="workshop_template"),
     path("api/openapi.json", openapi.openapi, name="openapi"),
     path("api/w/<str:workshop_id>/state", planning_views.state, name="state"),
     path("api/w/<str:workshop_id>/me/link", goals_views.my_link, name="my_link"),
