@@ -16,7 +16,10 @@ def member_json(member: Member) -> dict[str, Any]:
     return {"id": member.id, "name": member.name, "role": member.role, "ready": member.ready}
 
 
-def workshop_json(workshop: Workshop, *, confidence: dict[str, Any], checkins: list[dict[str, Any]]) -> dict[str, Any]:
+def workshop_json(
+    workshop: Workshop, *, confidence: dict[str, Any], checkins: list[dict[str, Any]], **board: Any
+) -> dict[str, Any]:
+    """The workshop object; `board` is what the apps above add to it (planning.snapshot.board_fields)."""
     return {
         "id": workshop.id,
         "title": workshop.title,
@@ -30,4 +33,5 @@ def workshop_json(workshop: Workshop, *, confidence: dict[str, Any], checkins: l
         "agreed_at": iso(workshop.agreed_at),
         "focus": workshop.focus_item_id,
         "checkins": checkins,
+        **board,
     }

@@ -75,7 +75,14 @@ def _tallies(workshop_id: str) -> list[tuple[int, int]]:
 @operation
 def phase_set(change: Change, *, phase: Any) -> None:
     change.require_role(FACILITATING, "Only a facilitator moves the workshop between phases.")
-    phase = choice(phase, "phase", frozenset(Phase.values))
+    move_to_phase(change, choice(phase, "phase", frozenset(Phase.values)))
+
+
+def move_to_phase(change: Change, phase: str) -> None:
+    """Move the workshop to `phase` as `phase.set` does: its rules, its refusals, its events.
+
+    The caller has checked the role and that `phase` is one; `agenda.step` moves to its step's
+    phase through here, so that stepping and setting the phase cannot drift apart."""
     workshop = change.workshop
     previous = workshop.phase
     if phase == previous:

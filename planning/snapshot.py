@@ -20,6 +20,7 @@ from goals.payloads import workshop_json
 from live.broadcast import encode, event_frame
 from live.models import Event
 from live.presence import online_member_ids
+from planning.agenda_steps import DEFAULT_PLANNING
 from planning.board import checkins_of, my_votes, offers_by_item, owners_by_item, tallies_hidden, tally_by_item
 from planning.models import ConfidenceAnswer, ConfidenceCheck, Item, Lane
 from planning.payloads import ITEM_COLUMNS, confidence_json, item_values, lane_json
@@ -39,8 +40,17 @@ _SELECT_FOR_SHARE = f"SELECT * FROM {Workshop._meta.db_table} WHERE id = %s FOR 
 
 
 def board_fields(workshop: Workshop) -> dict[str, Any]:
-    """The workshop JSON's fields the board owns (the confidence check and the check-ins)."""
-    return {"confidence": confidence_state(workshop), "checkins": checkins_of(workshop)}
+    """The workshop JSON's fields the board owns (the confidence check, the check-ins, the agenda)."""
+    return {"confidence": confidence_state(workshop), "checkins": checkins_of(workshop), **framework_fields(workshop)}
+
+
+def framework_fields(workshop: Workshop) -> dict[str, Any]:
+    """The facilitator's framework on the workshop row (protocol §8, §10): no query of its own."""
+    return {
+        "agenda": list(workshop.agenda),
+        "step": workshop.agenda_step,
+        "planning": {**DEFAULT_PLANNING, **workshop.planning},
+    }
 
 
 def _read_workshop(workshop_id: str) -> Workshop:
@@ -100,7 +110,7 @@ def build_snapshot(workshop_id: str, member_id: int) -> dict[str, Any]:
             "votes_left": max(workshop.votes_per_member - used, 0),
             "confidence": my_score,
         },
-        "workshop": workshop_json(workshop, confidence=confidence, checkins=checkins),
+        "workshop": workshop_json(workshop, confidence=confidence, checkins=checkins, **framework_fields(workshop)),
         "lanes": [lane_json(lane) for lane in lanes],
         "items": [
             item_values(

@@ -12,7 +12,7 @@ from typing import Any
 from core.errors import BadRequest
 from goals import members
 from live.changes import Outcome
-from planning import claims, confidence, items, lanes, phases, progress, timer, votes, walk
+from planning import agenda, claims, confidence, items, lanes, phases, progress, timer, votes, walk
 from room import members as room_members
 from room import workshops
 
@@ -44,6 +44,8 @@ OPS: dict[str, OpSpec] = {
     "goal.edit": OpSpec(workshops.goal_edit, (), ("title", "why", "success_criteria")),
     "timer.start": OpSpec(timer.timer_start, ("seconds",)),
     "timer.stop": OpSpec(timer.timer_stop),
+    "agenda.set": OpSpec(agenda.agenda_set, ("agenda",)),
+    "agenda.step": OpSpec(agenda.agenda_step, ("index",)),
     "walk.focus": OpSpec(walk.walk_focus, ("item",)),
     "confidence.open": OpSpec(confidence.confidence_open),
     "confidence.answer": OpSpec(confidence.confidence_answer, ("score",)),

@@ -1,12 +1,14 @@
 // What a remote change sounds like: one plain sentence per event for the page's polite live region.
 // Events caused by this member (from this tab or another of theirs) are not announced.
 
+import { stepSentence } from "./agenda.js";
 import {
   formatMean,
   laneTitle,
   listNames,
   memberName,
   PHASE_LABELS,
+  plural,
   quote,
   ROLE_LABELS,
   STATUS_LABELS,
@@ -70,6 +72,12 @@ const DESCRIBE = {
       ? `The plan is agreed: version ${f.data.plan_version}`
       : `Phase is now ${PHASE_LABELS[f.data.phase] || f.data.phase}`,
   "goal.edited": (_f, _prev, _next, who) => `${who} edited the goal`,
+  "agenda.changed": (f, _prev, _next, who) =>
+    f.data.agenda.length
+      ? `${who} set the agenda: ${plural(f.data.agenda.length, "step")}`
+      : `${who} cleared the agenda`,
+  "agenda.stepped": (f, _prev, next, who) =>
+    f.data.step === null ? `${who} left the agenda` : stepSentence(next.workshop, f.data.step),
   "timer.changed": (f, _prev, next, who) => {
     if (!f.data.timer) return `${who} stopped the timer`;
     const seconds = (Date.parse(f.data.timer.ends_at) - (Date.now() + (next.clockOffset || 0))) / 1000;

@@ -1,6 +1,7 @@
 // The facilitator's tools beside the board: the timer, the confidence check, the lanes, the
 // plan export and the invite links. Everything here is also a move everyone sees.
 
+import { agendaTool } from "./agenda.js";
 import { h } from "./dom.js";
 import { plural } from "./format.js";
 
@@ -54,6 +55,7 @@ export function renderTools(ctx, { timerForm, laneForm, exportsBox, invitesBox }
   return [
     h("h2", { id: "facilitate-title", class: "h-small", text: "Facilitate" }),
     invitesBox,
+    agendaTool(ctx),
     h(
       "div",
       { class: "tool" },

@@ -122,6 +122,20 @@ export function clickHandlers(b) {
       }
       if (ok === true) b.send("phase.set", { phase: d.phase });
     },
+    // The agenda (protocol §8): a step moves the phase as phase.set does, so it asks what phase.set asks.
+    "agenda.step": async (d) => {
+      b.closeMenus();
+      const state = b.state();
+      const index = d.index === "" ? null : num(d.index);
+      const step = index === null ? null : (state.workshop.agenda || [])[index];
+      let ok = true;
+      if (step && step.phase !== state.workshop.phase) {
+        if (step.phase === "agreed") ok = await confirmAgreement(state);
+        else if (state.workshop.phase === "agreed") ok = await confirmReopen(state);
+      }
+      if (ok === true) b.send("agenda.step", { index });
+    },
+    "agenda.more": () => openUi({ agendaOpen: !b.ui().agendaOpen }, "agenda:more"),
     "goal.show": () => openUi({ goalOpen: true }, "goal:toggle"),
     "goal.toggle": () => {
       const goalOpen = !b.ui().goalOpen;

@@ -2,6 +2,7 @@
 // confidence check opening and closing, the timer, a promotion. One visible notice each (the
 // polite live region says the same for screen readers, through announce.js).
 
+import { stepSentence } from "./agenda.js";
 import { formatMean, memberName, PHASE_LABELS, quote, ROLE_LABELS, spokenDuration } from "./format.js";
 import { countsText } from "./progress.js";
 
@@ -77,6 +78,12 @@ export function movesToTell(events, previous, next) {
           text: seconds > 0 ? `${who} started the timer: ${spokenDuration(seconds)}.` : `${who} started the timer.`,
         });
       } else notes.push({ key: "timer", text: `${who} stopped the timer.` });
+    }
+    // A step of the agenda: its title, time and what is next. Keyed as the timer's notice, which
+    // came just before it with the same time: the step's says it all, and replaces it.
+    if (frame.name === "agenda.stepped" && !byMe) {
+      const text = frame.data.step === null ? `${who} ended the agenda.` : stepSentence(next.workshop, frame.data.step);
+      if (text) notes.push({ key: "timer", text: frame.data.step === null ? text : `${who} moved on. ${text}` });
     }
     // A check-in is the room's: told to everyone, the one who recorded it included.
     if (frame.name === "checkin.recorded") {

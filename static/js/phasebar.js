@@ -2,6 +2,7 @@
 // agreed), the shared timer, the dots left, the confidence check, who is ready, and for
 // facilitators the next move. Once agreed it offers everyone the plan to take home.
 
+import { currentStep, renderAgendaStrip } from "./agenda.js";
 import { myCommitments } from "./checkins.js";
 import { h, srOnly } from "./dom.js";
 import { downloadLink, exportUrl, FORMATS } from "./exports.js";
@@ -52,7 +53,8 @@ export function renderPhaseBar(ctx) {
   );
 
   const status = h("div", { class: "session-status" });
-  if (workshop.timer) {
+  // With a step current, its time left is shown beside its title (agenda.js): one timer on screen.
+  if (workshop.timer && !currentStep(workshop)) {
     status.append(
       h(
         "p",
@@ -239,7 +241,10 @@ export function renderPhaseBar(ctx) {
   );
 
   const rows = [h("div", { class: "phase-row" }, steps, status, actions)];
-  if (phase !== "agreed" && !workshop.plan_version)
+  // The agenda's step says what to do now: it takes the place of the phase's general hint.
+  const agenda = renderAgendaStrip(ctx);
+  if (agenda) rows.push(agenda);
+  else if (phase !== "agreed" && !workshop.plan_version)
     rows.push(h("p", { class: "phase-hint" }, PHASE_HINTS[phase], observing(ctx)));
   return rows;
 }

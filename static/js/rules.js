@@ -42,6 +42,8 @@ export const OPS = {
   "timer.start": [FACILITATING, ALL],
   "timer.stop": [FACILITATING, ALL],
   "walk.focus": [FACILITATING, ALL],
+  "agenda.set": [FACILITATING, ALL],
+  "agenda.step": [FACILITATING, ALL],
   "confidence.open": [FACILITATING, PLAN],
   "confidence.answer": [PARTICIPATING, PLAN],
   "confidence.close": [FACILITATING, OPEN],
@@ -93,6 +95,9 @@ export function rulesFor(state, { ended = false } = {}) {
     editGoal: can("goal.edit"),
     timer: can("timer.start"),
     walk: can("walk.focus"),
+    // The agenda (protocol §8): a step moves the phase only as phase.set may; the server says so.
+    setAgenda: can("agenda.set"),
+    stepAgenda: can("agenda.step"),
     // After the agreement (protocol §7): progress on accepted items, by their owners or a facilitator.
     reportProgress: (item) =>
       can("item.progress") && item.status === "accepted" && (facilitating || item.owners.includes(me)),

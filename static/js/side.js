@@ -118,6 +118,7 @@ export function renderSide(view, ctx) {
   );
 
   const toolsSlices = [rules, workshop.timer, workshop.confidence, workshop.phase, ui.addingLane, state.lanes.length];
+  toolsSlices.push(workshop.agenda, workshop.step);
   view.part("tools", toolsSlices, () => {
     if (!rules.facilitating) {
       side.facilitate.replaceChildren();

@@ -262,6 +262,19 @@ function walkFocused(state, data) {
   return updateWorkshop(state, { focus: data.item });
 }
 
+// The agenda (protocol §8). A step's phase and timer come first with events of their own;
+// agenda.stepped repeats the timer, and says which step is current (null: off the agenda).
+function agendaChanged(state, data) {
+  return updateWorkshop(state, { agenda: data.agenda, step: data.step });
+}
+
+function agendaStepped(state, data) {
+  const current = state.workshop.timer;
+  // The same timer as the timer.changed just before it: keep the object, so nothing redraws twice.
+  const same = current?.ends_at === data.timer?.ends_at;
+  return updateWorkshop(state, { step: data.step, timer: same ? current : data.timer });
+}
+
 function confidenceChanged(state, data) {
   const check = data.confidence;
   const next = updateWorkshop(state, { confidence: check });
@@ -310,6 +323,8 @@ const HANDLERS = {
   "goal.edited": goalEdited,
   "timer.changed": timerChanged,
   "walk.focused": walkFocused,
+  "agenda.changed": agendaChanged,
+  "agenda.stepped": agendaStepped,
   "confidence.changed": confidenceChanged,
   "member.ready": memberReady,
   "member.joined": memberJoined,

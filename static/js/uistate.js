@@ -21,6 +21,7 @@ export function initialUi() {
     dragging: false,
     ended: null, // "removed" | "not_member": the board stopped for good
     goalOpen: false, // "About the goal" unfolded
+    agendaOpen: false, // the current step's instructions read in full
     sideTab: "people", // people | results | progress | tools
     sideOpen: false, // the side as a sheet, on a phone
     currentLane: null, // the lane shown on a phone, and marked in the lane tabs

@@ -92,7 +92,7 @@ export class BoardView {
     // The phase bar shows the workshop's phase, timer, confidence and plan version, my dots, the
     // ready count, and once agreed the plan's progress; the items for whether any is accepted.
     const phaseSlices = [workshop, state.me, state.members, state.items, rules, ctx.ranked.length > 0];
-    this.part("phase", [...phaseSlices, ui.ended, ui.openMenu === "phase", ui.sorted], () =>
+    this.part("phase", [...phaseSlices, ui.ended, ui.openMenu === "phase", ui.sorted, ui.agendaOpen], () =>
       replaceChildren(this.phaseBar, renderPhaseBar(ctx)),
     );
     this.part("plan", [workshop, state.items, rules, ctx.workshopId, ui.ended], () => {

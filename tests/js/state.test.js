@@ -53,6 +53,12 @@ function snapshot() {
       agreed_at: null,
       focus: null,
       checkins: [],
+      agenda: [
+        { title: "Ideas", phase: "gather", minutes: 10, instructions: "One per card." },
+        { title: "Dots", phase: "vote", minutes: null, instructions: "" },
+      ],
+      step: null,
+      planning: { estimates: false, capacity_hours: null, private_gather: false },
     },
     lanes: [
       { id: 1, title: "Now" },
@@ -212,6 +218,30 @@ test("the timer changes the workshop and none of its other parts", () => {
   assert.equal(next.workshop.success_criteria, state.workshop.success_criteria);
   assert.equal(next.workshop.checkins, state.workshop.checkins);
   for (const slice of ["items", "lanes", "members", "me"]) assert.equal(next[slice], state[slice], slice);
+});
+
+test("stepping the agenda changes the workshop's step and keeps its agenda and the timer just set", () => {
+  const state = start();
+  const timer = { ends_at: "2030-01-01T00:10:00Z" };
+  const timed = apply(state, "timer.changed", { timer });
+  const next = apply(timed, "agenda.stepped", { step: 0, timer: { ...timer } });
+  assert.equal(next.workshop.step, 0);
+  assert.equal(next.workshop.timer, timed.workshop.timer, "the same timer is the same object");
+  assert.equal(next.workshop.agenda, state.workshop.agenda);
+  for (const slice of ["items", "lanes", "members", "me"]) assert.equal(next[slice], state[slice], slice);
+  const left = apply(next, "agenda.stepped", { step: null, timer: null });
+  assert.equal(left.workshop.step, null);
+  assert.equal(left.workshop.timer, null);
+});
+
+test("a new agenda replaces the steps and clears the step", () => {
+  const state = apply(start(), "agenda.stepped", { step: 1, timer: null });
+  const agenda = [{ title: "Plan", phase: "plan", minutes: 20, instructions: "" }];
+  const next = apply(state, "agenda.changed", { agenda, step: null });
+  assert.deepEqual(next.workshop.agenda, agenda);
+  assert.equal(next.workshop.step, null);
+  assert.equal(next.workshop.confidence, state.workshop.confidence);
+  assert.equal(next.items, state.items);
 });
 
 test("a phase change clears only the ready signals that were set", () => {

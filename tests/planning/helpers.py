@@ -113,6 +113,9 @@ def frames_since(workshop, seq, viewer_id):
     return [json_round_trip(event_frame(event, for_member=viewer_id)) for event in events_since(workshop, seq)]
 
 
+AGENDA_STEP = {"title": "Warm up", "phase": Phase.GATHER, "minutes": 5, "instructions": "Say hello."}
+
+
 def arrange_op(
     op: str, *, workshop: Workshop, lanes: list[Lane], item: Item, actor: Member, bystander: Member, phase: str
 ) -> dict:
@@ -159,6 +162,11 @@ def arrange_op(
         return {"seconds": 300}
     if op == "walk.focus":
         return {"item": item.id}
+    if op == "agenda.set":
+        return {"agenda": [{"title": "Warm up", "phase": phase, "minutes": 5}]}
+    if op == "agenda.step":
+        Workshop.objects.filter(pk=workshop.pk).update(agenda=[AGENDA_STEP | {"phase": phase}])
+        return {"index": 0}
     if op == "timer.stop":
         Workshop.objects.filter(pk=workshop.pk).update(timer_ends_at=timezone.now())
         return {}

@@ -168,6 +168,17 @@ def timer_changed(state, data, me):
     state["workshop"]["timer"] = data["timer"]
 
 
+def agenda_changed(state, data, me):
+    state["workshop"]["agenda"] = data["agenda"]
+    state["workshop"]["step"] = data["step"]
+
+
+def agenda_stepped(state, data, me):
+    # The step's phase and timer came first, with events of their own; the timer is repeated here.
+    state["workshop"]["step"] = data["step"]
+    state["workshop"]["timer"] = data["timer"]
+
+
 def walk_focused(state, data, me):
     # The only event that moves the focus: the server sends it (null) before deleting the focused
     # item and after a phase change, so item.deleted and phase.changed leave it alone.
@@ -224,6 +235,8 @@ HANDLERS = {
     "goal.edited": goal_edited,
     "timer.changed": timer_changed,
     "walk.focused": walk_focused,
+    "agenda.changed": agenda_changed,
+    "agenda.stepped": agenda_stepped,
     "confidence.changed": confidence_changed,
     "member.ready": member_ready,
     "member.joined": member_joined,

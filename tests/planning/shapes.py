@@ -16,6 +16,9 @@ WORKSHOP_KEYS = {
     "agreed_at",
     "focus",  # the facilitator's current item in a walk, or null: decisions.md
     "checkins",  # §7
+    "agenda",  # §8: the steps of the session
+    "step",  # §8: the current step's index, or null
+    "planning",  # §10: the settings, defaults filled in
 }
 CONFIDENCE_KEYS = {"open", "answers", "result"}
 LANE_KEYS = {"id", "title"}

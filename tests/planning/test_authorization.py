@@ -62,6 +62,8 @@ WHO = {
     "timer.start": "facilitator",
     "timer.stop": "facilitator",
     "walk.focus": "facilitator",
+    "agenda.set": "facilitator",
+    "agenda.step": "facilitator",
     "confidence.open": "facilitator",
     "confidence.answer": "member",
     "confidence.close": "facilitator",
@@ -95,6 +97,8 @@ EVENT = {
     "timer.start": "timer.changed",
     "timer.stop": "timer.changed",
     "walk.focus": "walk.focused",
+    "agenda.set": "agenda.changed",
+    "agenda.step": "agenda.stepped",
     "confidence.open": "confidence.changed",
     "confidence.answer": "confidence.changed",
     "confidence.close": "confidence.changed",
@@ -254,7 +258,7 @@ async def test_a_refused_op_on_the_socket_is_forbidden_with_its_ref_and_changes_
         assert await run(everything) == before
     finally:
         await ws.close()
-    assert len(ops) == (29 if who == OBSERVER else 17)
+    assert len(ops) == (31 if who == OBSERVER else 19)
 
 
 @pytest.mark.django_db(transaction=True)

@@ -41,7 +41,7 @@ from goals.models import Phase, Role, Workshop
 from planning.models import ConfidenceCheck, Item, ItemStatus, Ownership, ProgressState, Vote
 from room import consumers
 from room.protocol import ENVELOPE, OPS, dispatch, frame_ref
-from tests.planning.helpers import board_state, json_round_trip, make_item, send, set_phase
+from tests.planning.helpers import AGENDA_STEP, board_state, json_round_trip, make_item, send, set_phase
 from tests.planning.test_authorization import PHASE, everything
 from tests.planning.ws import Ws, connect_all, run
 
@@ -90,7 +90,7 @@ class Choice:
     choices: frozenset[str]
 
 
-ITEM, FOCUS, LANE, MEMBER, INDEX, VERSION, BOOL, DATE, CRITERION, CRITERIA = (
+ITEM, FOCUS, LANE, MEMBER, INDEX, VERSION, BOOL, DATE, CRITERION, CRITERIA, AGENDA, STEP = (
     "item id",
     "item id or null",
     "lane id",
@@ -101,6 +101,8 @@ ITEM, FOCUS, LANE, MEMBER, INDEX, VERSION, BOOL, DATE, CRITERION, CRITERIA = (
     "date",
     "criterion",
     "criteria",
+    "agenda",
+    "step index or null",
 )
 TITLE = Text(1, limits.TITLE_MAX)
 NOTES = Text(0, limits.NOTES_MAX)
@@ -134,6 +136,8 @@ FIELDS: dict[str, dict[str, Any]] = {
     "timer.start": {"seconds": Range(limits.TIMER_MIN_SECONDS, limits.TIMER_MAX_SECONDS)},
     "timer.stop": {},
     "walk.focus": {"item": FOCUS},
+    "agenda.set": {"agenda": AGENDA},
+    "agenda.step": {"index": STEP},
     "confidence.open": {},
     "confidence.answer": {"score": Range(0, 5)},
     "confidence.close": {},
@@ -176,6 +180,8 @@ def valid_fields(op: str, room) -> dict[str, Any]:
         "phase.set": {"phase": Phase.GATHER},
         "goal.edit": {"title": "A sharper goal", "why": "Because.", "success_criteria": ["One", "Two", "Three"]},
         "timer.start": {"seconds": 300},
+        "agenda.set": {"agenda": [AGENDA_STEP, AGENDA_STEP | {"phase": Phase.VOTE, "minutes": None}]},
+        "agenda.step": {"index": 0},
         "confidence.answer": {"score": 4},
         "item.progress": {"item": item.id, "state": "blocked", "note": "Waiting on legal"},
         "item.help": {"item": item.id, "offer": True, "note": "I can proofread it"},
@@ -196,6 +202,9 @@ def valid_fields(op: str, room) -> dict[str, Any]:
         Ownership.objects.create(workshop=workshop, item=item, member=target)
     if op == "timer.stop":
         Workshop.objects.filter(pk=workshop.pk).update(timer_ends_at=timezone.now())
+    if op == "agenda.step":
+        # One step, in the current phase: any other index is past the end.
+        Workshop.objects.filter(pk=workshop.pk).update(agenda=[AGENDA_STEP | {"phase": Phase.PLAN}])
     if op in {"confidence.answer", "confidence.close"}:
         ConfidenceCheck.objects.create(workshop=workshop)
     return arranged.get(op, {"item": item.id} if "item" in FIELDS[op] else {})
@@ -289,8 +298,10 @@ def wrong_type(kind: Any) -> st.SearchStrategy[Any]:
         return json_values.filter(lambda value: not isinstance(value, bool))
     if kind == DATE:
         return json_values.filter(lambda value: value is not None and not isinstance(value, str))
-    if kind in (CRITERION, FOCUS):
+    if kind in (CRITERION, FOCUS, STEP):
         return json_values.filter(lambda value: value is not None and not is_int(value))
+    if kind == AGENDA:
+        return json_values.filter(lambda value: not isinstance(value, list))
     if kind == CRITERIA:
         return json_values.filter(
             lambda value: not isinstance(value, list) or not all(isinstance(entry, str) for entry in value)
@@ -330,6 +341,16 @@ def out_of_range(kind: Any) -> st.SearchStrategy[tuple[Any, str]]:
         entry = st.text(solid, min_size=1, max_size=10)
         return (st.lists(entry, min_size=21, max_size=25) | too_long(200).map(lambda long: ["fine", long])).map(
             lambda value: (value, "invalid")
+        )
+    if kind == STEP:
+        # The arranged agenda has one step (index 0): any other index is past its end.
+        return (st.integers(max_value=-1) | st.integers(min_value=1) | st.sampled_from(BIG_NUMBERS)).map(
+            lambda value: (value, "invalid")
+        )
+    if kind == AGENDA:
+        # Too many steps; a bad step is named by its path (test_agenda.py), not by `agenda`.
+        return st.integers(min_value=limits.AGENDA_STEPS_MAX + 1, max_value=40).map(
+            lambda count: ([AGENDA_STEP] * count, "invalid")
         )
     if kind in (ITEM, FOCUS, LANE, MEMBER):
         # None of these ids can exist: the suite's ids stay far below a billion.

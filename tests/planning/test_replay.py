@@ -40,6 +40,8 @@ PROTOCOL_EVENTS = {
     "item.progress",
     "item.helpers",
     "checkin.recorded",
+    "agenda.changed",
+    "agenda.stepped",
 }
 
 # Not part of the board state: the clock of the server, and presence (sent apart, not logged).
@@ -283,6 +285,49 @@ def walking_the_room(room):
         op(room, room.facilitator, "phase.set", phase="plan"),  # leaving vote: revealed, then ended
     ]
     return [room.facilitator, room.member, room.observer], steps
+
+
+AGENDA = [
+    {"title": "Ideas", "phase": "gather", "minutes": 10, "instructions": "One idea per card."},
+    {"title": "Dots", "phase": "vote", "minutes": 5},
+    {"title": "Plan", "phase": "plan", "minutes": None, "instructions": "Who does what, by when?"},
+    {"title": "Agree", "phase": "agreed", "minutes": 3},
+]
+
+
+@case("agenda.changed", "agenda.stepped", "timer.changed", "phase.changed", "votes.revealed", "walk.focused")
+def running_the_agenda(room):
+    a, _ = (add_item(room.workshop, room.member, title=title) for title in "ab")
+    steps = [
+        op(room, room.facilitator, "agenda.set", agenda=AGENDA),
+        op(room, room.facilitator, "agenda.step", index=0),  # the current phase: the timer only
+        op(room, room.facilitator, "walk.focus", item=a),
+        op(room, room.leader, "agenda.step", index=1),  # to vote: the walk ends
+        op(room, room.member, "vote.cast", item=a),
+        op(room, room.facilitator, "agenda.step", index=2),  # to plan: revealed, the timer stops
+        op(room, room.facilitator, "agenda.step", index=2),  # again: no timer to stop, stepped only
+        op(room, room.facilitator, "timer.start", seconds=60),
+        op(room, room.facilitator, "agenda.set", agenda=AGENDA[:2]),  # no step; the timer runs on
+        op(room, room.facilitator, "agenda.step", index=None),  # off the agenda already: nothing
+        op(room, room.facilitator, "agenda.step", index=0),
+        op(room, room.facilitator, "agenda.step", index=None),  # leaves: the timer stops
+    ]
+    return [room.facilitator, room.member, room.observer], steps
+
+
+@case("agenda.stepped", "phase.changed", "confidence.changed", "item.status", "item.owners")
+def stepping_into_and_out_of_the_agreement(room):
+    item_id = add_item(room.workshop, room.member)
+    send(room.workshop, room.facilitator, "agenda.set", agenda=AGENDA)
+    steps = [
+        op(room, room.facilitator, "agenda.step", index=2),
+        op(room, room.facilitator, "item.status", item=item_id, status="accepted"),
+        op(room, room.member, "item.claim", item=item_id),
+        op(room, room.facilitator, "confidence.open"),
+        op(room, room.facilitator, "agenda.step", index=3),  # agreed: a plan version, the timer
+        op(room, room.facilitator, "agenda.step", index=2),  # reopened: the confidence cleared
+    ]
+    return [room.facilitator, room.member], steps
 
 
 @case("confidence.changed")

@@ -67,6 +67,8 @@ OFFERS = {
     "editGoal": "goal.edit",
     "timer": "timer.start",
     "walk": "walk.focus",
+    "setAgenda": "agenda.set",
+    "stepAgenda": "agenda.step",
     "reportProgress": "item.progress",
     "offerHelp": "item.help",
     "recordCheckin": "checkin.record",

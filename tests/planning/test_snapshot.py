@@ -66,6 +66,9 @@ def test_the_snapshot_has_exactly_the_protocols_shape(room):
         "agreed_at": None,
         "focus": None,
         "checkins": [],
+        "agenda": [],
+        "step": None,
+        "planning": {"estimates": False, "capacity_hours": None, "private_gather": False},
     }
     assert snapshot["lanes"] == [{"id": lane.id, "title": lane.title} for lane in room.lanes]
     assert all(set(lane) == LANE_KEYS for lane in snapshot["lanes"])

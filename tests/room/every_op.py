@@ -67,6 +67,13 @@ def play() -> dict[str, Any]:
     op(leader, "timer.start", seconds=300)
     op(leader, "timer.stop")
     op(leader, "goal.edit", why="Because new customers churn.", success_criteria=["Fast"])
+    steps = [
+        {"title": "Ideas", "phase": "gather", "minutes": 10, "instructions": "One idea per card."},
+        {"title": "Dots", "phase": "vote", "minutes": 5},
+        {"title": "Plan", "phase": "plan", "minutes": None, "instructions": "Who does what, by when?"},
+    ]
+    op(leader, "agenda.set", agenda=steps)
+    op(leader, "agenda.step", index=0)
     op(ana, "member.ready", ready=True)
     op(ben, "item.claim", item=first)
     op(ben, "item.unclaim", item=first)
@@ -100,6 +107,9 @@ def play() -> dict[str, Any]:
     op(leader, "member.role", member=cy.id, role="observer")
     op(cy, "member.rename", name="Cy Okafor")
     op(leader, "phase.set", phase="plan")
+    op(leader, "agenda.step", index=1)  # to vote: phase.changed, timer.changed, agenda.stepped
+    op(leader, "agenda.step", index=2)  # to plan: revealed; no minutes, the timer stops
+    op(leader, "agenda.step", index=None)
     missing = set(OPS) - used
     assert not missing, f"the session leaves out {sorted(missing)}"
 

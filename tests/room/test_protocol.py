@@ -45,6 +45,9 @@ RULES = {
     "timer.start": (FACILITATORS, ALL_PHASES, "timer.changed"),
     "timer.stop": (FACILITATORS, ALL_PHASES, "timer.changed"),
     "walk.focus": (FACILITATORS, ALL_PHASES, "walk.focused"),
+    # §8: the agenda runs the room, like the timer; a step still moves the phase only as phase.set may.
+    "agenda.set": (FACILITATORS, ALL_PHASES, "agenda.changed"),
+    "agenda.step": (FACILITATORS, ALL_PHASES, "agenda.stepped"),
     "confidence.open": (FACILITATORS, frozenset({PLAN}), "confidence.changed"),
     "confidence.answer": (PARTICIPANTS, frozenset({PLAN}), "confidence.changed"),
     "confidence.close": (FACILITATORS, OPEN_BOARD, "confidence.changed"),
