@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from core import limits
@@ -17,10 +18,10 @@ from planning.phases import require_open_board
 DEFAULT_LANES = ("Now", "Next", "Later")
 
 
-def add_default_lanes(change: Change) -> None:
-    """A new workshop's board starts with lanes Now, Next and Later."""
+def add_default_lanes(change: Change, titles: Sequence[str] = DEFAULT_LANES) -> None:
+    """A new workshop's board starts with lanes Now, Next and Later, or a template's."""
     lanes = [
-        Lane(workshop_id=change.workshop.id, title=title, position=index) for index, title in enumerate(DEFAULT_LANES)
+        Lane(workshop_id=change.workshop.id, title=_title(title), position=index) for index, title in enumerate(titles)
     ]
     change.insert(lanes)
 
