@@ -1,6 +1,6 @@
 from django.contrib.auth import views as auth_views
 from django.templatetags.static import static
-from django.urls import path
+from django.urls import include, path
 from django.views.generic import RedirectView
 
 from goals import views as goals_views
@@ -30,6 +30,7 @@ urlpatterns = [
     path("w/<str:workshop_id>/export/plan.<str:extension>", export_views.export_plan, name="export_plan"),
     path("api/w/<str:workshop_id>/plans", export_views.plan_versions, name="plan_versions"),
     path("healthz", health.healthz, name="healthz"),
+    path("", include("clients.urls")),
     # Browsers ask for /favicon.ico where a page names no icon (a PDF export in a tab).
     path("favicon.ico", RedirectView.as_view(url=static("favicon.svg"), permanent=True)),
 ]
