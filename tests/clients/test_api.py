@@ -143,3 +143,23 @@ def guest_member():
         return browser
 
     return make
+
+
+def test_the_answers_validate_against_the_openapi_description(alice, bob, acme):
+    from tests.workshop.test_openapi import check
+
+    browser = logged_in(alice)
+    check(call(browser, "POST", "/api/clients", {"name": "Globex"}), "/api/clients", "post")
+    check(call(browser, "GET", "/api/clients"), "/api/clients")
+    added = call(browser, "POST", f"/api/clients/{acme.id}/colleagues", {"username": "bob"})
+    check(added, "/api/clients/{client_id}/colleagues", "post")
+    check(
+        call(browser, "POST", f"/api/clients/{acme.id}/colleagues", {"username": "x"}),
+        "/api/clients/{client_id}/colleagues",
+        "post",
+    )
+    workshop = workshop_create(user=alice, title="Q3 plan")
+    moved = call(browser, "PUT", f"/api/w/{workshop.id}/client", {"client": acme.id})
+    check(moved, "/api/w/{workshop_id}/client", "put")
+    check(call(browser, "GET", "/api/portfolio"), "/api/portfolio")
+    check(call(Browser(), "GET", "/api/portfolio"), "/api/portfolio")

@@ -239,3 +239,12 @@ def test_the_page_links_each_plan_and_home_links_the_page(alice, bob, acme):
     assert Browser().get("/portfolio/").status_code == 302
     assert b'href="/portfolio/"' in logged_in(alice).get("/").content
     assert b'href="/portfolio/"' not in Browser().get("/").content
+
+
+def test_the_portfolio_validates_against_the_openapi_description(alice, acme):
+    from tests.workshop.test_openapi import check
+
+    seed(alice, "Linked", [("Stuck", "blocked", 1, ["Mia"], ["Sam"])], client=acme, checkins=[timezone.now()])
+    seed(alice, "Alone", [("Late", "at_risk", None, [], [])])
+    body = check(logged_in(alice).get("/api/portfolio"), "/api/portfolio")
+    assert [group["id"] for group in body["clients"]] == [acme.id, None]
