@@ -34,3 +34,23 @@ class ClientWorkshop(models.Model):
 
     def __str__(self) -> str:
         return f"{self.workshop_id} of {self.client_id}"
+
+
+class Facilitation(models.Model):
+    """A membership of a client's workshop that the client gave a colleague (clients.colleagues).
+
+    Kept so that it can be taken back when the colleague leaves the client or the workshop leaves
+    it: `role_before` is the role they held before ("" when they were not a member), which they
+    get back. A colleague who was already the leader or a facilitator has none.
+    """
+
+    workshop = models.ForeignKey(Workshop, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="facilitations")
+    role_before = models.CharField(max_length=12, blank=True, default="")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["workshop", "user"], name="one_facilitation_per_user")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} facilitates {self.workshop_id} for {self.client_id}"

@@ -21,7 +21,7 @@ from core.errors import Forbidden, LimitReached, NotFound
 from core.sql import in_workshop
 from core.validation import boolean, text
 from goals.invites import InviteState, find_invite, invite_state
-from goals.models import EVERYONE, PARTICIPATING, Member, Workshop
+from goals.models import EVERYONE, PARTICIPATING, Member, Role, Workshop
 from goals.payloads import member_json
 from goals.return_links import linked_members_query
 from live.changes import Change, operation, run
@@ -126,6 +126,51 @@ def member_join(*, token: str, name: Any, user: Visitor, session: SessionBase | 
         raise JoinRefused(None)
     run(invite.workshop_id, None, None, perform)
     return joined[0]
+
+
+# How far a role reaches: admitting someone never lowers their role.
+ROLE_RANK = {Role.OBSERVER: 0, Role.MEMBER: 1, Role.FACILITATOR: 2, Role.LEADER: 3}
+
+
+def admit(change: Change, user: AbstractBaseUser, role: str) -> tuple[Member, str | None]:
+    """Make `user` a present member with at least `role`, within an op: (the member, the role they
+    had before, or None if they were not a present member).
+
+    For memberships given from outside the workshop, not through an invite (a client's colleagues,
+    clients.colleagues). Idempotent: a member who already has `role` or a higher one is left as
+    they are; a lower role is raised (`member.changed`); someone removed comes back, and a new
+    member joins (`member.joined` both).
+    """
+    found = Member.objects.filter(workshop_id=change.workshop.id, user=user).first()
+    if found is not None and found.removed_at is None:
+        before = found.role
+        if ROLE_RANK[Role(before)] >= ROLE_RANK[Role(role)]:
+            return found, before
+        found.role = role
+        change.update(found, ["role"])
+        change.emit("member.changed", {"member": member_json(found)})
+        return found, before
+    if Member.objects.present().filter(workshop_id=change.workshop.id).count() >= limits.MAX_MEMBERS:
+        raise LimitReached(f"A workshop holds at most {limits.MAX_MEMBERS} members.")
+    if found is not None:
+        found.removed_at = None
+        found.ready = False
+        found.role = role
+        change.update(found, ["removed_at", "ready", "role"])
+    else:
+        from goals.accounts import display_name  # goals.accounts builds on this module
+
+        found = Member(workshop_id=change.workshop.id, user=user, name=display_name(user), role=role)
+        change.insert_now(found)
+    change.emit("member.joined", {"member": member_json(found)})
+    return found, None
+
+
+def member_admit(*, workshop_id: str, user: AbstractBaseUser, role: str) -> tuple[Member, str | None]:
+    """`admit` as an op of its own, with no actor (nobody in the workshop asked for it)."""
+    admitted: list[tuple[Member, str | None]] = []
+    run(workshop_id, None, None, lambda change: admitted.append(admit(change, user, role)))
+    return admitted[0]
 
 
 @operation

@@ -9,7 +9,7 @@ from core import clock
 from core.errors import Forbidden, Invalid
 from core.validation import choice, identifier
 from goals.members import get_member
-from goals.models import FACILITATING, Role
+from goals.models import FACILITATING, Member, Role
 from goals.payloads import member_json
 from live.changes import Change, operation
 from planning.claims import release_member
@@ -47,3 +47,27 @@ def member_remove(change: Change, *, member: Any) -> None:
     target.ready = False
     change.update(target, ["removed_at", "ready"])
     change.emit("member.removed", {"member": target.id})
+
+
+def member_dismiss(change: Change, member: Member, role_before: str | None) -> None:
+    """Take back, within an op, a membership given from outside the workshop (goals.members.admit):
+    someone who was not a member before is removed as `member.remove` removes (claims and help
+    released); someone who was is put back to `role_before` if they still hold the role given.
+    The leader is never touched."""
+    if member.removed_at is not None or member.role == Role.LEADER:
+        return
+    if role_before is None:
+        release_member(change, member)
+        member.removed_at = clock.now()
+        member.ready = False
+        change.update(member, ["removed_at", "ready"])
+        change.emit("member.removed", {"member": member.id})
+        return
+    if member.role != Role.FACILITATOR or role_before == Role.FACILITATOR:
+        return
+    if role_before == Role.OBSERVER:
+        release_member(change, member)
+        member.ready = False
+    member.role = role_before
+    change.update(member, ["role", "ready"])
+    change.emit("member.changed", {"member": member_json(member)})

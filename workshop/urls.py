@@ -4,6 +4,7 @@ from django.urls import path
 from django.views.generic import RedirectView
 
 from frameworks import views as template_views
+from clients import views as clients_views
 from goals import views as goals_views
 from planning import mine as mine_views
 from planning import views as planning_views
@@ -37,6 +38,16 @@ urlpatterns = [
     path("w/<str:workshop_id>/export/plan.<str:extension>", export_views.export_plan, name="export_plan"),
     path("api/w/<str:workshop_id>/plans", export_views.plan_versions, name="plan_versions"),
     path("healthz", health.healthz, name="healthz"),
+    # Clients and the portfolio (protocol §8).
+    path("portfolio/", clients_views.portfolio_page, name="portfolio"),
+    path("portfolio.csv", clients_views.portfolio_download, name="portfolio_csv"),
+    path("api/portfolio", clients_views.portfolio_json, name="api_portfolio"),
+    path("api/clients", clients_views.clients, name="clients"),
+    path("api/clients/<str:client_id>/colleagues", clients_views.client_colleagues, name="client_colleagues"),
+    path(
+        "api/clients/<str:client_id>/colleagues/<str:username>", clients_views.client_colleague, name="client_colleague"
+    ),
+    path("api/w/<str:workshop_id>/client", clients_views.workshop_client, name="workshop_client"),
     # Browsers ask for /favicon.ico where a page names no icon (a PDF export in a tab).
     path("favicon.ico", RedirectView.as_view(url=static("favicon.svg"), permanent=True)),
 ]

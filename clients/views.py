@@ -1,0 +1,138 @@
+"""The clients API, the portfolio page, its JSON and its CSV (protocol §8). Thin: the writes are
+clients.colleagues', the read clients.portfolio's; refusals are domain errors, answered by
+core.http as every /api/ refusal is."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import ensure_csrf_cookie
+
+from clients import colleagues
+from clients.portfolio import NO_CLIENT, portfolio, portfolio_csv
+from core.errors import BadRequest, Forbidden
+from core.http import methods
+from goals.access import api_members_only
+from goals.models import Member, Role
+
+
+def api_login_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """The JSON API's answer to nobody logged in: 403 `forbidden`, never a redirect to a login page."""
+
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.is_authenticated:
+            raise Forbidden("Log in first.")
+        return view(request, *args, **kwargs)
+
+    wrapped.__name__ = view.__name__
+    wrapped.__doc__ = view.__doc__
+    return wrapped
+
+
+def json_body(request: HttpRequest, fields: set[str]) -> dict[str, Any]:
+    """The request's JSON object; an unknown field is refused (400 naming it)."""
+    try:
+        body = json.loads(request.body or b"{}")
+    except (ValueError, UnicodeDecodeError):
+        raise BadRequest("The body must be JSON.") from None
+    if not isinstance(body, dict):
+        raise BadRequest("The body must be a JSON object.")
+    unknown = sorted(set(body) - fields)
+    if unknown:
+        raise BadRequest(f"Unknown field {unknown[0]}.", field=unknown[0])
+    missing = sorted(fields - set(body))
+    if missing:
+        raise BadRequest(f"`{missing[0]}` is required.", field=missing[0])
+    return body
+
+
+@methods("GET", "POST")
+@api_login_required
+@never_cache
+def clients(request: HttpRequest) -> HttpResponse:
+    if request.method == "GET":
+        return JsonResponse(
+            {"clients": [colleagues.client_json(each) for each in colleagues.shared_clients(request.user)]}
+        )
+    body = json_body(request, {"name"})
+    client = colleagues.client_create(user=request.user, name=body["name"])
+    return JsonResponse(colleagues.client_json(client), status=201)
+
+
+@methods("POST")
+@api_login_required
+def client_colleagues(request: HttpRequest, client_id: str) -> HttpResponse:
+    body = json_body(request, {"username"})
+    client = colleagues.colleague_add(user=request.user, client_id=client_id, username=body["username"])
+    return JsonResponse(colleagues.client_json(client), status=201)
+
+
+@methods("DELETE")
+@api_login_required
+def client_colleague(request: HttpRequest, client_id: str, username: str) -> HttpResponse:
+    colleagues.colleague_remove(user=request.user, client_id=client_id, username=username)
+    return HttpResponse(status=204)
+
+
+@methods("PUT")
+@api_members_only
+def workshop_client(request: HttpRequest, workshop_id: str) -> HttpResponse:
+    member: Member = request.member  # type: ignore[attr-defined]
+    body = json_body(request, {"client"})
+    chosen = colleagues.workshop_client_set(workshop_id=workshop_id, member=member, client_id=body["client"])
+    return JsonResponse({"client": chosen})
+
+
+@methods("GET")
+@api_login_required
+@never_cache
+def portfolio_json(request: HttpRequest) -> HttpResponse:
+    return JsonResponse(portfolio(request.user))
+
+
+@methods("GET")
+@login_required
+@never_cache
+def portfolio_download(request: HttpRequest) -> HttpResponse:
+    body = portfolio_csv(portfolio(request.user), request.build_absolute_uri("/").rstrip("/"))
+    response = HttpResponse("\ufeff" + body, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="portfolio.csv"'
+    return response
+
+
+@methods("GET", "HEAD")
+@login_required
+@ensure_csrf_cookie
+@never_cache
+def portfolio_page(request: HttpRequest) -> HttpResponse:
+    shared = colleagues.shared_clients(request.user)
+    led = set(
+        Member.objects.filter(user=request.user, role=Role.LEADER, removed_at__isnull=True).values_list(
+            "workshop_id", flat=True
+        )
+    )
+    data = portfolio(request.user)
+    for group in data["clients"]:
+        for workshop in group["workshops"]:
+            workshop["led"] = workshop["id"] in led
+            workshop["segments"] = [
+                (state, workshop["progress"][state])
+                for state in ("done", "on_track", "at_risk", "blocked", "none")
+                if workshop["progress"][state]
+            ]
+    return render(
+        request,
+        "clients/portfolio.html",
+        {
+            "groups": data["clients"],
+            "clients": [colleagues.client_json(each) for each in shared],
+            "no_client": NO_CLIENT,
+            "me": request.user.get_username(),
+        },
+    )
