@@ -15,6 +15,7 @@ workshop, as every op is: repeating a request that failed half-way completes it.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -47,7 +48,8 @@ def shared_clients(user: AbstractBaseUser) -> list[Client]:
 def shared_client(user: AbstractBaseUser, client_id: Any, *, for_update: bool = False) -> Client:
     """A client `user` shares; any other, or none, is not found (never forbidden)."""
     if isinstance(client_id, str):
-        client_id = int(client_id) if client_id.isdigit() and len(client_id) <= 18 else -1
+        # ASCII digits only: str.isdigit() takes "²", which int() refuses (issue 20).
+        client_id = int(client_id) if re.fullmatch(r"[0-9]{1,18}", client_id) else -1
     client_id = identifier(client_id, "client")
     found = Client.objects.filter(pk=client_id, colleagues=user)
     if for_update:
@@ -176,3 +178,10 @@ def _take_back(change: Change, user_ids: list[int]) -> None:
         if member is not None:
             member_dismiss(change, member, record.role_before or None)
         change.write(f"DELETE FROM {Facilitation._meta.db_table} WHERE id = %s", [record.id])  # noqa: S608 (model metadata only)
+
+
+def client_for_new_workshop(change: Change, client: Client) -> None:
+    """A workshop started for a client (protocol §8, `client`): linked, and the client's colleagues
+    admitted as facilitators, in the change that creates it."""
+    change.insert([ClientWorkshop(workshop_id=change.workshop.id, client_id=client.id)])
+    _admit_colleagues(change, client.id, list(client.colleagues.all()))

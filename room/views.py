@@ -2,31 +2,13 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 
-from core.errors import Invalid
 from core.http import methods
-from goals.forms import WorkshopForm
 from goals.members import memberships
 from goals.models import Member, Role
 from planning.mine import commitments
-from room.workshops import workshop_create
-
-
-@methods("GET", "POST")
-@login_required
-def workshop_new(request: HttpRequest) -> HttpResponse:
-    form = WorkshopForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            workshop = workshop_create(user=request.user, **form.cleaned_data)
-        except Invalid as error:
-            form.add_error(error.detail["field"] if error.detail["field"] in form.fields else None, error.message)
-        else:
-            return redirect("board", workshop.id)
-    return render(request, "goals/workshop_new.html", {"form": form})
 
 
 @methods("GET", "HEAD")

@@ -3,8 +3,9 @@ from django.templatetags.static import static
 from django.urls import path
 from django.views.generic import RedirectView
 
-from frameworks import views as template_views
 from clients import views as clients_views
+from frameworks import new_workshop
+from frameworks import views as template_views
 from goals import views as goals_views
 from planning import mine as mine_views
 from planning import views as planning_views
@@ -17,7 +18,8 @@ urlpatterns = [
     path("accounts/signup/", goals_views.signup, name="signup"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", goals_views.Logout.as_view(), name="logout"),
-    path("workshops/new/", room_views.workshop_new, name="workshop_new"),
+    path("workshops/new/", new_workshop.workshop_new, name="workshop_new"),
+    path("api/workshops", new_workshop.workshops, name="workshops"),
     path("w/<str:workshop_id>/", planning_views.board, name="board"),
     path("w/<str:workshop_id>/mine/", mine_views.mine, name="mine"),
     path("w/<str:workshop_id>/mine/link/", mine_views.mine_link, name="mine_link"),

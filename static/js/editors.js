@@ -307,3 +307,23 @@ export function timerStartForm() {
     h("button", { type: "submit", class: "small", dataset: { focus: "timer:start" }, text: "Start" }),
   );
 }
+
+// "Save as template" (protocol §8, POST /api/w/<id>/template): a name, then a link to the library.
+export function saveTemplateForm() {
+  return h(
+    "form",
+    { class: "inline-form template-form", "aria-label": "Save as template", dataset: { form: "template.save" } },
+    h("label", { for: "template-name", text: "Template name" }),
+    h("input", {
+      id: "template-name",
+      name: "name",
+      maxlength: "80",
+      required: true,
+      autocomplete: "off",
+      dataset: { focus: "template:name" },
+    }),
+    h("button", { type: "submit", class: "small", dataset: { focus: "template:save" }, text: "Save" }),
+    h("p", { class: "form-error", role: "alert", hidden: true }),
+    h("p", { class: "help template-saved", role: "status" }),
+  );
+}

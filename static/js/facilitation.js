@@ -5,7 +5,7 @@ import { agendaTool } from "./agenda.js";
 import { h } from "./dom.js";
 import { plural } from "./format.js";
 
-export function renderTools(ctx, { timerForm, laneForm, exportsBox, invitesBox }) {
+export function renderTools(ctx, { timerForm, laneForm, exportsBox, invitesBox, templateForm }) {
   const { state, rules, ui } = ctx;
   const check = state.workshop.confidence || { open: false, answers: 0 };
   const confidence = h("div", { class: "tool" }, h("h3", { class: "tool-title", text: "Confidence check" }));
@@ -73,5 +73,15 @@ export function renderTools(ctx, { timerForm, laneForm, exportsBox, invitesBox }
     confidence,
     lanes,
     exportsBox,
+    h(
+      "div",
+      { class: "tool" },
+      h("h3", { class: "tool-title", text: "Save as template" }),
+      h("p", {
+        class: "help",
+        text: "Keeps this workshop’s lanes, vote budget, agenda and planning settings for the next one: never its items, goal or people.",
+      }),
+      templateForm,
+    ),
   ];
 }

@@ -3,7 +3,7 @@
 
 import { renderProgressPanel } from "./checkins.js";
 import { h, replaceChildren } from "./dom.js";
-import { addLaneForm, timerStartForm } from "./editors.js";
+import { addLaneForm, saveTemplateForm, timerStartForm } from "./editors.js";
 import { renderTools } from "./facilitation.js";
 import { renderPeople } from "./people.js";
 import { confidenceResult, renderResults } from "./results.js";
@@ -130,6 +130,7 @@ export function renderSide(view, ctx) {
       side.facilitate,
       renderTools(ctx, {
         timerForm: view.form("timer", () => timerStartForm()),
+        templateForm: view.form("template.save", () => saveTemplateForm()),
         laneForm: () => view.form("lane.add", () => addLaneForm()),
         exportsBox: side.exports,
         invitesBox: side.invitesHome,

@@ -4,6 +4,7 @@
 // `b` is the board (board.js), as in handlers.js.
 
 import { memberName } from "./format.js";
+import { csrfToken } from "./invites.js";
 import { friendlyError } from "./messages.js";
 import { forgetHelpDraft } from "./progress.js";
 import { editorPatch, withoutEntry } from "./uistate.js";
@@ -173,6 +174,27 @@ export function submitHandlers(b) {
           return sendGoal(rest).then(() => sendGoal({ success_criteria: criteria }));
         })
         .then(done, (error) => formError(form, friendlyError(error, "goal.edit")));
+    },
+    "template.save": async (form) => {
+      const name = formValues(form).name.trim();
+      if (!name) return formError(form, "Give the template a name.");
+      formError(form, "");
+      const response = await fetch(`/api/w/${encodeURIComponent(b.workshopId)}/template`, {
+        method: "POST",
+        credentials: "same-origin",
+        headers: { Accept: "application/json", "Content-Type": "application/json", "X-CSRFToken": csrfToken() },
+        body: JSON.stringify({ name }),
+      }).catch(() => null);
+      const data = response ? await response.json().catch(() => null) : null;
+      if (!response?.ok) {
+        return formError(form, data?.message || "Could not save the template. Try again.");
+      }
+      form.reset();
+      const saved = form.querySelector(".template-saved");
+      saved.replaceChildren(
+        `Saved “${data.name}”. `,
+        Object.assign(document.createElement("a"), { href: "/templates/", textContent: "Open the library" }),
+      );
     },
     "timer.start": (form) => {
       const minutes = Number(formValues(form).minutes);

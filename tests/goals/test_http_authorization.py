@@ -29,6 +29,9 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
 
+from clients.models import Client as ClientAccount
+from frameworks.models import Template
+from frameworks.validation import template_fields
 from goals.invites import current_member_invite, invite_create, token_for
 from goals.models import Role, Workshop
 from goals.return_links import link_create
@@ -73,6 +76,19 @@ class Endpoint:
 REMOVED_PAGE = {REMOVED: 410}
 # Before the first agreement, an export is the draft: facilitators' and the leader's only.
 DRAFT_ONLY = {MEMBER: 403, OBSERVER: 403, **REMOVED_PAGE}
+
+
+# The JSON API's answer to a visitor with no account: 403, never the login page.
+API_ACCOUNT = {visitor: 403 for visitor in VISITORS if visitor != LEADER}
+TEMPLATE = {
+    "name": "Our way",
+    "description": "",
+    "lanes": ["Now", "Later"],
+    "votes_per_member": 3,
+    "goal_prompts": {"why": "", "criteria": []},
+    "agenda": [{"title": "Gather", "phase": "gather", "minutes": 10, "instructions": "Write."}],
+    "planning": {"estimates": False, "capacity_hours": None, "private_gather": False},
+}
 
 
 def signup_form() -> dict[str, str]:
@@ -140,6 +156,40 @@ ENDPOINTS = {
     "GET /api/openapi.json": Endpoint("get", "/api/openapi.json", ANYONE, 200),
     # The icon, for pages that name none (a PDF in a tab).
     "GET /favicon.ico": Endpoint("get", "/favicon.ico", ANYONE, 301),
+    # Protocol §8: templates, starting a workshop, clients and the portfolio. Only the leader has
+    # an account here: the JSON API answers anyone else 403 (no login page for a script), and a
+    # guest facilitator cannot keep a template (templates belong to accounts).
+    "POST /api/workshops": Endpoint(
+        "post", "/api/workshops", LOGGED_IN, 201, body={"title": "Scripted"}, refused=API_ACCOUNT
+    ),
+    "GET /templates/": Endpoint("get", "/templates/", LOGGED_IN, 200),
+    "GET /templates/new/": Endpoint("get", "/templates/new/", LOGGED_IN, 200),
+    "GET /templates/<tid>/edit/": Endpoint("get", "/templates/{template}/edit/", LOGGED_IN, 200),
+    "GET /api/templates": Endpoint("get", "/api/templates", LOGGED_IN, 200, refused=API_ACCOUNT),
+    "POST /api/templates": Endpoint("post", "/api/templates", LOGGED_IN, 201, body=TEMPLATE, refused=API_ACCOUNT),
+    "GET /api/templates/<tid>": Endpoint("get", "/api/templates/{template}", LOGGED_IN, 200, refused=API_ACCOUNT),
+    "PUT /api/templates/<tid>": Endpoint(
+        "put", "/api/templates/{template}", LOGGED_IN, 200, body=TEMPLATE, refused=API_ACCOUNT
+    ),
+    "DELETE /api/templates/<tid>": Endpoint("delete", "/api/templates/{template}", LOGGED_IN, 204, refused=API_ACCOUNT),
+    "POST /api/w/<id>/template": Endpoint(
+        "post", "/api/w/{workshop}/template", FACILITATORS, 201, body={"name": "Ours"}, refused={FACILITATOR: 403}
+    ),
+    "GET /portfolio/": Endpoint("get", "/portfolio/", LOGGED_IN, 200),
+    "GET /portfolio.csv": Endpoint("get", "/portfolio.csv", LOGGED_IN, 200),
+    "GET /api/portfolio": Endpoint("get", "/api/portfolio", LOGGED_IN, 200, refused=API_ACCOUNT),
+    "GET /api/clients": Endpoint("get", "/api/clients", LOGGED_IN, 200, refused=API_ACCOUNT),
+    "POST /api/clients": Endpoint("post", "/api/clients", LOGGED_IN, 201, body={"name": "Acme"}, refused=API_ACCOUNT),
+    "POST /api/clients/<cid>/colleagues": Endpoint(
+        "post", "/api/clients/{client}/colleagues", LOGGED_IN, 201, body={"username": "{newcomer}"}, refused=API_ACCOUNT
+    ),
+    "DELETE /api/clients/<cid>/colleagues/<username>": Endpoint(
+        "delete", "/api/clients/{client}/colleagues/{colleague}", LOGGED_IN, 204, refused=API_ACCOUNT
+    ),
+    # "the leader": a facilitator is refused like a member.
+    "PUT /api/w/<id>/client": Endpoint(
+        "put", "/api/w/{workshop}/client", FACILITATORS, 200, body={"client": "{client}"}, refused={FACILITATOR: 403}
+    ),
 }
 
 
@@ -195,11 +245,28 @@ def prepared(endpoint: Endpoint, workshop: Workshop, leader) -> tuple[str, dict[
     """The path and arguments of the request, with what it needs already in the database."""
     invite = invite_create(workshop=workshop, created_by=leader, role=Role.MEMBER)
     link = link_create(member=leader, session=None) if "{link}" in endpoint.path else ""
-    path = endpoint.path.format(
-        workshop=workshop.id, token=token_for(current_member_invite(workshop)), invite=token_for(invite), link=link
-    )
+    account = leader.user
+    template = Template.objects.create(owner=account, **template_fields(TEMPLATE))
+    client = ClientAccount.objects.create(name="Northwind", created_by=account)
+    colleague = make_user()
+    client.colleagues.add(account, colleague)
+    names = {
+        "workshop": workshop.id,
+        "token": token_for(current_member_invite(workshop)),
+        "invite": token_for(invite),
+        "link": link,
+        "template": template.id,
+        "client": client.id,
+        "colleague": colleague.username,
+        "newcomer": make_user().username,
+    }
+    path = endpoint.path.format(**names)
     if endpoint.body is not None:
-        return path, {"data": json.dumps(endpoint.body), "content_type": "application/json"}
+        body = {
+            key: (names[value[1:-1]] if isinstance(value, str) and value[1:-1] in names and value[0] == "{" else value)
+            for key, value in endpoint.body.items()
+        }
+        return path, {"data": json.dumps(body), "content_type": "application/json"}
     form = endpoint.form
     if path == "/accounts/signup/" and form is not None:
         form = signup_form()
@@ -213,9 +280,11 @@ def test_the_table_covers_every_url():
 
     routed = {str(pattern.pattern) for pattern in urlpatterns}
     covered = {endpoint.path.lstrip("/") for endpoint in ENDPOINTS.values()}
-    assert len(routed) == 20
+    assert len(routed) == 34
     for route in routed:
         shape = route.replace("<str:workshop_id>", "{workshop}").replace("<str:token>", "{token}")
+        shape = shape.replace("<str:tid>", "{template}").replace("<str:client_id>", "{client}")
+        shape = shape.replace("<str:username>", "{colleague}")
         shape = shape.replace("plan.<str:extension>", "plan.pdf")
         if shape.startswith("back/"):
             shape = shape.replace("{token}", "{link}")
@@ -246,7 +315,7 @@ def test_each_url_is_allowed_or_refused_by_who_asks(workshop, leader, browser_of
         assert changed == (visitor in CHANGES[name]), (
             f"{visitor}'s {name} changed {'something' if changed else 'nothing'}"
         )
-    if refused and endpoint.who == LOGGED_IN:
+    if refused and endpoint.who == LOGGED_IN and not path.startswith("/api/"):
         assert response["Location"].startswith("/accounts/login/")
     if status in (403, 404) and name.split(" ")[1].startswith("/api/"):
         assert response["Content-Type"] == "application/json"
