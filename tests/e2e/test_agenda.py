@@ -106,9 +106,7 @@ def test_with_a_step_current_the_first_card_still_comes_up_front(open_as: Open, 
     height = page.viewport_size["height"]
     title = rect(page.locator(f"{CARD}:visible .item-title").first)
     within = {**FIRST_TITLE_WITHIN, PHONE: 0.65}[size]
-    assert title["top"] <= within * height, (
-        f"the first card's title starts at y={title['top']:.0f} of {height}"
-    )
+    assert title["top"] <= within * height, f"the first card's title starts at y={title['top']:.0f} of {height}"
     if size == PHONE:
         top = rect(page.locator("#board-root .board-top"))
         assert top["height"] <= 0.20 * height, f"the phone's sticky header is {top['height']:.0f} px"
