@@ -439,6 +439,21 @@ def _(room):
     return OpCase(room.facilitator, {"member": room.observer.id}, ["member.removed"])
 
 
+STEP = {"title": "Write cards", "phase": "gather", "minutes": 5, "instructions": "Alone, in silence."}
+
+
+@op_case("agenda.set")
+def _(room):
+    return OpCase(room.facilitator, {"agenda": [STEP]}, ["agenda.changed"])
+
+
+@op_case("agenda.step")
+def _(room):
+    send(room.workshop, room.facilitator, "agenda.set", agenda=[STEP])
+    # The step's phase is the workshop's: no phase change, the timer set, then the step.
+    return OpCase(room.facilitator, {"index": 0}, ["timer.changed", "agenda.stepped"])
+
+
 def test_every_op_has_a_socket_case():
     assert {name.split(" ")[0] for name in OP_CASES} == set(OPS)
 

@@ -34,7 +34,14 @@ def urls(workshop_id: str, token: str) -> list[str]:
     """One URL for every pattern of workshop/urls.py, with real ids where it takes them."""
     from workshop.urls import urlpatterns
 
-    values = {"workshop_id": workshop_id, "token": token, "extension": "md"}
+    values = {
+        "workshop_id": workshop_id,
+        "token": token,
+        "extension": "md",
+        "tid": "builtin-okr",
+        "client_id": "1",
+        "username": "someone",
+    }
     found = []
     for pattern in urlpatterns:
         route = str(pattern.pattern)
