@@ -232,6 +232,35 @@ def test_notices_come_one_at_a_time_and_never_cover_the_bars(open_as: Open, size
     expect(notices).not_to_have_text(first or "")
 
 
+@pytest.mark.parametrize("size", [PHONE, DESKTOP])
+def test_a_refusal_never_covers_the_card_it_is_about(open_as: Open, size: str) -> None:
+    """The board's own notices (static/js/dialogs.js), given the card an op acted on: with that card
+    low on the screen, where notices sit, the notice moves up under the sticky bars instead."""
+    board = seed_board(phase="gather")
+    page = open_as(board, board.member, size)
+    expect(page.locator(CARD).first).to_be_visible()
+    shown = page.evaluate(
+        """async () => {
+            const { Notices } = await import("/static/js/dialogs.js");
+            // The first lane's last card, scrolled to the very bottom of the screen.
+            const cards = document.querySelector(".lane[data-lane-id]").querySelectorAll(".item[data-item-id]");
+            const card = cards[cards.length - 1];
+            card.scrollIntoView({ block: "end" });
+            const notices = new Notices(document.getElementById("notices"));
+            notices.show("That is no longer on the board: someone may have just deleted it.", { near: card });
+            const box = document.querySelector("#notices .notice").getBoundingClientRect();
+            const at = card.getBoundingClientRect();
+            return { overlaps: box.top < at.bottom && at.top < box.bottom, top: box.top, cardTop: at.top,
+                     cardBottom: at.bottom, height: window.innerHeight };
+        }"""
+    )
+    assert shown["cardBottom"] > shown["height"] - 60, f"the card is not low on the screen: {shown}"
+    assert not shown["overlaps"], f"the notice at y={shown['top']:.0f} covers the card at y={shown['cardTop']:.0f}"
+    phase_bar = rect(page.locator("#board-root .phase-bar"))
+    notice = rect(page.locator("#notices .notice"))
+    assert not overlaps(notice, phase_bar), "moved up, the notice covers the phase bar"
+
+
 # --- 5. the facilitator's next move is on the phase bar ------------------------------------------------
 
 
