@@ -4,8 +4,6 @@ core.http as every /api/ refusal is."""
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
@@ -16,33 +14,15 @@ from django.views.decorators.csrf import ensure_csrf_cookie
 
 from clients import colleagues
 from clients.portfolio import NO_CLIENT, portfolio, portfolio_csv
-from core.errors import BadRequest, Forbidden
-from core.http import methods
+from core.errors import BadRequest
+from core.http import api_login_required, json_object, methods
 from goals.access import api_members_only
 from goals.models import Member, Role
 
 
-def api_login_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """The JSON API's answer to nobody logged in: 403 `forbidden`, never a redirect to a login page."""
-
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not request.user.is_authenticated:
-            raise Forbidden("Log in first.")
-        return view(request, *args, **kwargs)
-
-    wrapped.__name__ = view.__name__
-    wrapped.__doc__ = view.__doc__
-    return wrapped
-
-
-def json_body(request: HttpRequest, fields: set[str]) -> dict[str, Any]:
-    """The request's JSON object; an unknown field is refused (400 naming it)."""
-    try:
-        body = json.loads(request.body or b"{}")
-    except (ValueError, UnicodeDecodeError):
-        raise BadRequest("The body must be JSON.") from None
-    if not isinstance(body, dict):
-        raise BadRequest("The body must be a JSON object.")
+def required_fields(request: HttpRequest, fields: set[str]) -> dict[str, Any]:
+    """The request's JSON object with exactly `fields`: an unknown or a missing one is refused, named."""
+    body = json_object(request)
     unknown = sorted(set(body) - fields)
     if unknown:
         raise BadRequest(f"Unknown field {unknown[0]}.", field=unknown[0])
@@ -60,7 +40,7 @@ def clients(request: HttpRequest) -> HttpResponse:
         return JsonResponse(
             {"clients": [colleagues.client_json(each) for each in colleagues.shared_clients(request.user)]}
         )
-    body = json_body(request, {"name"})
+    body = required_fields(request, {"name"})
     client = colleagues.client_create(user=request.user, name=body["name"])
     return JsonResponse(colleagues.client_json(client), status=201)
 
@@ -68,7 +48,7 @@ def clients(request: HttpRequest) -> HttpResponse:
 @methods("POST")
 @api_login_required
 def client_colleagues(request: HttpRequest, client_id: str) -> HttpResponse:
-    body = json_body(request, {"username"})
+    body = required_fields(request, {"username"})
     client = colleagues.colleague_add(user=request.user, client_id=client_id, username=body["username"])
     return JsonResponse(colleagues.client_json(client), status=201)
 
@@ -84,7 +64,7 @@ def client_colleague(request: HttpRequest, client_id: str, username: str) -> Htt
 @api_members_only
 def workshop_client(request: HttpRequest, workshop_id: str) -> HttpResponse:
     member: Member = request.member  # type: ignore[attr-defined]
-    body = json_body(request, {"client"})
+    body = required_fields(request, {"client"})
     chosen = colleagues.workshop_client_set(workshop_id=workshop_id, member=member, client_id=body["client"])
     return JsonResponse({"client": chosen})
 

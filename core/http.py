@@ -14,14 +14,16 @@ for a method the URL never takes (workshop.csrf): what is wrong with the request
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
+from functools import wraps
 from typing import Any, TypeVar
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
 
-from core.errors import DomainError, error_response
+from core.errors import BadRequest, DomainError, Forbidden, error_response
 
 API_PREFIX = "/api/"
 PAGES = {403: "403.html", 404: "404.html"}
@@ -70,3 +72,31 @@ def allowed_methods(view: Callable[..., Any]) -> frozenset[str] | None:
             handlers.add("head")  # View.setup answers HEAD with `get`
         return frozenset(name.upper() for name in handlers)
     return getattr(view, "allowed_methods", None)
+
+
+def json_body(request: HttpRequest) -> Any:
+    """The request's JSON (an empty body is `{}`); anything else is `bad_request`."""
+    try:
+        return json.loads(request.body or b"{}")
+    except (ValueError, UnicodeDecodeError):
+        raise BadRequest("The body must be JSON.") from None
+
+
+def json_object(request: HttpRequest) -> dict[str, Any]:
+    body = json_body(request)
+    if not isinstance(body, dict):
+        raise BadRequest("The body must be a JSON object.")
+    return body
+
+
+def api_login_required(view: V) -> V:
+    """The JSON API's answer to nobody logged in: 403 `forbidden` as its JSON, never the login page
+    (a script has no use for it)."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.is_authenticated:
+            raise Forbidden("Log in first.")
+        return view(request, *args, **kwargs)
+
+    return wrapped  # type: ignore[return-value]

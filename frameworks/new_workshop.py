@@ -4,7 +4,6 @@ scripts (protocol §8). Thin: frameworks.starting does the work."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from django import forms
@@ -15,11 +14,10 @@ from django.urls import reverse
 
 from clients.colleagues import shared_clients
 from core.errors import BadRequest, DomainError, Invalid
-from core.http import methods
+from core.http import api_login_required, json_object, methods
 from core.validation import UNSET
 from frameworks.starting import chosen_template, workshop_start
 from frameworks.templates import template_library
-from frameworks.views import api_logged_in
 from goals.forms import WorkshopForm
 from goals.invites import current_member_invite, invite_url
 
@@ -74,14 +72,9 @@ def _previewed(listed: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 @methods("POST")
-@api_logged_in
+@api_login_required
 def workshops(request: HttpRequest) -> HttpResponse:
-    try:
-        body = json.loads(request.body or b"{}")
-    except (ValueError, UnicodeDecodeError):
-        raise BadRequest("The body must be JSON.") from None
-    if not isinstance(body, dict):
-        raise BadRequest("The body must be a JSON object.")
+    body = json_object(request)
     unknown = sorted(set(body) - API_FIELDS)
     if unknown:
         raise Invalid(unknown[0], f"`{unknown[0]}` is not a field of a new workshop.")

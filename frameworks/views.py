@@ -3,9 +3,6 @@ frameworks.templates; refusals are raised and answered by core.http."""
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
@@ -15,7 +12,7 @@ from django.urls import reverse
 
 from clients.models import Client
 from core.errors import BadRequest, Forbidden
-from core.http import methods
+from core.http import api_login_required, json_body, methods
 from frameworks.templates import (
     as_json,
     find_template,
@@ -39,25 +36,6 @@ from goals.access import api_facilitators_only
 from goals.models import Member
 
 
-def api_logged_in(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Templates belong to accounts: a request without one is refused as JSON (no login redirect)."""
-
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not request.user.is_authenticated:
-            raise Forbidden("Log in to use templates.")
-        return view(request, *args, **kwargs)
-
-    return wrapped
-
-
-def _body(request: HttpRequest) -> Any:
-    try:
-        return json.loads(request.body or b"{}")
-    except (ValueError, UnicodeDecodeError):
-        raise BadRequest("The body must be JSON.") from None
-
-
 def _created(template: Any) -> JsonResponse:
     response = JsonResponse(template_json(template), status=201)
     response["Location"] = reverse("template", args=[template.id])
@@ -65,21 +43,21 @@ def _created(template: Any) -> JsonResponse:
 
 
 @methods("GET", "POST")
-@api_logged_in
+@api_login_required
 def templates(request: HttpRequest) -> HttpResponse:
     if request.method == "GET":
         return JsonResponse({"templates": template_library(request.user)})
-    return _created(template_create(user=request.user, body=_body(request)))
+    return _created(template_create(user=request.user, body=json_body(request)))
 
 
 @methods("GET", "PUT", "DELETE")
-@api_logged_in
+@api_login_required
 def template(request: HttpRequest, tid: str) -> HttpResponse:
     found = find_template(request.user, tid)
     if request.method == "GET":
         return JsonResponse(as_json(found))
     if request.method == "PUT":
-        return JsonResponse(template_json(template_replace(user=request.user, template=found, body=_body(request))))
+        return JsonResponse(template_json(template_replace(user=request.user, template=found, body=json_body(request))))
     template_delete(template=found)
     return HttpResponse(status=204)
 
@@ -90,7 +68,7 @@ def workshop_template(request: HttpRequest, workshop_id: str) -> HttpResponse:
     member: Member = request.member  # type: ignore[attr-defined]
     if not request.user.is_authenticated:
         raise Forbidden("Templates belong to accounts: log in or create one to keep this workshop's way of working.")
-    body = _body(request)
+    body = json_body(request)
     if not isinstance(body, dict):
         raise BadRequest("The body must be a JSON object.")
     unknown = sorted(set(body) - {"name", "description"})

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from django.conf import settings
@@ -17,7 +16,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 
 from core.errors import BadRequest, DomainError, NotFound
-from core.http import methods
+from core.http import json_object, methods
 from goals import throttle
 from goals.access import api_facilitators_only, api_members_only, removed_page
 from goals.accounts import display_name, guest_memberships, memberships_adopt
@@ -156,12 +155,7 @@ def invites(request: HttpRequest, workshop_id: str) -> HttpResponse:
     if request.method == "GET":
         listed = Invite.objects.filter(workshop_id=workshop_id, revoked_at__isnull=True)
         return JsonResponse([invite_json(invite, request) for invite in listed], safe=False)
-    try:
-        body = json.loads(request.body or b"{}")
-    except (ValueError, UnicodeDecodeError):
-        raise BadRequest("The body must be JSON.") from None
-    if not isinstance(body, dict):
-        raise BadRequest("The body must be a JSON object.")
+    body = json_object(request)
     unknown = sorted(set(body) - {"role", "expires_in_hours", "max_uses"})
     if unknown:
         raise BadRequest(f"Unknown field {unknown[0]}.", field=unknown[0])

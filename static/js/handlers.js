@@ -5,10 +5,10 @@
 // `b` is the board (board.js): {state(), ui(), rules(), send, update, set, focusKey, closeMenus,
 // move, notices, live, view, root, workshopId}.
 
+import { csrfToken } from "./api.js";
 import { askCheckin, confirmAgreement, confirmReopen } from "./asks.js";
 import { confirmDialog } from "./dialogs.js";
 import { plural, quote } from "./format.js";
-import { csrfToken } from "./invites.js";
 import { checkinOrder } from "./progress.js";
 import { walkStep } from "./results.js";
 import { editorPatch, newEditor, withMember, withoutMember } from "./uistate.js";

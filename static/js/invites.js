@@ -1,40 +1,11 @@
 // Invite links for facilitators: the member link (data-invite-url), observer links, and the list
 // of links with revoking. Contract §3: GET/POST /api/w/<id>/invites, DELETE …/invites/<token>.
 
+import { api as request } from "./api.js";
 import { h, replaceChildren } from "./dom.js";
 import { formatDateTime, ROLE_LABELS } from "./format.js";
 
-export function csrfToken() {
-  const match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
-  return match ? decodeURIComponent(match[1]) : "";
-}
-
-async function api(url, { method = "GET", body } = {}) {
-  const response = await fetch(url, {
-    method,
-    credentials: "same-origin",
-    headers: {
-      Accept: "application/json",
-      ...(body ? { "Content-Type": "application/json" } : {}),
-      ...(method !== "GET" ? { "X-CSRFToken": csrfToken() } : {}),
-    },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  if (response.status === 204) return null;
-  let data = null;
-  try {
-    data = await response.json();
-  } catch {
-    // not JSON
-  }
-  if (!response.ok) {
-    const message =
-      data?.message ||
-      (response.status === 403 ? "Only facilitators manage invite links." : `The server answered ${response.status}.`);
-    throw new Error(message);
-  }
-  return data;
-}
+const api = (url, options = {}) => request(url, { ...options, forbidden: "Only facilitators manage invite links." });
 
 const STATE_LABELS = { valid: "works", expired: "expired", used_up: "used up" };
 

@@ -2,6 +2,8 @@
 // through the JSON API (protocol §8): create a client, add or remove colleagues, move a workshop
 // the user leads to a client. After a change the page is loaded again: the server draws it.
 
+import { api } from "./api.js";
+
 const status = document.querySelector("[data-portfolio-status]");
 
 for (const segment of document.querySelectorAll(".portfolio-plan .progress-seg[data-share]")) {
@@ -9,28 +11,8 @@ for (const segment of document.querySelectorAll(".portfolio-plan .progress-seg[d
   segment.style.setProperty("flex-grow", segment.dataset.share);
 }
 
-function csrfToken() {
-  const match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
-  return match ? decodeURIComponent(match[1]) : "";
-}
-
-async function call(method, url, body) {
-  const response = await fetch(url, {
-    method,
-    credentials: "same-origin",
-    headers: { Accept: "application/json", "Content-Type": "application/json", "X-CSRFToken": csrfToken() },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  if (!response.ok) {
-    let message = `The server answered ${response.status}.`;
-    try {
-      message = (await response.json()).message || message;
-    } catch {
-      // not JSON: keep the status
-    }
-    throw new Error(message);
-  }
-  return response;
+function call(method, url, body) {
+  return api(url, { method, body });
 }
 
 async function act(control, run) {

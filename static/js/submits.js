@@ -3,8 +3,8 @@
 //
 // `b` is the board (board.js), as in handlers.js.
 
+import { csrfToken } from "./api.js";
 import { memberName } from "./format.js";
-import { csrfToken } from "./invites.js";
 import { friendlyError } from "./messages.js";
 import { forgetHelpDraft } from "./progress.js";
 import { editorPatch, withoutEntry } from "./uistate.js";

@@ -1,7 +1,7 @@
 // The template library (/templates/) and its editor (/templates/new/, /templates/<id>/edit/).
 // The editor keeps the template in the form itself and sends it whole to the API; a 400 names
 // every bad field by its path (agenda[2].minutes), and each message is shown beside its input.
-import { csrfToken } from "./invites.js";
+import { api } from "./api.js";
 
 const BLANK = {
   name: "",
@@ -14,33 +14,6 @@ const BLANK = {
   planning: { estimates: false, capacity_hours: null, private_gather: false },
 };
 const NAME_MAX = 80;
-
-async function api(url, { method = "GET", body } = {}) {
-  const response = await fetch(url, {
-    method,
-    credentials: "same-origin",
-    headers: {
-      Accept: "application/json",
-      ...(body ? { "Content-Type": "application/json" } : {}),
-      ...(method !== "GET" ? { "X-CSRFToken": csrfToken() } : {}),
-    },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  let data = null;
-  if (response.status !== 204) {
-    try {
-      data = await response.json();
-    } catch {
-      // not JSON: said below
-    }
-  }
-  if (!response.ok) {
-    const error = new Error(data?.message || `The server answered ${response.status}.`);
-    error.detail = data?.detail || {};
-    throw error;
-  }
-  return data;
-}
 
 // --- the library --------------------------------------------------------------------------------
 
