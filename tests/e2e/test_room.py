@@ -18,26 +18,17 @@ from planning.models import ConfidenceAnswer, ConfidenceCheck
 
 from . import boards
 from .boards import ACCEPTED, DROPPED, RANKING, Board, Open, seed_board
-from .pages import CONNECT_TIMEOUT, TIMEOUT, phase_is, wait_live
+from .pages import CONNECT_TIMEOUT, TIMEOUT, on_a_clock_of_its_own, phase_is
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 open_as = boards.open_as  # the fixture
 
 SIZE = "1440x900"
-# Info notices are dismissed after "some seconds" (8 in static/js/board.js); a test jumps the
-# page's clock this far ahead and then expects them gone.
+# Info notices are dismissed once read: at least 8 s (static/js/board.js), longer for a long one,
+# 20 s at most (static/js/dialogs.js); a test jumps the page's clock this far ahead and then
+# expects them gone.
 NOTICE_LIFETIME = 20_000
-
-
-def on_a_clock_of_its_own(page: Page) -> None:
-    """Playwright's clock in `page`, running at the real pace until a test jumps it ahead with
-    `page.clock.fast_forward`, which fires the timers that fall due on the way, the notices'
-    dismissal among them: 8 s not waited out (twice a run). Installed before the board's scripts
-    start their timers, hence the reload."""
-    page.clock.install()
-    page.reload()
-    wait_live(page)
 
 
 def facilitator_control(page: Page, action: str, **data: str) -> Locator:

@@ -19,6 +19,7 @@ from playwright.sync_api import Locator, Page, expect
 
 from . import boards
 from .boards import CRITERIA, Open, op, seed_board, seed_progress
+from .pages import on_a_clock_of_its_own
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -211,6 +212,7 @@ def test_plan_asks_for_a_criterion_and_the_agree_dialog_says_what_nothing_serves
 def test_notices_come_one_at_a_time_and_never_cover_the_bars(open_as: Open, size: str) -> None:
     board = seed_board(phase="plan")
     page, leader = open_as(board, board.member, size), open_as(board, board.leader, DESKTOP)
+    on_a_clock_of_its_own(page)
     # Two moves of the facilitator's in a row, each a notice on the member's board.
     leader.locator(".phase-bar button[data-action='confidence.open']").click()
     expect(leader.locator(".phase-bar button[data-action='confidence.close']")).to_be_visible()
@@ -223,8 +225,8 @@ def test_notices_come_one_at_a_time_and_never_cover_the_bars(open_as: Open, size
     shown = rect(notices)
     for part in ("#board-root .phase-bar", "#goal-title"):
         assert not overlaps(shown, rect(page.locator(part))), f"a notice covers {part}"
-    # Long enough to read: still there after five seconds.
-    page.wait_for_timeout(5000)
+    # Long enough to read: still there five seconds on (the page's clock jumped, not waited out).
+    page.clock.fast_forward(5000)
     expect(notices).to_have_count(1)
     # The next one comes from the count.
     first = notices.text_content()
