@@ -221,24 +221,11 @@ function criterionControl(item, ctx) {
         text: "Serves no criterion",
       }),
     );
-  return h(
-    "details",
-    {
-      class: ["menu", "criterion-menu", current === null ? "criterion-missing" : "criterion-set", asking && "asking"],
-      open: ui.openMenu === key,
-      dataset: { menu: key },
-    },
-    h(
-      "summary",
-      {
-        "aria-label": label,
-        title: current === null ? null : `Serves ${current + 1}. ${criteria[current]}`,
-        dataset: { focus: `${key}:menu` },
-      },
-      h("span", { "aria-hidden": "true", text: shown }),
-    ),
-    h("div", { class: "menu-items criterion-choices", role: "group", "aria-label": "Success criteria" }, choices),
-  );
+  const look = current === null ? "criterion-missing" : "criterion-set";
+  return menuNode(key, label, ui, choices, {
+    className: ["criterion-menu", look, asking && "asking"].filter(Boolean).join(" "),
+    icon: shown,
+  });
 }
 
 // Taking an item on sits with its owners: one tap, beside the avatars. The name starts with the

@@ -23,6 +23,11 @@ function tokenOf(url) {
   return match ? match[1] : null;
 }
 
+// The newest member link that still lets people in (the list is newest first), or undefined.
+function workingMemberLink(list) {
+  return list.find((entry) => entry.role === "member" && entry.state === "valid");
+}
+
 export class InvitePanel {
   constructor(container, { workshopId, memberUrl, say, notify }) {
     this.container = container;
@@ -54,7 +59,7 @@ export class InvitePanel {
     this.render();
     try {
       const list = await api(this.base);
-      const current = (list || []).find((entry) => entry.role === "member" && entry.state === "valid");
+      const current = workingMemberLink(list || []);
       if (current && !this.memberUrl) this.memberUrl = current.url;
     } catch (error) {
       this.notify(error.message || "Could not load the invite links.");
@@ -173,7 +178,7 @@ export class InvitePanel {
       this.list = (this.list || []).filter((entry) => entry.token !== token);
       if (invite && invite.url === this.memberUrl) {
         // The shown member link stops working: offer the newest that still works, if any.
-        const next = this.list.find((entry) => entry.role === "member" && entry.state === "valid");
+        const next = workingMemberLink(this.list);
         this.memberUrl = next ? next.url : "";
       }
       if (invite && this.observer && invite.token === this.observer.token) this.observer = null;
