@@ -17,7 +17,7 @@ from core.errors import BadRequest, DomainError, Invalid
 from core.http import api_login_required, json_object, methods
 from core.validation import UNSET
 from frameworks.starting import chosen_template, workshop_start
-from frameworks.templates import template_library
+from frameworks.templates import template_library, with_minutes
 from goals.forms import WorkshopForm
 from goals.invites import current_member_invite, invite_url
 
@@ -61,14 +61,8 @@ def workshop_new(request: HttpRequest) -> HttpResponse:
             form.add_error(field if field in form.fields else None, error.message)
         else:
             return redirect("board", workshop.id)
-    library = None if template is not None else _previewed(template_library(request.user))
+    library = None if template is not None else with_minutes(template_library(request.user))
     return render(request, "frameworks/workshop_new.html", {"form": form, "template": template, "library": library})
-
-
-def _previewed(listed: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    for entry in listed:
-        entry["minutes"] = sum(step["minutes"] or 0 for step in entry["agenda"])
-    return listed
 
 
 @methods("POST")

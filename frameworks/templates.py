@@ -97,6 +97,13 @@ def template_library(user: AbstractBaseUser) -> list[dict[str, Any]]:
     return [template for _, _, template in listed]
 
 
+def with_minutes(listed: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The pages' previews: each template with `minutes`, its agenda's time boxes added up."""
+    for entry in listed:
+        entry["minutes"] = sum(step["minutes"] or 0 for step in entry["agenda"])
+    return listed
+
+
 def find_template(user: AbstractBaseUser, template_id: str) -> Template | dict[str, Any]:
     """A built-in (its object) or a row the account may see; NotFound otherwise."""
     builtin = builtin_templates().get(template_id)

@@ -22,6 +22,7 @@ from frameworks.templates import (
     template_json,
     template_library,
     template_replace,
+    with_minutes,
 )
 from frameworks.validation import (
     DESCRIPTION_MAX,
@@ -96,11 +97,10 @@ LIMITS = {
 @methods("GET", "HEAD")
 @login_required
 def library(request: HttpRequest) -> HttpResponse:
-    listed = template_library(request.user)
+    listed = with_minutes(template_library(request.user))
     clients = dict(Client.objects.filter(colleagues=request.user).values_list("id", "name"))
     for entry in listed:
         entry["client_name"] = clients.get(entry["client"], "")
-        entry["minutes"] = sum(step["minutes"] or 0 for step in entry["agenda"])
     return render(request, "frameworks/library.html", {"templates": listed})
 
 

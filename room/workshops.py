@@ -15,7 +15,7 @@ from goals.invites import invite_new
 from goals.models import Member, Role, Workshop
 from goals.payloads import workshop_json
 from live.changes import Change, operation, start
-from planning.agenda_steps import DEFAULT_PLANNING, agenda_steps, planning_settings
+from planning.agenda_steps import agenda_steps, planning_settings
 from planning.items import forget_lost_criteria
 from planning.lanes import DEFAULT_LANES, add_default_lanes
 from planning.phases import require_open_board
@@ -49,7 +49,7 @@ def workshop_create(
             maximum=limits.VOTES_PER_MEMBER_MAX,
         ),
         agenda=agenda_steps(list(agenda)),
-        planning={**DEFAULT_PLANNING, **planning_settings(planning)} if planning else {},
+        planning=planning_settings(planning) if planning else {},
     )
     if not 1 <= len(lanes) <= limits.MAX_LANES:
         raise Invalid("lanes", f"A workshop has 1 to {limits.MAX_LANES} lanes.")
