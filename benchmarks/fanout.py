@@ -59,7 +59,7 @@ from datetime import UTC, datetime
 import fanout_measure
 from fanout_report import RESULTS, print_summary, save
 from fanout_scenarios import SCENARIOS, Deadline, Plan, run_scenarios
-from measures import reference_ms  # benchmarks/, the script's own directory
+from measures import reference_ms, stop_on_sigterm  # benchmarks/, the script's own directory
 
 
 def main() -> None:
@@ -83,10 +83,7 @@ def main() -> None:
     deadline = Deadline(plan.deadline_s)
     started = time.monotonic()
 
-    def interrupted(signum: int, _frame: object) -> None:
-        raise KeyboardInterrupt(f"signal {signum}")
-
-    signal.signal(signal.SIGTERM, interrupted)
+    stop_on_sigterm()
     signal.signal(signal.SIGINT, signal.default_int_handler)  # even where the shell started us ignoring it
     load_start = round(os.getloadavg()[0], 2)
     print(

@@ -7,6 +7,7 @@ import functools
 import json
 import os
 import platform
+import signal
 import sys
 import time
 from collections.abc import Iterable
@@ -87,3 +88,13 @@ def write_results(path: Path, benchmark: str, packages: Iterable[str], **fields:
     }
     path.write_text(json.dumps(report, indent=2, default=str) + "\n")
     print(f"Wrote {path.relative_to(Path(__file__).resolve().parent.parent)}")
+
+
+def stop_on_sigterm() -> None:
+    """A TERM (./dev bench stopped, a CI timeout) unwinds like Ctrl-C, so that the throwaway
+    databases and child processes are cleaned up on the way out."""
+
+    def interrupted(signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    signal.signal(signal.SIGTERM, interrupted)

@@ -30,7 +30,6 @@ import json
 import os
 import random
 import secrets
-import signal
 import statistics
 import subprocess
 import sys
@@ -41,7 +40,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from measures import nearest_rank, reference_ms, write_results  # benchmarks/, the script's own directory
+from measures import (  # benchmarks/, the script's own directory
+    nearest_rank,
+    reference_ms,
+    stop_on_sigterm,
+    write_results,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results" / "ops.json"
@@ -477,10 +481,7 @@ def main() -> None:
         print(CHILD_OUTPUT + json.dumps(child(args)), flush=True)
         return
 
-    def interrupted(signum: int, _frame: object) -> None:
-        raise KeyboardInterrupt(f"signal {signum}")
-
-    signal.signal(signal.SIGTERM, interrupted)
+    stop_on_sigterm()
     baseline = load_baseline(args.baseline)
     forwarded = ["--calls", str(args.calls), "--layer", args.layer, *(["--sql", *args.sql] if args.sql else [])]
     started = time.perf_counter()

@@ -21,7 +21,6 @@ import argparse
 import gc
 import json
 import os
-import signal
 import sys
 import time
 from datetime import timedelta
@@ -30,7 +29,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from measures import nearest_rank, reference_ms, write_results
+from measures import nearest_rank, reference_ms, stop_on_sigterm, write_results
 from ops import BACKENDS, CHILD_OUTPUT, ROOT, run_child, server_version, setup_django, throwaway_database
 
 RESULTS = ROOT / "benchmarks" / "results" / "portfolio.json"
@@ -177,10 +176,7 @@ def main() -> None:
         print(CHILD_OUTPUT + json.dumps(child(args)), flush=True)
         return
 
-    def interrupted(signum: int, _frame: object) -> None:
-        raise KeyboardInterrupt(f"signal {signum}")
-
-    signal.signal(signal.SIGTERM, interrupted)
+    stop_on_sigterm()
     started = time.perf_counter()
     print(
         f"Portfolio: {WORKSHOPS} workshops x {ITEMS} items, {args.runs} timed requests; {os.cpu_count()} CPUs,"

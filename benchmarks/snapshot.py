@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import signal
 import sys
 import time
 from pathlib import Path
@@ -30,7 +29,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from measures import nearest_rank, reference_ms, write_results
+from measures import nearest_rank, reference_ms, stop_on_sigterm, write_results
 from ops import (  # the sibling script, found through the path set just above
     BACKENDS,
     CHILD_OUTPUT,
@@ -134,10 +133,7 @@ def main() -> None:
         print(CHILD_OUTPUT + json.dumps(child(args)), flush=True)
         return
 
-    def interrupted(signum: int, _frame: object) -> None:
-        raise KeyboardInterrupt(f"signal {signum}")
-
-    signal.signal(signal.SIGTERM, interrupted)
+    stop_on_sigterm()
     started = time.perf_counter()
     print(
         f"Snapshot: {args.runs} timed runs per board; {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f},"
