@@ -286,3 +286,18 @@ def test_a_note_is_stripped_at_its_ends_only(room, agreed_item):
     state = served_state(room)
     assert state["items"][0]["progress"]["note"] == note.strip()
     assert state["workshop"]["checkins"][0]["note"] == note.strip()
+
+
+# Issues 21 and 22: how someone can help, a display name changed on the board, and an agenda's
+# step (a template's, sent to the room) are stored and served as typed too.
+@pytest.mark.parametrize("typed", HOSTILE + BIDI_AND_INVISIBLE, ids=range(len(HOSTILE + BIDI_AND_INVISIBLE)))
+def test_help_notes_names_and_agenda_steps_are_stored_and_served_as_typed(room, agreed_item, typed):
+    send(room.workshop, room.facilitator, "item.help", item=agreed_item, offer=True, note=typed[:280])
+    name = typed[:40].strip()
+    send(room.workshop, room.member, "member.rename", name=name)
+    step = {"title": typed[:80].strip(), "phase": "agreed", "minutes": 5, "instructions": f"{typed}\n{typed}"}
+    send(room.workshop, room.facilitator, "agenda.set", agenda=[step])
+    state = served_state(room)
+    assert state["items"][0]["help_notes"] == {str(room.facilitator.id): typed[:280]}
+    assert {member["id"]: member["name"] for member in state["members"]}[room.member.id] == name
+    assert state["workshop"]["agenda"] == [step]
