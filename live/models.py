@@ -59,6 +59,24 @@ class OpReceipt(models.Model):
         return f"{self.member_id}:{self.ref} -> {self.seq}"
 
 
+class LogCursor(models.Model):
+    """How far one reader of the log (an integration's job) has read a workshop's events.
+
+    A reader moves its cursor in the transaction that records what it made of the events, so each
+    event is read once; pruning (live.retention) keeps every event a cursor has not passed.
+    """
+
+    reader = models.CharField(max_length=40)
+    workshop = models.ForeignKey(settings.LIVE_WORKSHOP_MODEL, on_delete=models.CASCADE, related_name="+")
+    seq = models.PositiveBigIntegerField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["reader", "workshop"], name="one_cursor_per_reader")]
+
+    def __str__(self) -> str:
+        return f"{self.reader}@{self.workshop_id}#{self.seq}"
+
+
 class Connection(models.Model):
     """An open websocket, so that presence is shared by every process."""
 

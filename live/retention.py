@@ -19,9 +19,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import models
+from django.db.models import Exists, OuterRef
 
 from core import clock
-from live.models import Event, OpReceipt
+from live.models import Event, LogCursor, OpReceipt
 
 # A client resends its unacknowledged ops right after it reconnects, seconds after the first send;
 # a day covers a laptop that slept through the night. A ref resent after its receipt is gone is
@@ -64,6 +65,8 @@ def _prune(model: type[Event] | type[OpReceipt], before: datetime, *, batch_size
     apart) is caught by the next run.
     """
     old = model.objects.filter(created_at__lt=before)
+    if model is Event:
+        old = old.exclude(Exists(LogCursor.objects.filter(workshop=OuterRef("workshop"), seq__lt=OuterRef("seq"))))
     first_kept = model.objects.filter(created_at__gte=before).order_by("pk").values_list("pk", flat=True).first()
     if first_kept is not None:
         old = old.filter(pk__lt=first_kept)

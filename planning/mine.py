@@ -14,7 +14,7 @@ where anyone makes their personal return link (goals.return_links).
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -24,6 +24,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.safestring import SafeString
 from django.views.decorators.cache import never_cache
 
 from core import limits
@@ -52,6 +53,18 @@ REFUSALS = {
     ("not_found", None): "There is no such item in this workshop.",
     ("bad_request", None): "Choose one of your items and how it is going.",
 }
+
+
+# Sections that apps above the board add to this page (mail preferences, the calendar feed), in
+# the order they were added: each renders its own HTML for the member, or None to show nothing,
+# and handles its forms at URLs of its own that redirect back here.
+MinePanel = Callable[[HttpRequest, Member], SafeString | None]
+_panels: list[MinePanel] = []
+
+
+def add_panel(panel: MinePanel) -> None:
+    if panel not in _panels:
+        _panels.append(panel)
 
 
 @dataclass
@@ -149,6 +162,7 @@ def _page(
         "through_link": through_link(member, user=request.user, session=request.session),
         "new_link": new_link,
         "new_link_qr": _qr_svg(new_link) if new_link else "",
+        "panels": [html for panel in _panels if (html := panel(request, member))],
     }
     response = render(request, "planning/mine.html", context, status=status)
     if new_link:

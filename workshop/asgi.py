@@ -22,6 +22,14 @@ application = ProtocolTypeRouter(
     }
 )
 
+from django.conf import settings  # noqa: E402
+
+if settings.RUN_JOBS:
+    # `./dev serve` and a one-process install run the background jobs here too (protocol §9).
+    from jobs.worker import start_threads
+
+    start_threads()
+
 # What is loaded by now (Django, the apps, Twisted, the libraries) lives as long as the process,
 # yet every full collection walked all of it, stopping the event loop, and every socket with it,
 # for 75-150 ms under load (30-45 ms frozen; docs/performance.md).

@@ -56,6 +56,14 @@ INSTALLED_APPS = [
     "room",
     "clients",
     "frameworks",
+    "django_tasks",
+    "django_tasks_db",
+    "jobs",
+    "outbound",
+    "mail",
+    "calendars",
+    "webhooks",
+    "chat",
 ]
 
 # The live engine's workshop and member (live.models): the rows it locks and the actors it reads.
@@ -253,6 +261,36 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": [NONE],
     }
 }
+
+# --- Reaching people where they work (protocol §9) ------------------------------------------------
+
+# The base of every absolute link in mail, calendar feeds and webhook bodies: where people reach
+# this site. The default fits `./dev serve`; production sets its https address.
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+
+# Background jobs live in the database (django_tasks_db), queued in the caller's transaction.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# Whether this serving process also runs jobs, in JOBS_THREADS threads (jobs.worker): on with
+# DEBUG, so that `./dev serve` needs no second command; production runs `manage.py worker`.
+RUN_JOBS = env.bool("RUN_JOBS", default=DEBUG)
+JOBS_THREADS = env.int("JOBS_THREADS", default=4)
+
+# Mail goes out through Django's backends, chosen by EMAIL_URL: smtp://user:pass@host:port,
+# smtp+tls://… (STARTTLS), smtps://… (TLS), or console:// (printed; the default).
+EMAIL_URL = env.str("EMAIL_URL", default="console://")
+if EMAIL_URL.split(":", 1)[0] == "console":
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+else:
+    vars().update(environ.Env.email_url_config(EMAIL_URL))
+EMAIL_TIMEOUT = 10
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Rallypoint <rallypoint@localhost>")
+# Days before an item is due that its owners are reminded (and once more the day after).
+REMINDER_DAYS = env.int("REMINDER_DAYS", default=2)
+
+# Webhook and chat addresses must be https and public (outbound.guard); an intranet, and the
+# tests' receivers on loopback, lift that.
+WEBHOOKS_ALLOW_HTTP = env.bool("WEBHOOKS_ALLOW_HTTP", default=False)
+WEBHOOKS_ALLOW_PRIVATE = env.bool("WEBHOOKS_ALLOW_PRIVATE", default=False)
 
 LANGUAGE_CODE = "en"
 TIME_ZONE = "UTC"

@@ -1,0 +1,88 @@
+"""Running jobs: worker threads in this process, and draining the queue by hand in tests.
+
+The loop is django_tasks_db's own `Worker` (what `manage.py db_worker` runs), one per thread: a
+thread runs one job at a time, so a receiver that hangs for its whole timeout holds up one
+thread, not the others. A serving process runs JOBS_THREADS of them when RUN_JOBS is on
+(`./dev serve`); production runs `manage.py worker` processes beside Daphne (deploy/).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import uuid
+
+from django.conf import settings
+from django.db import close_old_connections
+from django.db.models import Q
+from django_tasks_db.management.commands.db_worker import Worker
+
+from core import clock
+from jobs import tick
+
+logger = logging.getLogger(__name__)
+
+# How often an idle worker looks for a job: a delivery queued on commit waits at most this long.
+POLL_SECONDS = 0.5
+
+_started: list[threading.Thread] = []
+
+
+def make_worker(name: str, *, interval: float = POLL_SECONDS, batch: bool = False) -> Worker:
+    return Worker(
+        queue_names=["*"],
+        interval=interval,
+        batch=batch,
+        backend_name="default",
+        startup_delay=False,
+        max_tasks=None,
+        worker_id=f"{name}-{uuid.uuid4().hex[:8]}",
+        excluded_queue_names=[],
+    )
+
+
+def _run(worker: Worker) -> None:
+    while worker.running:
+        try:
+            worker.run()
+        except Exception:
+            logger.exception("A job worker thread failed; it starts again")
+            close_old_connections()
+
+
+def start_threads(count: int | None = None) -> list[threading.Thread]:
+    """Start `count` worker threads (daemons: they end with the process) and the tick, once."""
+    if _started:
+        return _started
+    tick.schedule_next()
+    for number in range(count or settings.JOBS_THREADS):
+        worker = make_worker(f"thread{number}")
+        thread = threading.Thread(target=_run, args=(worker,), name=f"jobs-{number}", daemon=True)
+        thread.start()
+        _started.append(thread)
+    logger.info("Running jobs in %d threads of this process", len(_started))
+    return _started
+
+
+def run_due_jobs(*, limit: int = 1000) -> int:
+    """Run every queued job whose time has come by `core.clock`, until none is left; tests drive the
+    queue and the clock with this. Jobs a job queues are run too, when they are due. The tick is
+    left out (it queues itself forever): call `jobs.tick.run_periodic()` for what it does."""
+    from django_tasks_db.models import DBTaskResult, get_date_max
+
+    worker = make_worker("drain", batch=True)
+    ran = 0
+    while ran < limit:
+        job = (
+            DBTaskResult.objects.filter(status="READY")
+            .filter(Q(run_after=get_date_max()) | Q(run_after__lte=clock.now()))
+            .exclude(task_path=tick.tick.module_path)
+            .order_by("-priority", "run_after", "enqueued_at")
+            .first()
+        )
+        if job is None:
+            return ran
+        job.claim(worker.worker_id)
+        worker.run_task(job)
+        ran += 1
+    raise AssertionError(f"Jobs still queued after running {limit}: a job that queues itself forever?")
