@@ -13,7 +13,7 @@ import threading
 import uuid
 
 from django.conf import settings
-from django.db import close_old_connections
+from django.db import DatabaseError, close_old_connections
 from django.db.models import Q
 from django_tasks_db.management.commands.db_worker import Worker
 
@@ -23,7 +23,7 @@ from jobs import tick
 logger = logging.getLogger(__name__)
 
 # How often an idle worker looks for a job: a delivery queued on commit waits at most this long.
-POLL_SECONDS = 0.5
+POLL_SECONDS = 1.0
 
 _started: list[threading.Thread] = []
 
@@ -54,7 +54,12 @@ def start_threads(count: int | None = None) -> list[threading.Thread]:
     """Start `count` worker threads (daemons: they end with the process) and the tick, once."""
     if _started:
         return _started
-    tick.schedule_next()
+    try:
+        tick.schedule_next()
+    except DatabaseError:
+        # Not migrated yet (`manage.py check` imports the app too): the workers' first tick waits
+        # for the next start; jobs queued meanwhile still run.
+        logger.warning("Could not queue the periodic tick; is the database migrated?")
     for number in range(count or settings.JOBS_THREADS):
         worker = make_worker(f"thread{number}")
         thread = threading.Thread(target=_run, args=(worker,), name=f"jobs-{number}", daemon=True)
