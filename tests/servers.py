@@ -184,3 +184,54 @@ def daphne_processes(count: int, env: dict[str, str], *, logs: Path | None = Non
     finally:
         for server in servers:
             server.close()
+
+
+class JobWorker:
+    """A `manage.py worker` process on this session's test database, that a test may stop or kill.
+
+    It gets the test settings with `env` on top (WEBHOOKS_ALLOW_HTTP for receivers on loopback,
+    say), and runs jobs in `threads` threads as the production unit does."""
+
+    def __init__(self, env: dict[str, str] | None = None, *, threads: int = 2) -> None:
+        self.env = app_env({"DATABASE_URL": served_database_url(), **(env or {})})
+        if settings.REDIS_URL:
+            self.env["REDIS_URL"] = settings.REDIS_URL
+        self.threads = threads
+        self.log: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115 (closed in stop)
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> JobWorker:
+        self.process = subprocess.Popen(  # noqa: S603 (our own interpreter and manage.py)
+            [sys.executable, "manage.py", "worker", "--threads", str(self.threads)],
+            cwd=ROOT,
+            env=self.env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
+        return self
+
+    def output(self) -> str:
+        return _tail(self.log, 6000)
+
+    def kill(self) -> None:
+        """SIGKILL: the worker dies mid-job, as on a crash or an OOM kill."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+
+    def stop(self, timeout: float = 20) -> int:
+        """SIGTERM, as systemd stops it; the exit status."""
+        assert self.process is not None
+        if self.process.poll() is None:
+            self.process.terminate()
+        try:
+            return self.process.wait(timeout=timeout)
+        finally:
+            self.kill()
+
+    def __enter__(self) -> JobWorker:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.kill()
+        self.log.close()
