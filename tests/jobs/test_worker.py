@@ -71,3 +71,23 @@ def test_draining_by_hand_runs_due_jobs_and_leaves_the_tick(tmp_path: Path):
     assert run_due_jobs() == 1
     assert target.read_text() == "drained"
     assert DBTaskResult.objects.filter(tick.pending_ticks()).count() == 1
+
+
+def test_a_serving_process_with_run_jobs_runs_them_itself(tmp_path: Path):
+    """`./dev serve` (DEBUG, so RUN_JOBS) needs no second command."""
+    from django.conf import settings
+
+    from tests.servers import DaphneProcess, served_database_url
+
+    env = {"DATABASE_URL": served_database_url(), "RUN_JOBS": "1", "JOBS_THREADS": "1"}
+    if settings.REDIS_URL:
+        env["REDIS_URL"] = settings.REDIS_URL
+    server = DaphneProcess(env)
+    try:
+        server.start()
+        target = tmp_path / "served.txt"
+        write_file.enqueue(str(target), "served")
+        wait_for(target.exists)
+        assert target.read_text() == "served"
+    finally:
+        server.close()
