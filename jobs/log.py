@@ -58,10 +58,21 @@ def readers() -> tuple[Reader, ...]:
 def on_commit(change: Committed) -> None:
     for reader in tuple(_readers.values()):
         try:
-            if reader.wants(change):
+            if reader.wants(change) and not _waiting(reader.name, change.workshop_id):
                 read_log.enqueue(reader.name, change.workshop_id, change.after)
         except Exception:
             logger.exception("Queuing the log reader %s for %s failed", reader.name, change.workshop_id)
+
+
+def _waiting(reader: str, workshop_id: str) -> bool:
+    """Whether a read of this workshop is queued and not started. This change committed before
+    the look, so such a job reads it too: a busy room queues one read per worker pass, not one per
+    change. (A job already running may have read before this commit: then one is queued.)"""
+    from django_tasks_db.models import DBTaskResult
+
+    return DBTaskResult.objects.filter(
+        status="READY", task_path=read_log.module_path, args_kwargs__args__0=reader, args_kwargs__args__1=workshop_id
+    ).exists()
 
 
 def start(reader: str, workshop_id: str) -> None:

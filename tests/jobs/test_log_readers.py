@@ -103,3 +103,13 @@ def test_a_reader_that_does_not_want_a_change_queues_nothing(workshop, leader):
         assert not DBTaskResult.objects.filter(task_path=log.read_log.module_path).exists()
     finally:
         log._readers.pop("picky", None)
+
+
+def test_a_busy_room_queues_one_read_while_one_waits(workshop, leader, reader):
+    for number in range(5):
+        add(workshop, leader, f"Item {number}", f"r{number}")
+    assert DBTaskResult.objects.filter(task_path=log.read_log.module_path, status="READY").count() == 1
+    run_due_jobs()
+    assert [seq for _, seq, _ in reader] == [seq for _, seq, _ in logged(workshop.id, after=reader[0][1] - 1)]
+    add(workshop, leader, "After", "r9")
+    assert DBTaskResult.objects.filter(task_path=log.read_log.module_path, status="READY").count() == 1

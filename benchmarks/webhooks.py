@@ -1,0 +1,294 @@
+"""Webhooks do not slow the board: one room at 200 events/s, with and without five webhooks.
+
+Run from the repository root:
+
+    .venv/bin/python benchmarks/webhooks.py [--quick] [--clients N]
+
+It needs PostgreSQL and Redis as benchmarks/fanout.py does, and reuses its parts: a throwaway
+database, one Daphne process on the production settings, a room of members who joined through the
+invite link, and the same open-loop load over real websockets (fanout_scenarios.run_load). Beside
+Daphne runs one `manage.py worker` process (4 threads), as deploy/ runs it.
+
+Five receivers listen on loopback in this process: four answer 204 at once and note when each
+delivery arrived; the fifth never answers (every attempt at it waits out the 10 s timeout). The
+runs alternate, each in a room of its own: without webhooks, then with the five subscribed to
+every event, twice over. For each run the table gives the board's latency (an op's send to its
+event at the last member of the room, p50 and p99, as the fan-out benchmark measures it), and for
+the runs with webhooks the deliveries the healthy receivers got against the events the room's log
+holds, and how long after its event each one arrived.
+
+Targets (issue 23): the board's p99 with webhooks within 10% of the runs without (medians of the
+runs), and every delivery to the healthy receivers within 5 s of its event.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from datetime import datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from statistics import median
+from typing import Any
+
+from fanout_clients import Clients
+from fanout_measure import wait_quiet
+from fanout_rooms import make_rooms
+from fanout_scenarios import run_load
+from fanout_servers import PYTHON, ROOT, Infra
+from measures import nearest_rank, reference_ms, stop_on_sigterm, write_results
+
+RESULTS = ROOT / "benchmarks" / "results" / "webhooks.json"
+LEADER = ("bench-leader", "bench-leader-password-1")
+P99_MARGIN = 1.10
+DELIVERY_TARGET_S = 5.0
+
+ADD_WEBHOOKS = r"""
+import json, os
+from goals.models import Member, Role
+from webhooks.endpoints import endpoint_create
+given = json.loads(os.environ["BENCH_INPUT"])
+leader = Member.objects.get(workshop_id=given["workshop"], role=Role.LEADER)
+made = [endpoint_create(member=leader, fields={"url": url, "events": ["*"]})[0].id for url in given["urls"]]
+print("BENCH_OUTPUT " + json.dumps(made))
+"""
+
+COUNT_EVENTS = r"""
+import json, os
+from live.models import Event
+from webhooks.models import Delivery
+given = json.loads(os.environ["BENCH_INPUT"])
+events = Event.objects.filter(workshop_id=given["workshop"], seq__gt=given["after"]).count()
+states = {}
+for status in Delivery.objects.filter(endpoint__workshop_id=given["workshop"]).values_list("status", flat=True):
+    states[status] = states.get(status, 0) + 1
+print("BENCH_OUTPUT " + json.dumps({"events": events, "deliveries": states}))
+"""
+
+WORKSHOP_SEQ = r"""
+import json, os
+from goals.models import Workshop
+given = json.loads(os.environ["BENCH_INPUT"])
+print("BENCH_OUTPUT " + json.dumps(Workshop.objects.get(pk=given["workshop"]).seq))
+"""
+
+
+class Receivers:
+    """Four healthy receivers and one that hangs, on loopback; what arrived, and when."""
+
+    def __init__(self) -> None:
+        self.arrivals: list[tuple[int, str, int | None, float]] = []  # receiver, workshop, seq, seconds late
+        self.hung = 0
+        self.lock = threading.Lock()
+        self.stop = threading.Event()
+        self.servers = [self._serve(index, hang=index == 4) for index in range(5)]
+
+    def _serve(self, index: int, *, hang: bool) -> ThreadingHTTPServer:
+        receivers = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                if hang:
+                    with receivers.lock:
+                        receivers.hung += 1
+                    receivers.stop.wait(60)
+                    return
+                arrived = time.time()
+                message = json.loads(body)
+                happened = datetime.fromisoformat(message["timestamp"]).timestamp()
+                data = message["data"]
+                with receivers.lock:
+                    receivers.arrivals.append((index, data["workshop"]["id"], data["seq"], arrived - happened))
+                self.send_response(204)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        server.daemon_threads = True
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        return server
+
+    @property
+    def urls(self) -> list[str]:
+        return [f"http://127.0.0.1:{server.server_address[1]}/hook" for server in self.servers]
+
+    def of(self, workshop: str) -> list[tuple[int, str, int | None, float]]:
+        with self.lock:
+            return [arrival for arrival in self.arrivals if arrival[1] == workshop]
+
+    def close(self) -> None:
+        self.stop.set()
+        for server in self.servers:
+            server.shutdown()
+
+
+def start_worker(infra: Infra) -> tuple[subprocess.Popen[bytes], Any]:
+    log = tempfile.TemporaryFile()  # noqa: SIM115 (closed at the end)
+    process = subprocess.Popen(  # noqa: S603 (our interpreter and manage.py)
+        [PYTHON, "manage.py", "worker", "--threads", "4"], cwd=ROOT, env=infra.env, stdout=log, stderr=subprocess.STDOUT
+    )
+    return process, log
+
+
+def one_run(
+    infra: Infra,
+    servers: list[Any],
+    receivers: Receivers,
+    *,
+    hooks: bool,
+    members: int,
+    rate: float,
+    seconds: float,
+    clients_n: int,
+    label: str,
+) -> dict[str, Any]:
+    rooms, _ = make_rooms(infra, servers, label, 1, members, LEADER)
+    room = rooms[0]
+    after = infra.shell(WORKSHOP_SEQ, {"workshop": room.id})
+    if hooks:
+        infra.shell(ADD_WEBHOOKS, {"workshop": room.id, "urls": receivers.urls})
+    clients = Clients(rooms, members, clients_n)
+    try:
+        connect = clients.connect()
+        if connect["failed"]:
+            raise RuntimeError(f"{connect['failed']} websockets failed to open: {connect['failures']}")
+        wait_quiet(servers)
+        row = run_load(clients, servers, rooms, members, rate, seconds)
+    finally:
+        clients.close()
+    row.update({"scenario": "with 5 webhooks" if hooks else "without", "workshop": room.id})
+    if hooks:
+        counted = infra.shell(COUNT_EVENTS, {"workshop": room.id, "after": after})
+        expected = counted["events"] * 4
+        deadline = time.monotonic() + 20
+        while len(receivers.of(room.id)) < expected and time.monotonic() < deadline:
+            time.sleep(0.2)
+        arrivals = receivers.of(room.id)
+        late = [arrival[3] for arrival in arrivals]
+        unique = {(arrival[0], arrival[2]) for arrival in arrivals}
+        row.update(
+            {
+                "events": counted["events"],
+                "healthy_expected": expected,
+                "healthy_received": len(arrivals),
+                "healthy_duplicates": len(arrivals) - len(unique),
+                "delivery_p50_ms": round(1000 * (nearest_rank(late, 50) or 0), 1),
+                "delivery_p99_ms": round(1000 * (nearest_rank(late, 99) or 0), 1),
+                "delivery_max_ms": round(1000 * max(late, default=0), 1),
+                "hanging_attempts": receivers.hung,
+                "delivery_states": infra.shell(COUNT_EVENTS, {"workshop": room.id, "after": after})["deliveries"],
+            }
+        )
+    return row
+
+
+def print_row(row: dict[str, Any]) -> None:
+    hooks = "healthy_expected" in row
+    deliveries = (
+        f"{row['healthy_received']:>6}/{row['healthy_expected']:<6} {row['delivery_p50_ms']:>8.0f} "
+        f"{row['delivery_p99_ms']:>8.0f} {row['delivery_max_ms']:>8.0f} {row['hanging_attempts']:>5}"
+        if hooks
+        else f"{'-':>13} {'-':>8} {'-':>8} {'-':>8} {'-':>5}"
+    )
+    print(
+        f"{row['scenario']:<16} {row['achieved_ops_s']:>6.0f} {row['last_p50_ms']:>8.1f} {row['last_p99_ms']:>8.1f} "
+        f"{row['lost']:>5} {deliveries}",
+        flush=True,
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="shorter runs, once each")
+    parser.add_argument("--clients", type=int, default=2, help="client processes (default 2)")
+    args = parser.parse_args()
+    members, rate = 20, 200.0
+    seconds, rounds = (4.0, 1) if args.quick else (10.0, 2)
+    stop_on_sigterm()
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    print(
+        f"Webhooks benchmark{' (quick)' if args.quick else ''}: {os.cpu_count()} CPUs, load average "
+        f"{os.getloadavg()[0]:.2f}, reference {reference_ms()} ms; 1 room x {members} members, {rate:.0f} ops/s,"
+        f" {seconds:.0f} s a run; 4 healthy receivers and 1 that hangs",
+        flush=True,
+    )
+    receivers = Receivers()
+    rows: list[dict[str, Any]] = []
+    with Infra() as infra:
+        infra.env.update({"WEBHOOKS_ALLOW_HTTP": "1", "WEBHOOKS_ALLOW_PRIVATE": "1", "RUN_JOBS": "0"})
+        worker, worker_log = start_worker(infra)
+        try:
+            servers = infra.start_servers(1)
+            print(
+                f"{'run':<16} {'ops/s':>6} {'last p50':>8} {'last p99':>8} {'lost':>5} "
+                f"{'healthy recv/exp':>13} {'dlv p50':>8} {'dlv p99':>8} {'dlv max':>8} {'hung':>5}",
+                flush=True,
+            )
+            for number in range(rounds):
+                for hooks in (False, True):
+                    row = one_run(
+                        infra,
+                        servers,
+                        receivers,
+                        hooks=hooks,
+                        members=members,
+                        rate=rate,
+                        seconds=seconds,
+                        clients_n=args.clients,
+                        label=f"webhooks{number}{'h' if hooks else ''}",
+                    )
+                    rows.append(row)
+                    print_row(row)
+        finally:
+            worker.terminate()
+            try:
+                worker.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                worker.kill()
+            worker_log.seek(0)
+            tail = worker_log.read().decode(errors="replace")[-2000:]
+            worker_log.close()
+            receivers.close()
+    without = median(row["last_p99_ms"] for row in rows if row["scenario"] == "without")
+    with_hooks = median(row["last_p99_ms"] for row in rows if row["scenario"] != "without")
+    hooked = [row for row in rows if "healthy_expected" in row]
+    all_delivered = all(
+        row["healthy_received"] - row["healthy_duplicates"] >= row["healthy_expected"] for row in hooked
+    )
+    in_time = all(row["delivery_max_ms"] <= DELIVERY_TARGET_S * 1000 for row in hooked)
+    p99_ok = with_hooks <= without * P99_MARGIN
+    print(
+        f"\nboard p99, median of runs: {without:.1f} ms without, {with_hooks:.1f} ms with webhooks "
+        f"({100 * (with_hooks / without - 1):+.0f}%; target within +10%): {'met' if p99_ok else 'NOT met'}"
+    )
+    print(
+        f"every delivery to the healthy receivers, once, within {DELIVERY_TARGET_S:.0f} s: "
+        f"{'met' if all_delivered and in_time else 'NOT met'}"
+        f" (duplicates: {sum(row['healthy_duplicates'] for row in hooked)})"
+    )
+    if not (all_delivered and in_time):
+        print(f"worker log tail:\n{tail}", file=sys.stderr)
+    write_results(
+        RESULTS,
+        "webhooks",
+        ["Django", "channels", "daphne", "django-tasks", "django-tasks-db", "standardwebhooks"],
+        rows=rows,
+        targets={"p99_margin": P99_MARGIN, "delivery_s": DELIVERY_TARGET_S},
+        verdicts={"p99": p99_ok, "delivered": all_delivered, "in_time": in_time},
+    )
+
+
+if __name__ == "__main__":
+    main()
