@@ -3,8 +3,8 @@
 - Slack (Block Kit): typed text goes only into `plain_text` objects, which Slack shows literally
   (no mrkdwn, no `<!channel>`, `emoji: false`); our own mrkdwn (labels, links) escapes `&`, `<`
   and `>` as Slack asks, and so does the notification fallback `text`.
-- Mattermost (incoming webhook markdown): every ASCII punctuation mark of typed text is escaped
-  with a backslash (CommonMark), and an `@` is followed by a word joiner (U+2060), invisible,
+- Mattermost (incoming webhook markdown): every markdown character of typed text is escaped with
+  a backslash (CommonMark), and an `@` is followed by a word joiner (U+2060), invisible,
   because Mattermost notifies `@channel` from a webhook's text whatever the markdown says
   (mattermost/mattermost#13881) and splits mentions at any character that is not a letter.
 - Teams (a workflow's Adaptive Card): TextBlock and Fact values are markdown, so typed text goes
@@ -50,13 +50,19 @@ def cut(text: str, limit: int) -> str:
 
 
 def fit(text: str, limit: int, escape: Callable[[str], str]) -> str:
-    """Escaped text of at most `limit` characters, cut before escaping so no escape is split."""
+    """Escaped text of at most `limit` characters, cut before escaping so no escape is split: the
+    longest beginning of `text` whose escaped form and ellipsis fit."""
     escaped = escape(text)
-    keep = len(text)
-    while len(escaped) > limit and keep > 0:
-        keep -= max(1, len(escaped) - limit)
-        escaped = escape(text[:keep].rstrip()) + "…"
-    return escaped
+    if len(escaped) <= limit:
+        return escaped
+    low, high = 0, len(text)
+    while low < high:
+        middle = (low + high + 1) // 2
+        if len(escape(text[:middle].rstrip())) + 1 <= limit:
+            low = middle
+        else:
+            high = middle - 1
+    return escape(text[:low].rstrip()) + "…"
 
 
 # --- Slack --------------------------------------------------------------------------------------
@@ -109,11 +115,11 @@ def slack(message: Message) -> dict[str, Any]:
 
 # --- Mattermost ---------------------------------------------------------------------------------
 
-_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
+_MARKDOWN = re.compile(r"([\\`*_~\[\]()#+\-.!|<>:{}])")
 
 
 def mattermost_escape(text: str) -> str:
-    return _PUNCTUATION.sub(r"\\\1", text).replace("@", "@\u2060")
+    return _MARKDOWN.sub(r"\\\1", text).replace("@", "@\u2060")
 
 
 def mattermost(message: Message) -> dict[str, Any]:
