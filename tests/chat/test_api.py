@@ -152,3 +152,20 @@ def test_a_workshop_posts_to_at_most_ten_rooms(workshop, leader_client):
     )
     assert refused.status_code == 409
     assert ChatRoom.objects.count() == 10
+
+
+def test_answers_validate_against_the_openapi_description(workshop, leader_client):
+    from tests.workshop.test_openapi import check
+
+    rooms = "/api/w/{workshop_id}/chat"
+    created = leader_client.post(
+        f"/api/w/{workshop.id}/chat", {"kind": "teams", "url": SLACK_URL}, content_type="application/json"
+    )
+    room = check(created, rooms, "post")
+    check(leader_client.get(f"/api/w/{workshop.id}/chat"), rooms)
+    refused = leader_client.post(f"/api/w/{workshop.id}/chat", {"kind": "irc"}, content_type="application/json")
+    check(refused, rooms, "post")
+    tested = leader_client.post(f"/api/w/{workshop.id}/chat/{room['id']}/test")
+    check(tested, rooms + "/{room_id}/test", "post")
+    missing = leader_client.delete(f"/api/w/{workshop.id}/chat/999999")
+    check(missing, rooms + "/{room_id}", "delete")
