@@ -3,6 +3,7 @@ from django.templatetags.static import static
 from django.urls import path
 from django.views.generic import RedirectView
 
+from chat import views as chat_views
 from clients import views as clients_views
 from frameworks import new_workshop
 from frameworks import views as template_views
@@ -50,6 +51,10 @@ urlpatterns = [
         "api/clients/<str:client_id>/colleagues/<str:username>", clients_views.client_colleague, name="client_colleague"
     ),
     path("api/w/<str:workshop_id>/client", clients_views.workshop_client, name="workshop_client"),
+    # Chat rooms (protocol §9) and their "send a test" (docs/integrations.md).
+    path("api/w/<str:workshop_id>/chat", chat_views.chat_rooms, name="chat_rooms"),
+    path("api/w/<str:workshop_id>/chat/<str:room_id>", chat_views.chat_room, name="chat_room"),
+    path("api/w/<str:workshop_id>/chat/<str:room_id>/test", chat_views.chat_room_test, name="chat_room_test"),
     # Browsers ask for /favicon.ico where a page names no icon (a PDF export in a tab).
     path("favicon.ico", RedirectView.as_view(url=static("favicon.svg"), permanent=True)),
 ]

@@ -29,12 +29,15 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
 
+from chat.models import ChatRoom
 from clients.models import Client as ClientAccount
 from frameworks.models import Template
 from frameworks.validation import template_fields
 from goals.invites import current_member_invite, invite_create, token_for
 from goals.models import Role, Workshop
 from goals.return_links import link_create
+from outbound import guard
+from outbound.secrets import seal
 from room.members import member_remove
 from tests.goals.conftest import PASSWORD, make_user
 from tests.planning.helpers import add_item, send
@@ -89,6 +92,8 @@ TEMPLATE = {
     "agenda": [{"title": "Gather", "phase": "gather", "minutes": 10, "instructions": "Write."}],
     "planning": {"estimates": False, "capacity_hours": None, "private_gather": False},
 }
+
+CHAT_URL = "https://hooks.slack.com/services/T0AAAAAAA/B0BBBBBBB/abcdefghijklmnopqrstWXYZ"
 
 
 def signup_form() -> dict[str, str]:
@@ -190,6 +195,13 @@ ENDPOINTS = {
     "PUT /api/w/<id>/client": Endpoint(
         "put", "/api/w/{workshop}/client", FACILITATORS, 200, body={"client": "{client}"}, refused={FACILITATOR: 403}
     ),
+    # Protocol §9: chat rooms, and their "send a test" (docs/integrations.md).
+    "GET /api/w/<id>/chat": Endpoint("get", "/api/w/{workshop}/chat", FACILITATORS, 200),
+    "POST /api/w/<id>/chat": Endpoint(
+        "post", "/api/w/{workshop}/chat", FACILITATORS, 201, body={"kind": "slack", "url": CHAT_URL}
+    ),
+    "DELETE /api/w/<id>/chat/<cid>": Endpoint("delete", "/api/w/{workshop}/chat/{chat}", FACILITATORS, 204),
+    "POST /api/w/<id>/chat/<cid>/test": Endpoint("post", "/api/w/{workshop}/chat/{chat}/test", FACILITATORS, 202),
 }
 
 
@@ -215,6 +227,12 @@ def expected_status(endpoint: Endpoint, visitor: str) -> int:
     if endpoint.who == LOGGED_IN:
         return 302  # to the login page
     return 404 if visitor in NOT_MEMBERS else 403
+
+
+@pytest.fixture(autouse=True)
+def public_dns(monkeypatch):
+    """A chat room's host resolves to a public address without asking real DNS."""
+    monkeypatch.setattr(guard, "resolver", lambda host, port: ["93.184.216.34"])
 
 
 @pytest.fixture
@@ -262,6 +280,8 @@ def prepared(endpoint: Endpoint, workshop: Workshop, leader) -> tuple[str, dict[
         names.update(client=client.id, colleague=colleague.username)
     if "{newcomer}" in wanted:
         names["newcomer"] = make_user().username
+    if "{chat}" in wanted:
+        names["chat"] = ChatRoom.objects.create(workshop=workshop, kind="slack", url_sealed=seal(CHAT_URL)).id
     path = endpoint.path.format(**names)
     if endpoint.body is not None:
         body = {
@@ -282,11 +302,11 @@ def test_the_table_covers_every_url():
 
     routed = {str(pattern.pattern) for pattern in urlpatterns}
     covered = {endpoint.path.lstrip("/") for endpoint in ENDPOINTS.values()}
-    assert len(routed) == 34
+    assert len(routed) == 37
     for route in routed:
         shape = route.replace("<str:workshop_id>", "{workshop}").replace("<str:token>", "{token}")
         shape = shape.replace("<str:tid>", "{template}").replace("<str:client_id>", "{client}")
-        shape = shape.replace("<str:username>", "{colleague}")
+        shape = shape.replace("<str:username>", "{colleague}").replace("<str:room_id>", "{chat}")
         shape = shape.replace("plan.<str:extension>", "plan.pdf")
         if shape.startswith("back/"):
             shape = shape.replace("{token}", "{link}")
