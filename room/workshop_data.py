@@ -18,7 +18,7 @@ from core import clock
 from core.errors import NotFound
 from goals.models import Invite, Member, Workshop
 from live.changes import lock_workshop
-from live.models import Connection, Event, OpReceipt
+from live.models import Connection, Event, LogCursor, OpReceipt
 from live.sockets import close_channels
 from planning.models import (
     CheckIn,
@@ -52,6 +52,7 @@ TABLES: Final[tuple[tuple[type[models.Model], str], ...]] = (
     (Event, "workshop"),
     (OpReceipt, "workshop"),
     (Connection, "workshop"),
+    (LogCursor, "workshop"),
 )
 
 # Columns that are keys, not data: whoever holds one gets in as someone. An invite's nonce gives its
@@ -63,6 +64,29 @@ SECRETS: Final[dict[type[models.Model], frozenset[str]]] = {
     Connection: frozenset({"session_hash"}),
 }
 
+# The apps above this one (mail, webhooks, chat, calendars) keep rows of a workshop too; each adds
+# its tables here from its AppConfig.ready, so that an export holds them and an erasure counts them.
+_added: list[tuple[type[models.Model], str]] = []
+_added_secrets: dict[type[models.Model], frozenset[str]] = {}
+
+
+def add_tables(tables: tuple[tuple[type[models.Model], str], ...], *, secrets: dict | None = None) -> None:
+    """Make these tables (each with its lookup to the workshop's id, referring only to tables before
+    it) part of every workshop's export and erasure; `secrets` names columns an export leaves out."""
+    for table in tables:
+        if table not in _added:
+            _added.append(table)
+    _added_secrets.update({model: frozenset(columns) for model, columns in (secrets or {}).items()})
+
+
+def tables() -> tuple[tuple[type[models.Model], str], ...]:
+    return (*TABLES, *_added)
+
+
+def secret_columns() -> dict[type[models.Model], frozenset[str]]:
+    return {**SECRETS, **_added_secrets}
+
+
 EXPORT_FORMAT: Final = "rallypoint.workshop"
 # Raised when a key changes meaning or goes; adding a table or a column keeps it.
 EXPORT_FORMAT_VERSION: Final = 1
@@ -73,13 +97,13 @@ def label(model: type[models.Model]) -> str:
 
 
 def rows_of(workshop_id: str) -> list[tuple[type[models.Model], models.QuerySet[Any]]]:
-    """Each table's rows of this workshop, in TABLES order."""
-    return [(model, model.objects.filter(**{lookup: workshop_id})) for model, lookup in TABLES]
+    """Each table's rows of this workshop, in `tables()` order."""
+    return [(model, model.objects.filter(**{lookup: workshop_id})) for model, lookup in tables()]
 
 
 def exported_columns(model: type[models.Model]) -> list[str]:
     """The model's columns as they are named in the database (`lane_id`), secrets left out."""
-    hidden = SECRETS.get(model, frozenset())
+    hidden = secret_columns().get(model, frozenset())
     return [field.attname for field in model._meta.concrete_fields if field.name not in hidden]
 
 
@@ -121,7 +145,7 @@ def workshop_export(*, workshop_id: str) -> dict[str, Any]:
         "format_version": EXPORT_FORMAT_VERSION,
         "exported_at": clock.now().isoformat(),
         "workshop": workshop_id,
-        "left_out": {label(model): sorted(columns) for model, columns in SECRETS.items()},
+        "left_out": {label(model): sorted(columns) for model, columns in secret_columns().items()},
         "tables": tables,
     }
 
@@ -142,5 +166,5 @@ def workshop_erase(*, workshop_id: str) -> dict[str, int]:
             _, per_model = rows.delete()
             deleted.update({name.lower(): count for name, count in per_model.items()})
         transaction.on_commit(lambda: close_channels(channels))
-    counts = {label(model): deleted.pop(label(model), 0) for model, _ in TABLES}
-    return counts | dict(deleted)  # anything a cascade reached beyond TABLES, said too
+    counts = {label(model): deleted.pop(label(model), 0) for model, _ in tables()}
+    return counts | dict(deleted)  # anything a cascade reached beyond tables(), said too
