@@ -7,6 +7,7 @@ from clients import views as clients_views
 from frameworks import new_workshop
 from frameworks import views as template_views
 from goals import views as goals_views
+from mail import views as mail_views
 from planning import mine as mine_views
 from planning import views as planning_views
 from planning.exports import views as export_views
@@ -15,7 +16,8 @@ from workshop import health, openapi
 
 urlpatterns = [
     path("", room_views.home, name="home"),
-    path("accounts/signup/", goals_views.signup, name="signup"),
+    path("accounts/signup/", mail_views.signup, name="signup"),
+    path("accounts/settings/", mail_views.account_settings, name="account_settings"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", goals_views.Logout.as_view(), name="logout"),
     path("workshops/new/", new_workshop.workshop_new, name="workshop_new"),
@@ -50,6 +52,12 @@ urlpatterns = [
         "api/clients/<str:client_id>/colleagues/<str:username>", clients_views.client_colleague, name="client_colleague"
     ),
     path("api/w/<str:workshop_id>/client", clients_views.workshop_client, name="workshop_client"),
+    # Mail (protocol §9): confirming an address, unsubscribing, a guest's sign-in link, offering help.
+    path("mail/confirm/<str:token>/", mail_views.confirm, name="mail_confirm"),
+    path("mail/unsubscribe/<str:token>/", mail_views.unsubscribe, name="mail_unsubscribe"),
+    path("mail/in/<str:token>/", mail_views.signin_link, name="mail_signin"),
+    path("w/<str:workshop_id>/help/<int:item_id>/", mail_views.help_offer, name="mail_help"),
+    path("w/<str:workshop_id>/mine/mail/", mail_views.mine_mail, name="mine_mail"),
     # Browsers ask for /favicon.ico where a page names no icon (a PDF export in a tab).
     path("favicon.ico", RedirectView.as_view(url=static("favicon.svg"), permanent=True)),
 ]
