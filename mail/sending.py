@@ -60,6 +60,7 @@ def make_mail(
         nonce=nonce,
         signin_hash=tokens.digest(tokens.derive(tokens.SIGNIN, nonce)) if guest_signin else None,
         next_attempt_at=clock.now(),
+        created_at=clock.now(),
     )
     try:
         with transaction.atomic():
