@@ -35,7 +35,7 @@ class Collector:
     def __init__(self) -> None:
         self.received: list[EmailMessage] = []
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 (aiosmtpd's name)
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
         message["X-Envelope-To"] = ", ".join(envelope.rcpt_tos)
         self.received.append(message)  # type: ignore[arg-type]
@@ -107,9 +107,7 @@ def later(**delta: float) -> datetime:
 def confirmed(member: Member, address: str | None = None) -> Address:
     """A confirmed address for `member`: their account's if they have one, else their own."""
     owner = {"user_id": member.user_id} if member.user_id else {"member": member}
-    return Address.objects.create(
-        email=address or f"m{member.id}@example.org", confirmed_at=core_clock.now(), **owner
-    )
+    return Address.objects.create(email=address or f"m{member.id}@example.org", confirmed_at=core_clock.now(), **owner)
 
 
 def drain() -> int:
@@ -127,5 +125,6 @@ def parts(message: EmailMessage) -> tuple[str, str]:
     """The plain text and the HTML of a mail."""
     text = message.get_body(preferencelist=("plain",))
     html = message.get_body(preferencelist=("html",))
-    assert text is not None and html is not None, "a mail has both parts"
+    assert text is not None, "a mail has a plain-text part"
+    assert html is not None, "a mail has an HTML part"
     return text.get_content(), html.get_content()

@@ -35,7 +35,8 @@ def test_signup_with_an_email_sends_a_confirmation_whose_button_confirms(smtp):
     assert response.status_code == 302
     user = get_user_model().objects.get(username="lea")
     address = Address.objects.get(user=user)
-    assert address.email == "lea@example.org" and address.confirmed_at is None
+    assert address.email == "lea@example.org"
+    assert address.confirmed_at is None
     drain()
     (message,) = smtp.to("lea@example.org")
     assert "Confirm" in message["Subject"]
@@ -44,14 +45,17 @@ def test_signup_with_an_email_sends_a_confirmation_whose_button_confirms(smtp):
     link = confirmation_link(message)
     # The token is not in the database: only its hash.
     token = link.rstrip("/").rsplit("/", 1)[1]
-    assert token not in str(list(Address.objects.values())) and token not in str(list(Mail.objects.values()))
+    assert token not in str(list(Address.objects.values()))
+    assert token not in str(list(Mail.objects.values()))
 
     # A mail scanner (or anyone) opening the link changes nothing, signed in or not.
     page = Client().get(link)
-    assert page.status_code == 200 and b"Confirm" in page.content
+    assert page.status_code == 200
+    assert b"Confirm" in page.content
     assert Address.objects.get(pk=address.pk).confirmed_at is None
     page = Client().post(link)
-    assert page.status_code == 200 and b"Address confirmed" in page.content
+    assert page.status_code == 200
+    assert b"Address confirmed" in page.content
     assert Address.objects.get(pk=address.pk).confirmed_at is not None
     # Used once.
     assert Client().post(link).status_code == 404
@@ -69,7 +73,8 @@ def test_signup_without_an_email_makes_no_address(smtp):
 
 def test_signup_refuses_a_malformed_email(smtp):
     response = Client().post(
-        "/accounts/signup/", {"username": "bad", "password1": PASSWORD, "password2": PASSWORD, "email": "not-an-address"}
+        "/accounts/signup/",
+        {"username": "bad", "password1": PASSWORD, "password2": PASSWORD, "email": "not-an-address"},
     )
     assert response.status_code == 200
     assert not get_user_model().objects.filter(username="bad").exists()
