@@ -1,6 +1,6 @@
 """A mail row as the message a person reads: subject, plain text, HTML, and the list headers.
 
-Both parts come from Django templates under templates/mail/ (`<kind>.txt`, `<kind>.html`). The
+Both parts come from Django templates under templates/mail/email/ (`<kind>.txt`, `<kind>.html`). The
 plain text is rendered with autoescaping off, so what people typed reads as they typed it; the
 HTML part escapes it. Every link is absolute on SITE_URL.
 
@@ -93,8 +93,8 @@ def subject(mail: Mail, context: dict[str, Any]) -> str:
 
 def message(mail: Mail, to: str) -> EmailMultiAlternatives:
     context = context_of(mail)
-    text = get_template(f"mail/{mail.kind}.txt").render(context)
-    html = get_template(f"mail/{mail.kind}.html").render(context)
+    text = get_template(f"mail/email/{mail.kind}.txt").render(context)
+    html = get_template(f"mail/email/{mail.kind}.html").render(context)
     headers = {"Message-ID": mail.message_id, "Auto-Submitted": "auto-generated"}
     if mail.kind != Kind.CONFIRM:
         headers["List-Unsubscribe"] = f"<{context['unsubscribe_url']}>"
