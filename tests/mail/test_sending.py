@@ -181,3 +181,30 @@ def test_email_url_configures_the_backend(url, expected):
     assert found == expected
     if url != "console://":
         assert found.get("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend").endswith("smtp.EmailBackend")
+
+
+def test_two_workers_racing_for_one_mail_send_it_once(smtp, workshop, leader, member, plan):
+    import threading
+
+    from django.db import connection
+
+    agree(workshop, leader, {plan: member})
+    read_log.call("mail", workshop.id, 0)
+    row_id = Mail.objects.get(kind="commitments").pk
+    start = threading.Barrier(4)
+    outcomes: list[str] = []
+
+    def work() -> None:
+        try:
+            start.wait()
+            outcomes.append(send_mail.call(row_id))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["not due", "not due", "not due", "sent"]
+    assert len(smtp.to("mia@example.org")) == 1
