@@ -10,6 +10,7 @@ return link (goals.return_links).
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -29,6 +30,16 @@ from live.changes import Change, operation, run
 GUEST_KEY = "rallypoint_guest"
 
 Visitor = AbstractBaseUser | AnonymousUser | None
+
+# Other ways a session is a member, added by apps above this one (a guest's sign-in link in a mail,
+# mail.signin): each gives the members a session reaches, as a condition on Member, or None.
+SessionWay = Callable[[SessionBase | None], Q | None]
+_session_ways: list[SessionWay] = []
+
+
+def add_session_way(way: SessionWay) -> None:
+    if way not in _session_ways:
+        _session_ways.append(way)
 
 
 def guest_key(session: SessionBase | None, *, create: bool = False) -> str | None:
@@ -52,6 +63,10 @@ def memberships(*, user: Visitor, session: SessionBase | None) -> QuerySet[Membe
     through_links = linked_members_query(session)
     if through_links is not None:
         query |= through_links
+    for way in _session_ways:
+        reached = way(session)
+        if reached is not None:
+            query |= reached
     return Member.objects.filter(query)
 
 

@@ -56,11 +56,14 @@ class Logout(auth_views.LogoutView):
 
 
 @methods("GET", "POST")
-def signup(request: HttpRequest) -> HttpResponse:
+def signup(request: HttpRequest, form_class: type[SignupForm] = SignupForm) -> HttpResponse:
     """A new account, logged in. Made in a browser that holds guest memberships, it keeps them
-    (goals.accounts.memberships_adopt), and its display name defaults to the guest's name."""
+    (goals.accounts.memberships_adopt), and its display name defaults to the guest's name.
+
+    `form_class`: apps above this one add fields of their own (mail's `email`); its `save()` runs
+    in the transaction that creates the account."""
     kept = [] if request.user.is_authenticated else guest_memberships(request.session)
-    form = SignupForm(request.POST or None, default_name=kept[0].name if kept else "")
+    form = form_class(request.POST or None, default_name=kept[0].name if kept else "")
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():
             user = form.save()

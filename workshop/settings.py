@@ -276,12 +276,17 @@ RUN_JOBS = env.bool("RUN_JOBS", default=DEBUG)
 JOBS_THREADS = env.int("JOBS_THREADS", default=4)
 
 # Mail goes out through Django's backends, chosen by EMAIL_URL: smtp://user:pass@host:port,
-# smtp+tls://… (STARTTLS), smtps://… (TLS), or console:// (printed; the default).
+# smtp+tls://… (STARTTLS), smtps://… (TLS from the first byte, port 465), or console:// (printed;
+# the default). django-environ reads `smtps` as STARTTLS, which a port-465 server never answers:
+# it is read here as `smtp+ssl`, what the name means everywhere else.
 EMAIL_URL = env.str("EMAIL_URL", default="console://")
-if EMAIL_URL.split(":", 1)[0] == "console":
+_email_scheme, _, _email_rest = EMAIL_URL.partition(":")
+if _email_scheme == "console":
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 else:
-    vars().update(environ.Env.email_url_config(EMAIL_URL))
+    if _email_scheme == "smtps":
+        _email_scheme = "smtp+ssl"
+    vars().update(environ.Env.email_url_config(f"{_email_scheme}:{_email_rest}"))
 EMAIL_TIMEOUT = 10
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Rallypoint <rallypoint@localhost>")
 # Days before an item is due that its owners are reminded (and once more the day after).

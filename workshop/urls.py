@@ -8,6 +8,7 @@ from clients import views as clients_views
 from frameworks import new_workshop
 from frameworks import views as template_views
 from goals import views as goals_views
+from mail import views as mail_views
 from planning import mine as mine_views
 from planning import views as planning_views
 from planning.exports import views as export_views
@@ -16,7 +17,8 @@ from workshop import health, openapi
 
 urlpatterns = [
     path("", room_views.home, name="home"),
-    path("accounts/signup/", goals_views.signup, name="signup"),
+    path("accounts/signup/", mail_views.signup, name="signup"),
+    path("accounts/settings/", mail_views.account_settings, name="account_settings"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", goals_views.Logout.as_view(), name="logout"),
     path("workshops/new/", new_workshop.workshop_new, name="workshop_new"),
@@ -55,6 +57,12 @@ urlpatterns = [
     path("api/w/<str:workshop_id>/chat", chat_views.chat_rooms, name="chat_rooms"),
     path("api/w/<str:workshop_id>/chat/<str:room_id>", chat_views.chat_room, name="chat_room"),
     path("api/w/<str:workshop_id>/chat/<str:room_id>/test", chat_views.chat_room_test, name="chat_room_test"),
+    # Mail (protocol §9): confirming an address, unsubscribing, a guest's sign-in link, offering help.
+    path("mail/confirm/<str:token>/", mail_views.confirm, name="mail_confirm"),
+    path("mail/unsubscribe/<str:token>/", mail_views.unsubscribe, name="mail_unsubscribe"),
+    path("mail/in/<str:token>/", mail_views.signin_link, name="mail_signin"),
+    path("w/<str:workshop_id>/help/<int:item_id>/", mail_views.help_offer, name="mail_help"),
+    path("w/<str:workshop_id>/mine/mail/", mail_views.mine_mail, name="mine_mail"),
     # Browsers ask for /favicon.ico where a page names no icon (a PDF export in a tab).
     path("favicon.ico", RedirectView.as_view(url=static("favicon.svg"), permanent=True)),
 ]

@@ -135,6 +135,9 @@ def test_templates_and_static_have_no_inline_script_or_style():
     """What the CSP would block: anything a browser runs or styles from inside the HTML."""
     found = []
     files = [*ROOT.glob("templates/**/*.html"), *ROOT.glob("*/templates/**/*.html"), *ROOT.glob("static/**/*.html")]
+    # Mail's HTML parts are read in mail clients, not served under the CSP, and mail clients
+    # honour inline styles only (docs/integrations.md).
+    files = [file for file in files if not file.is_relative_to(ROOT / "templates" / "mail" / "email")]
     for file in files:
         text = file.read_text()
         found += [f"{file.relative_to(ROOT)}: {what}" for pattern, what in INLINE if pattern.search(text)]

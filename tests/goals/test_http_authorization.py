@@ -34,13 +34,16 @@ from clients.models import Client as ClientAccount
 from frameworks.models import Template
 from frameworks.validation import template_fields
 from goals.invites import current_member_invite, invite_create, token_for
-from goals.models import Role, Workshop
+from goals.models import Member, Role, Workshop
 from goals.return_links import link_create
 from outbound import guard
 from outbound.secrets import seal
+from mail import tokens
+from mail.addresses import address_set
+from mail.sending import make_mail
 from room.members import member_remove
 from tests.goals.conftest import PASSWORD, make_user
-from tests.planning.helpers import add_item, send
+from tests.planning.helpers import add_item, make_item, send
 from tests.planning.test_authorization import everything
 
 LEADER, FACILITATOR, MEMBER, OBSERVER = "leader", "facilitator", "member", "observer"
@@ -202,6 +205,29 @@ ENDPOINTS = {
     ),
     "DELETE /api/w/<id>/chat/<cid>": Endpoint("delete", "/api/w/{workshop}/chat/{chat}", FACILITATORS, 204),
     "POST /api/w/<id>/chat/<cid>/test": Endpoint("post", "/api/w/{workshop}/chat/{chat}/test", FACILITATORS, 202),
+    # Protocol §9, Email (docs/integrations.md): the account's address; the links a mail carries,
+    # opened by whoever holds them (a GET changes nothing; the button posts); the help page a
+    # rally mail links to (nothing is agreed here, so offering is refused on the page: 400); the
+    # mail card of "My commitments".
+    "GET /accounts/settings/": Endpoint("get", "/accounts/settings/", LOGGED_IN, 200),
+    "POST /accounts/settings/": Endpoint("post", "/accounts/settings/", LOGGED_IN, 303, form={"email": ""}),
+    "GET /mail/confirm/<token>/": Endpoint("get", "/mail/confirm/{confirm}/", ANYONE, 200),
+    "POST /mail/confirm/<token>/": Endpoint("post", "/mail/confirm/{confirm}/", ANYONE, 200, form={}),
+    "GET /mail/unsubscribe/<token>/": Endpoint("get", "/mail/unsubscribe/{unsubscribe}/", ANYONE, 200),
+    "POST /mail/unsubscribe/<token>/": Endpoint("post", "/mail/unsubscribe/{unsubscribe}/", ANYONE, 200, form={}),
+    "GET /mail/in/<token>/": Endpoint("get", "/mail/in/{signin}/", ANYONE, 302),
+    "GET /w/<id>/help/<item>/": Endpoint("get", "/w/{workshop}/help/{item}/", MEMBERS, 200, refused=REMOVED_PAGE),
+    "POST /w/<id>/help/<item>/": Endpoint(
+        "post", "/w/{workshop}/help/{item}/", MEMBERS, 400, form={"note": ""}, refused={OBSERVER: 403, **REMOVED_PAGE}
+    ),
+    "POST /w/<id>/mine/mail/": Endpoint(
+        "post",
+        "/w/{workshop}/mine/mail/",
+        MEMBERS,
+        303,
+        form={"action": "kinds", "kinds": "rally"},
+        refused=REMOVED_PAGE,
+    ),
 }
 
 
@@ -282,6 +308,7 @@ def prepared(endpoint: Endpoint, workshop: Workshop, leader) -> tuple[str, dict[
         names["newcomer"] = make_user().username
     if "{chat}" in wanted:
         names["chat"] = ChatRoom.objects.create(workshop=workshop, kind="slack", url_sealed=seal(CHAT_URL)).id
+    names.update(mail_links(wanted, workshop, leader))
     path = endpoint.path.format(**names)
     if endpoint.body is not None:
         body = {
@@ -297,17 +324,40 @@ def prepared(endpoint: Endpoint, workshop: Workshop, leader) -> tuple[str, dict[
     return path, {} if form is None else {"data": form}
 
 
+def mail_links(wanted: str, workshop: Workshop, leader) -> dict[str, Any]:
+    """The secrets of mail links (protocol §9), made only for the rows that name them."""
+    names: dict[str, Any] = {}
+    if "{confirm}" in wanted:
+        address = address_set(user=leader.user, email="lead@example.org")
+        names["confirm"] = tokens.derive(tokens.CONFIRM, address.confirm_nonce)
+    if "{unsubscribe}" in wanted:
+        names["unsubscribe"] = tokens.unsubscribe_token(leader.id, "rally")
+    if "{signin}" in wanted:
+        guest = Member.objects.create(workshop=workshop, name="Gus", role=Role.MEMBER, guest_key="gus-key")
+        mail = make_mail(kind="commitments", member=guest, reason="v1", context={})
+        names["signin"] = tokens.derive(tokens.SIGNIN, mail.nonce)
+    if "{item}" in wanted:
+        names["item"] = make_item(workshop, leader, title="Accepted", status="accepted").id
+    return names
+
+
 def test_the_table_covers_every_url():
     from workshop.urls import urlpatterns
 
     routed = {str(pattern.pattern) for pattern in urlpatterns}
     covered = {endpoint.path.lstrip("/") for endpoint in ENDPOINTS.values()}
-    assert len(routed) == 37
+    assert len(routed) == 43
     for route in routed:
         shape = route.replace("<str:workshop_id>", "{workshop}").replace("<str:token>", "{token}")
         shape = shape.replace("<str:tid>", "{template}").replace("<str:client_id>", "{client}")
         shape = shape.replace("<str:username>", "{colleague}").replace("<str:room_id>", "{chat}")
         shape = shape.replace("plan.<str:extension>", "plan.pdf")
+        shape = shape.replace("<int:item_id>", "{item}")
+        for secret in ("confirm", "unsubscribe"):
+            if shape.startswith(f"mail/{secret}/"):
+                shape = shape.replace("{token}", "{" + secret + "}")
+        if shape.startswith("mail/in/"):
+            shape = shape.replace("{token}", "{signin}")
         if shape.startswith("back/"):
             shape = shape.replace("{token}", "{link}")
         if "invites/{token}" in shape:

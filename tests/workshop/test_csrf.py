@@ -41,6 +41,7 @@ def urls(workshop_id: str, token: str) -> list[str]:
         "tid": "builtin-okr",
         "client_id": "1",
         "username": "someone",
+        "item_id": "1",
     }
     found = []
     for pattern in urlpatterns:
