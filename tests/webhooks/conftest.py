@@ -33,6 +33,7 @@ class Receiver:
         self.received: dict[str, list[dict[str, Any]]] = defaultdict(list)
         self.forged: list[tuple[str, str]] = []
         self.requests: dict[str, int] = defaultdict(int)
+        self.ids: dict[str, list[str]] = defaultdict(list)
         self.released = threading.Event()
         self.lock = threading.Lock()
         receiver = self
@@ -64,6 +65,7 @@ class Receiver:
     def handle(self, handler: BaseHTTPRequestHandler, body: bytes) -> None:
         path = handler.path
         answer = self.answer(path)
+        self.ids[path].append(handler.headers["webhook-id"])
         if answer == "hang":
             self.released.wait(30)
             return
