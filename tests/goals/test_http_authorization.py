@@ -39,6 +39,8 @@ from room.members import member_remove
 from tests.goals.conftest import PASSWORD, make_user
 from tests.planning.helpers import add_item, send
 from tests.planning.test_authorization import everything
+from webhooks.models import Delivery
+from webhooks.models import Endpoint as Webhook
 
 LEADER, FACILITATOR, MEMBER, OBSERVER = "leader", "facilitator", "member", "observer"
 FOREIGN, REMOVED, ANONYMOUS = "another workshop's member", "removed member", "anonymous"
@@ -190,6 +192,25 @@ ENDPOINTS = {
     "PUT /api/w/<id>/client": Endpoint(
         "put", "/api/w/{workshop}/client", FACILITATORS, 200, body={"client": "{client}"}, refused={FACILITATOR: 403}
     ),
+    # Protocol §9: webhooks. An address literal, so that checking the URL asks no DNS.
+    "GET /api/w/<id>/webhooks": Endpoint("get", "/api/w/{workshop}/webhooks", FACILITATORS, 200),
+    "POST /api/w/<id>/webhooks": Endpoint(
+        "post",
+        "/api/w/{workshop}/webhooks",
+        FACILITATORS,
+        201,
+        body={"url": "https://93.184.216.34/in", "events": ["*"]},
+    ),
+    "DELETE /api/w/<id>/webhooks/<hid>": Endpoint("delete", "/api/w/{workshop}/webhooks/{hook}", FACILITATORS, 204),
+    "POST /api/w/<id>/webhooks/<hid>/test": Endpoint(
+        "post", "/api/w/{workshop}/webhooks/{hook}/test", FACILITATORS, 202, body={}
+    ),
+    "GET /api/w/<id>/webhooks/<hid>/deliveries": Endpoint(
+        "get", "/api/w/{workshop}/webhooks/{hook}/deliveries", FACILITATORS, 200
+    ),
+    "POST /api/w/<id>/webhooks/<hid>/deliveries/<did>/retry": Endpoint(
+        "post", "/api/w/{workshop}/webhooks/{hook}/deliveries/{delivery}/retry", FACILITATORS, 202, body={}
+    ),
 }
 
 
@@ -262,6 +283,12 @@ def prepared(endpoint: Endpoint, workshop: Workshop, leader) -> tuple[str, dict[
         names.update(client=client.id, colleague=colleague.username)
     if "{newcomer}" in wanted:
         names["newcomer"] = make_user().username
+    if "{hook}" in wanted:
+        hook = Webhook.objects.create(workshop=workshop, url="https://93.184.216.34/in", events=["*"], secret_sealed="")
+        names["hook"] = hook.id
+        names["delivery"] = Delivery.objects.create(
+            endpoint=hook, message_id="msg_a", type="ping", body="{}"
+        ).message_id
     path = endpoint.path.format(**names)
     if endpoint.body is not None:
         body = {
@@ -282,11 +309,12 @@ def test_the_table_covers_every_url():
 
     routed = {str(pattern.pattern) for pattern in urlpatterns}
     covered = {endpoint.path.lstrip("/") for endpoint in ENDPOINTS.values()}
-    assert len(routed) == 34
+    assert len(routed) == 39
     for route in routed:
         shape = route.replace("<str:workshop_id>", "{workshop}").replace("<str:token>", "{token}")
         shape = shape.replace("<str:tid>", "{template}").replace("<str:client_id>", "{client}")
         shape = shape.replace("<str:username>", "{colleague}")
+        shape = shape.replace("<str:hid>", "{hook}").replace("<str:did>", "{delivery}")
         shape = shape.replace("plan.<str:extension>", "plan.pdf")
         if shape.startswith("back/"):
             shape = shape.replace("{token}", "{link}")
