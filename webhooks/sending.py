@@ -73,7 +73,9 @@ def outcome(endpoint: Endpoint, answer: Answer) -> None:
     now = clock.now()
     rows = Endpoint.objects.filter(pk=endpoint.pk)
     if answer.ok:
-        rows.update(failing_since=None, active=True, deactivated_at=None)
+        rows.filter(Q(failing_since__isnull=False) | Q(active=False)).update(
+            failing_since=None, active=True, deactivated_at=None
+        )
         endpoint.failing_since, endpoint.active, endpoint.deactivated_at = None, True, None
         return
     rows.filter(failing_since__isnull=True).update(failing_since=now)
