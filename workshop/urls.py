@@ -13,6 +13,7 @@ from planning import mine as mine_views
 from planning import views as planning_views
 from planning.exports import views as export_views
 from room import views as room_views
+from webhooks import views as webhooks_views
 from workshop import health, openapi
 
 urlpatterns = [
@@ -63,6 +64,20 @@ urlpatterns = [
     path("mail/in/<str:token>/", mail_views.signin_link, name="mail_signin"),
     path("w/<str:workshop_id>/help/<int:item_id>/", mail_views.help_offer, name="mail_help"),
     path("w/<str:workshop_id>/mine/mail/", mail_views.mine_mail, name="mine_mail"),
+    # Webhooks (protocol §9).
+    path("api/w/<str:workshop_id>/webhooks", webhooks_views.webhooks, name="webhooks"),
+    path("api/w/<str:workshop_id>/webhooks/<str:hid>", webhooks_views.webhook, name="webhook"),
+    path("api/w/<str:workshop_id>/webhooks/<str:hid>/test", webhooks_views.webhook_test, name="webhook_test"),
+    path(
+        "api/w/<str:workshop_id>/webhooks/<str:hid>/deliveries",
+        webhooks_views.webhook_deliveries,
+        name="webhook_deliveries",
+    ),
+    path(
+        "api/w/<str:workshop_id>/webhooks/<str:hid>/deliveries/<str:did>/retry",
+        webhooks_views.webhook_retry,
+        name="webhook_retry",
+    ),
     # Browsers ask for /favicon.ico where a page names no icon (a PDF export in a tab).
     path("favicon.ico", RedirectView.as_view(url=static("favicon.svg"), permanent=True)),
 ]

@@ -45,6 +45,8 @@ from room.members import member_remove
 from tests.goals.conftest import PASSWORD, make_user
 from tests.planning.helpers import add_item, make_item, send
 from tests.planning.test_authorization import everything
+from webhooks.models import Delivery
+from webhooks.models import Endpoint as Webhook
 
 LEADER, FACILITATOR, MEMBER, OBSERVER = "leader", "facilitator", "member", "observer"
 FOREIGN, REMOVED, ANONYMOUS = "another workshop's member", "removed member", "anonymous"
@@ -227,6 +229,24 @@ ENDPOINTS = {
         303,
         form={"action": "kinds", "kinds": "rally"},
         refused=REMOVED_PAGE,
+    # Protocol §9: webhooks. An address literal, so that checking the URL asks no DNS.
+    "GET /api/w/<id>/webhooks": Endpoint("get", "/api/w/{workshop}/webhooks", FACILITATORS, 200),
+    "POST /api/w/<id>/webhooks": Endpoint(
+        "post",
+        "/api/w/{workshop}/webhooks",
+        FACILITATORS,
+        201,
+        body={"url": "https://93.184.216.34/in", "events": ["*"]},
+    ),
+    "DELETE /api/w/<id>/webhooks/<hid>": Endpoint("delete", "/api/w/{workshop}/webhooks/{hook}", FACILITATORS, 204),
+    "POST /api/w/<id>/webhooks/<hid>/test": Endpoint(
+        "post", "/api/w/{workshop}/webhooks/{hook}/test", FACILITATORS, 202, body={}
+    ),
+    "GET /api/w/<id>/webhooks/<hid>/deliveries": Endpoint(
+        "get", "/api/w/{workshop}/webhooks/{hook}/deliveries", FACILITATORS, 200
+    ),
+    "POST /api/w/<id>/webhooks/<hid>/deliveries/<did>/retry": Endpoint(
+        "post", "/api/w/{workshop}/webhooks/{hook}/deliveries/{delivery}/retry", FACILITATORS, 202, body={}
     ),
 }
 
@@ -309,6 +329,12 @@ def prepared(endpoint: Endpoint, workshop: Workshop, leader) -> tuple[str, dict[
     if "{chat}" in wanted:
         names["chat"] = ChatRoom.objects.create(workshop=workshop, kind="slack", url_sealed=seal(CHAT_URL)).id
     names.update(mail_links(wanted, workshop, leader))
+    if "{hook}" in wanted:
+        hook = Webhook.objects.create(workshop=workshop, url="https://93.184.216.34/in", events=["*"], secret_sealed="")
+        names["hook"] = hook.id
+        names["delivery"] = Delivery.objects.create(
+            endpoint=hook, message_id="msg_a", type="ping", body="{}"
+        ).message_id
     path = endpoint.path.format(**names)
     if endpoint.body is not None:
         body = {
@@ -346,11 +372,12 @@ def test_the_table_covers_every_url():
 
     routed = {str(pattern.pattern) for pattern in urlpatterns}
     covered = {endpoint.path.lstrip("/") for endpoint in ENDPOINTS.values()}
-    assert len(routed) == 43
+    assert len(routed) == 48
     for route in routed:
         shape = route.replace("<str:workshop_id>", "{workshop}").replace("<str:token>", "{token}")
         shape = shape.replace("<str:tid>", "{template}").replace("<str:client_id>", "{client}")
         shape = shape.replace("<str:username>", "{colleague}").replace("<str:room_id>", "{chat}")
+        shape = shape.replace("<str:hid>", "{hook}").replace("<str:did>", "{delivery}")
         shape = shape.replace("plan.<str:extension>", "plan.pdf")
         shape = shape.replace("<int:item_id>", "{item}")
         for secret in ("confirm", "unsubscribe"):

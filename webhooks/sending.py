@@ -1,0 +1,191 @@
+"""Sending deliveries: one job per endpoint drains what is due, signed as Standard Webhooks asks.
+
+A job holds one `Poster` for its whole run, so a backlog goes down one kept-alive connection. Each
+delivery is claimed first (outbound.attempts), so a second job or worker never sends it at once,
+and one that got its 2xx is never sent again. A receiver that gives no answer at all (down,
+unreachable, hanging until the timeout) ends the run: the rest of the backlog is not made to wait
+for a timeout each, one after another, on a worker thread. What is left is sent by the job queued
+for the failed delivery's retry, or by the tick's sweep, whichever comes first.
+
+An endpoint that has failed every delivery for 24 hours (`failing_since`, the first failure after
+a success) is deactivated and its pending deliveries marked failed; a later success (a
+facilitator's retry or test) makes it active again.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db.models import Count, Q
+from django.utils import timezone
+from standardwebhooks import Webhook
+
+from core import clock
+from jobs.tasks import task
+from outbound import attempts
+from outbound.attempts import Status
+from outbound.http import TIMEOUT_SECONDS, Answer, Poster
+from outbound.secrets import unseal
+from webhooks.models import Delivery, Endpoint
+
+logger = logging.getLogger(__name__)
+
+# Failing this long without one success deactivates an endpoint (protocol §9).
+DEACTIVATE_AFTER = timedelta(hours=24)
+# Deliveries one job sends; a longer backlog is sent by the job it queues.
+DRAIN_MAX = 200
+
+
+def timeout() -> float:
+    """A 2xx within 10 s is a delivery (protocol §9); tests shorten it for a receiver that hangs."""
+    return float(getattr(settings, "WEBHOOKS_TIMEOUT_SECONDS", TIMEOUT_SECONDS))
+
+
+def signed_headers(secret: str, message_id: str, body: bytes) -> dict[str, str]:
+    """The Standard Webhooks headers. The timestamp is the wall clock's, not core.clock's: it is
+    there for the receiver to refuse replays by its own clock."""
+    sent_at = timezone.now()
+    return {
+        "webhook-id": message_id,
+        "webhook-timestamp": str(int(sent_at.timestamp())),
+        "webhook-signature": Webhook(secret).sign(message_id, sent_at, body),
+    }
+
+
+def attempt(
+    poster: Poster, endpoint: Endpoint, secret: str, delivery_id: int, *, force: bool = False
+) -> Delivery | None:
+    """Send one delivery if this worker wins its claim; the delivery as recorded, or None."""
+    if not attempts.claim(Delivery, delivery_id, force=force):
+        return None
+    delivery = Delivery.objects.only("message_id", "body").get(pk=delivery_id)
+    body = delivery.body.encode()
+    answer = poster.post(endpoint.url, body, signed_headers(secret, delivery.message_id, body))
+    error = answer.error or ("" if answer.ok else f"The receiver answered {answer.status}.")
+    recorded = attempts.record(Delivery, delivery_id, ok=answer.ok, status_code=answer.status, error=error)
+    outcome(endpoint, answer)
+    return recorded  # type: ignore[return-value]
+
+
+def outcome(endpoint: Endpoint, answer: Answer) -> None:
+    now = clock.now()
+    rows = Endpoint.objects.filter(pk=endpoint.pk)
+    if answer.ok:
+        rows.filter(Q(failing_since__isnull=False) | Q(active=False)).update(
+            failing_since=None, active=True, deactivated_at=None
+        )
+        endpoint.failing_since, endpoint.active, endpoint.deactivated_at = None, True, None
+        return
+    rows.filter(failing_since__isnull=True).update(failing_since=now)
+    endpoint.refresh_from_db(fields=["failing_since", "active"])
+    if endpoint.active and endpoint.failing_since is not None and now - endpoint.failing_since >= DEACTIVATE_AFTER:
+        rows.filter(active=True).update(active=False, deactivated_at=now)
+        endpoint.active = False
+        logger.info("Webhook endpoint %s deactivated after failing since %s", endpoint.pk, endpoint.failing_since)
+    if not endpoint.active:
+        # Nothing sends to an inactive endpoint: what waited for it will not be sent.
+        Delivery.objects.filter(endpoint=endpoint, status=Status.PENDING).update(
+            status=Status.FAILED, next_attempt_at=None, leased_until=None
+        )
+
+
+def retry_later(endpoint: Endpoint, failed: list[Delivery]) -> None:
+    times = [delivery.next_attempt_at for delivery in failed if delivery.status == Status.PENDING]
+    if endpoint.active and times:
+        send_due.using(run_after=min(t for t in times if t is not None)).enqueue(endpoint.pk)
+
+
+@task()
+def send_due(endpoint_id: int) -> int:
+    """Send the endpoint's due deliveries, oldest first; on a failure, queue itself for the retry."""
+    endpoint = Endpoint.objects.filter(pk=endpoint_id, active=True).first()
+    if endpoint is None:
+        return 0
+    secret = unseal(endpoint.secret_sealed)
+    due = list(
+        Delivery.objects.filter(attempts.due(), endpoint=endpoint)
+        .order_by("id")
+        .values_list("pk", flat=True)[: DRAIN_MAX + 1]
+    )
+    sent = 0
+    failed: list[Delivery] = []
+    with Poster(timeout()) as poster:
+        for delivery_id in due[:DRAIN_MAX]:
+            recorded = attempt(poster, endpoint, secret, delivery_id)
+            if recorded is None:
+                continue
+            sent += 1
+            if recorded.status != Status.DELIVERED:
+                failed.append(recorded)
+                if recorded.last_status_code is None or not endpoint.active:
+                    break
+    retry_later(endpoint, failed)
+    if len(due) > DRAIN_MAX and not failed:
+        send_due.enqueue(endpoint_id)
+    return sent
+
+
+@task()
+def send_now(delivery_id: int) -> bool:
+    """A facilitator's retry or test: this delivery, now, whatever its endpoint's schedule."""
+    delivery = Delivery.objects.select_related("endpoint").filter(pk=delivery_id).first()
+    if delivery is None:
+        return False
+    endpoint = delivery.endpoint
+    with Poster(timeout()) as poster:
+        recorded = attempt(poster, endpoint, unseal(endpoint.secret_sealed), delivery_id, force=True)
+    if recorded is None:
+        return False
+    if recorded.status != Status.DELIVERED:
+        retry_later(endpoint, [recorded])
+    return recorded.status == Status.DELIVERED
+
+
+def queued_for(now: datetime) -> set[int]:
+    """Endpoints that a send job due by now will serve already."""
+    from django_tasks_db.models import DBTaskResult, get_date_max
+
+    waiting = DBTaskResult.objects.filter(task_path=send_due.module_path, status="READY").filter(
+        Q(run_after=get_date_max()) | Q(run_after__lte=now)
+    )
+    return {args_kwargs["args"][0] for args_kwargs in waiting.values_list("args_kwargs", flat=True)}
+
+
+def sweep() -> int:
+    """The tick's part: queue a send for each endpoint with a due delivery and no job on its way
+    (a job lost with its process, a lease expired under a killed worker)."""
+    now = clock.now()
+    endpoints = set(
+        Delivery.objects.filter(attempts.due(now), endpoint__active=True).values_list("endpoint_id", flat=True)
+    )
+    endpoints -= queued_for(now)
+    for endpoint_id in sorted(endpoints):
+        send_due.enqueue(endpoint_id)
+    prune()
+    return len(endpoints)
+
+
+# The deliveries list shows the last 100 (protocol §9); finished ones older than that go.
+KEPT = 100
+
+
+def prune() -> int:
+    deleted = 0
+    crowded = (
+        Delivery.objects.values("endpoint_id")
+        .annotate(count=Count("id"))
+        .filter(count__gt=KEPT)
+        .values_list("endpoint_id", flat=True)
+    )
+    for endpoint_id in crowded:
+        oldest_kept = (
+            Delivery.objects.filter(endpoint_id=endpoint_id).order_by("-id").values_list("id", flat=True)[KEPT - 1]
+        )
+        deleted += (
+            Delivery.objects.filter(endpoint_id=endpoint_id, id__lt=oldest_kept)
+            .exclude(status=Status.PENDING)
+            .delete()[0]
+        )
+    return deleted
