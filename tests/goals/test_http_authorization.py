@@ -36,11 +36,11 @@ from frameworks.validation import template_fields
 from goals.invites import current_member_invite, invite_create, token_for
 from goals.models import Member, Role, Workshop
 from goals.return_links import link_create
-from outbound import guard
-from outbound.secrets import seal
 from mail import tokens
 from mail.addresses import address_set
 from mail.sending import make_mail
+from outbound import guard
+from outbound.secrets import seal
 from room.members import member_remove
 from tests.goals.conftest import PASSWORD, make_user
 from tests.planning.helpers import add_item, make_item, send
@@ -229,6 +229,7 @@ ENDPOINTS = {
         303,
         form={"action": "kinds", "kinds": "rally"},
         refused=REMOVED_PAGE,
+    ),
     # Protocol §9: webhooks. An address literal, so that checking the URL asks no DNS.
     "GET /api/w/<id>/webhooks": Endpoint("get", "/api/w/{workshop}/webhooks", FACILITATORS, 200),
     "POST /api/w/<id>/webhooks": Endpoint(
