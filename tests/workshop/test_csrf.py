@@ -42,6 +42,9 @@ def urls(workshop_id: str, token: str) -> list[str]:
         "client_id": "1",
         "username": "someone",
         "item_id": "1",
+        "room_id": "1",
+        "hid": "1",
+        "did": "msg_1",
     }
     found = []
     for pattern in urlpatterns:
