@@ -14,7 +14,7 @@ from planning import views as planning_views
 from planning.exports import views as export_views
 from room import views as room_views
 from webhooks import views as webhooks_views
-from workshop import health, openapi
+from workshop import connections, health, openapi
 
 urlpatterns = [
     path("", room_views.home, name="home"),
@@ -27,6 +27,7 @@ urlpatterns = [
     path("w/<str:workshop_id>/", planning_views.board, name="board"),
     path("w/<str:workshop_id>/mine/", mine_views.mine, name="mine"),
     path("w/<str:workshop_id>/mine/link/", mine_views.mine_link, name="mine_link"),
+    path("w/<str:workshop_id>/connections/", connections.connections, name="connections"),
     path("join/<str:token>/", goals_views.join, name="join"),
     path("back/<str:token>/", goals_views.return_link, name="return_link"),
     path("templates/", template_views.library, name="templates"),

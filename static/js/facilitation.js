@@ -83,5 +83,19 @@ export function renderTools(ctx, { timerForm, laneForm, exportsBox, invitesBox, 
       }),
       templateForm,
     ),
+    h(
+      "div",
+      { class: "tool" },
+      h("h3", { class: "tool-title", text: "Connections" }),
+      h("p", {
+        class: "help",
+        text: "Post to the team’s chat when the plan is agreed or something is stuck; webhooks for other tools.",
+      }),
+      h("a", {
+        class: "button small",
+        href: `/w/${encodeURIComponent(state.workshop.id)}/connections/`,
+        text: "Chat rooms and webhooks",
+      }),
+    ),
   ];
 }

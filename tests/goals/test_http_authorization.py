@@ -149,6 +149,8 @@ ENDPOINTS = {
     # Protocol §7: My commitments. Nothing is agreed here, so reporting progress is refused on
     # the page (400: not in this phase), and observers, who report nothing, get 403.
     "GET /w/<id>/mine/": Endpoint("get", "/w/{workshop}/mine/", MEMBERS, 200, refused=REMOVED_PAGE),
+    # Protocol §9: the page where facilitators add chat rooms and webhooks (docs/integrations.md).
+    "GET /w/<id>/connections/": Endpoint("get", "/w/{workshop}/connections/", FACILITATORS, 200, refused=REMOVED_PAGE),
     "POST /w/<id>/mine/": Endpoint(
         "post",
         "/w/{workshop}/mine/",
@@ -373,7 +375,7 @@ def test_the_table_covers_every_url():
 
     routed = {str(pattern.pattern) for pattern in urlpatterns}
     covered = {endpoint.path.lstrip("/") for endpoint in ENDPOINTS.values()}
-    assert len(routed) == 48
+    assert len(routed) == 49
     for route in routed:
         shape = route.replace("<str:workshop_id>", "{workshop}").replace("<str:token>", "{token}")
         shape = shape.replace("<str:tid>", "{template}").replace("<str:client_id>", "{client}")
