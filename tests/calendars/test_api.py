@@ -16,6 +16,7 @@ from django.test import Client
 
 from calendars.models import CalendarFeed
 from room.members import member_remove
+from room.workshop_data import workshop_erase
 from tests.calendars.conftest import SITE, browser_of, fetch, new_feed, path_of, token_of
 
 pytestmark = pytest.mark.django_db
@@ -124,3 +125,12 @@ def test_the_token_is_stored_only_as_its_sha256(room):
     for session in Session.objects.all():
         assert token not in repr(session.get_decoded())
         assert token not in session.session_data
+
+
+def test_erasing_the_workshop_erases_its_feeds_and_says_so(room):
+    url = new_feed(browser_of(room.member), room.workshop)
+
+    counts = workshop_erase(workshop_id=room.workshop.id)
+
+    assert counts["calendars.calendarfeed"] == 1
+    assert fetch(url).status_code == 404
