@@ -19,7 +19,6 @@ from goals.access import members_only
 from goals.models import FACILITATING, Member
 from webhooks.events import EVENT_NAMES
 
-
 # How the page names them; a kind or subject added to chat without a label here shows its value.
 KIND_LABELS = {"slack": "Slack", "mattermost": "Mattermost", "teams": "Microsoft Teams", "discord": "Discord"}
 SUBJECT_LABELS = {

@@ -3,6 +3,7 @@ from django.templatetags.static import static
 from django.urls import path
 from django.views.generic import RedirectView
 
+from calendars import views as calendar_views
 from chat import views as chat_views
 from clients import views as clients_views
 from frameworks import new_workshop
@@ -28,6 +29,7 @@ urlpatterns = [
     path("w/<str:workshop_id>/mine/", mine_views.mine, name="mine"),
     path("w/<str:workshop_id>/mine/link/", mine_views.mine_link, name="mine_link"),
     path("w/<str:workshop_id>/connections/", connections.connections, name="connections"),
+    path("w/<str:workshop_id>/mine/calendar/", calendar_views.mine_calendar, name="mine_calendar"),
     path("join/<str:token>/", goals_views.join, name="join"),
     path("back/<str:token>/", goals_views.return_link, name="return_link"),
     path("templates/", template_views.library, name="templates"),
@@ -39,6 +41,9 @@ urlpatterns = [
     path("api/openapi.json", openapi.openapi, name="openapi"),
     path("api/w/<str:workshop_id>/state", planning_views.state, name="state"),
     path("api/w/<str:workshop_id>/me/link", goals_views.my_link, name="my_link"),
+    # Protocol §9: a member's calendar feed (calendars.views).
+    path("api/w/<str:workshop_id>/me/calendar", calendar_views.my_calendar, name="my_calendar"),
+    path("calendar/<str:token>.ics", calendar_views.feed, name="calendar_feed"),
     path("api/w/<str:workshop_id>/invites", goals_views.invites, name="invites"),
     path("api/w/<str:workshop_id>/invites/<str:token>", goals_views.invite, name="invite"),
     path("api/w/<str:workshop_id>/invites/<str:token>/qr.svg", goals_views.invite_qr, name="invite_qr"),

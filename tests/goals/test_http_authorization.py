@@ -14,7 +14,9 @@ again through a link, and the workshop's pages and its invite links answer them 
 that says they were removed, 410, while its JSON API answers them 404 like any non-member
 (docs/decisions.md); `GET /join/<token>/` sends a current member to the board. A return link
 (`GET /back/<token>/`) is a bearer secret: whoever opens it goes to the board, as the link's member
-unless their browser is a member of that workshop already. CSRF is not in
+unless their browser is a member of that workshop already. A calendar feed
+(`GET /calendar/<token>.ics`) is one too: whoever holds it reads the member's due dates, with no
+session. CSRF is not in
 question here (tests/goals/test_csrf.py).
 """
 
@@ -29,6 +31,8 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
 
+from calendars.feeds import feed_create
+from calendars.models import CalendarFeed
 from chat.models import ChatRoom
 from clients.models import Client as ClientAccount
 from frameworks.models import Template
@@ -70,7 +74,7 @@ _numbers = itertools.count(1)
 class Endpoint:
     method: str
     # {workshop}: the workshop's id; {token}: its member invite; {invite}: another invite;
-    # {link}: the leader's return link
+    # {link}: the leader's return link; {feed}: the leader's calendar feed
     path: str
     who: str
     status: int  # when allowed
@@ -162,6 +166,14 @@ ENDPOINTS = {
     # The page's "Open this on your phone" card (make or revoke the link).
     "POST /w/<id>/mine/link/": Endpoint(
         "post", "/w/{workshop}/mine/link/", MEMBERS, 200, form={"action": "create"}, refused=REMOVED_PAGE
+    ),
+    # Protocol §9: the member's calendar feed, and the feed itself (anyone holding its URL: a
+    # calendar app has no session), and My commitments' calendar panel.
+    "POST /api/w/<id>/me/calendar": Endpoint("post", "/api/w/{workshop}/me/calendar", MEMBERS, 201, body={}),
+    "DELETE /api/w/<id>/me/calendar": Endpoint("delete", "/api/w/{workshop}/me/calendar", MEMBERS, 204),
+    "GET /calendar/<token>.ics": Endpoint("get", "/calendar/{feed}.ics", ANYONE, 200),
+    "POST /w/<id>/mine/calendar/": Endpoint(
+        "post", "/w/{workshop}/mine/calendar/", MEMBERS, 303, form={"action": "create"}, refused=REMOVED_PAGE
     ),
     "GET /healthz": Endpoint("get", "/healthz", ANYONE, 200),
     # The OpenAPI description of the JSON API (docs/protocol.md §3): public.
@@ -265,6 +277,9 @@ CHANGES = {
     # A member's return link is a column of their row.
     "POST /api/w/<id>/me/link": {LEADER, FACILITATOR, MEMBER, OBSERVER},
     "POST /w/<id>/mine/link/": {LEADER, FACILITATOR, MEMBER, OBSERVER},
+    # A calendar feed is a row of its own (calendars.models.CalendarFeed).
+    "POST /api/w/<id>/me/calendar": {LEADER, FACILITATOR, MEMBER, OBSERVER},
+    "POST /w/<id>/mine/calendar/": {LEADER, FACILITATOR, MEMBER, OBSERVER},
 }
 
 
@@ -308,16 +323,22 @@ def accounts() -> list[dict[str, Any]]:
     return list(get_user_model().objects.order_by("pk").values("pk", "username", "password", "is_active"))
 
 
+def feeds() -> list[dict[str, Any]]:
+    return list(CalendarFeed.objects.order_by("pk").values())
+
+
 def prepared(endpoint: Endpoint, workshop: Workshop, leader) -> tuple[str, dict[str, Any]]:
     """The path and arguments of the request, with what it needs already in the database."""
     invite = invite_create(workshop=workshop, created_by=leader, role=Role.MEMBER)
     link = link_create(member=leader, session=None) if "{link}" in endpoint.path else ""
+    feed = feed_create(member=leader) if "{feed}" in endpoint.path else ""
     wanted = endpoint.path + json.dumps(endpoint.body or {})
     names: dict[str, Any] = {
         "workshop": workshop.id,
         "token": token_for(current_member_invite(workshop)),
         "invite": token_for(invite),
         "link": link,
+        "feed": feed,
     }
     # Templates, clients and accounts only for the requests that name them (§8's rows).
     if "{template}" in wanted:
@@ -375,7 +396,7 @@ def test_the_table_covers_every_url():
 
     routed = {str(pattern.pattern) for pattern in urlpatterns}
     covered = {endpoint.path.lstrip("/") for endpoint in ENDPOINTS.values()}
-    assert len(routed) == 49
+    assert len(routed) == 52
     for route in routed:
         shape = route.replace("<str:workshop_id>", "{workshop}").replace("<str:token>", "{token}")
         shape = shape.replace("<str:tid>", "{template}").replace("<str:client_id>", "{client}")
@@ -390,6 +411,8 @@ def test_the_table_covers_every_url():
             shape = shape.replace("{token}", "{signin}")
         if shape.startswith("back/"):
             shape = shape.replace("{token}", "{link}")
+        if shape.startswith("calendar/"):
+            shape = shape.replace("{token}", "{feed}")
         if "invites/{token}" in shape:
             shape = shape.replace("invites/{token}", "invites/{invite}")
         assert shape in covered, route
@@ -401,7 +424,7 @@ def test_each_url_is_allowed_or_refused_by_who_asks(workshop, leader, browser_of
     endpoint = ENDPOINTS[name]
     client = browser_of(visitor)
     path, arguments = prepared(endpoint, workshop, leader)
-    before = (everything(), accounts())
+    before = (everything(), accounts(), feeds())
 
     response = getattr(client, endpoint.method)(path, **arguments)
 
@@ -410,7 +433,7 @@ def test_each_url_is_allowed_or_refused_by_who_asks(workshop, leader, browser_of
         status = 302  # a member following the link again goes to the board
     assert response.status_code == status, (name, visitor, response.status_code)
     refused = status >= 400 or (endpoint.who == LOGGED_IN and visitor not in MAY[LOGGED_IN])
-    changed = (everything(), accounts()) != before
+    changed = (everything(), accounts(), feeds()) != before
     if refused or endpoint.method == "get":
         assert not changed, f"{visitor}'s {name} changed something"
     elif name in CHANGES:

@@ -145,3 +145,17 @@ def test_invites_plans_return_links_and_errors_validate(board):
 @pytest.mark.django_db
 def test_the_health_check_validates():
     check(Client().get("/healthz"), "/healthz")
+
+
+@pytest.mark.django_db
+def test_the_calendar_feed_validates(board):
+    workshop, leader, *_ = board
+    client = logged_in(leader.user)
+    path = "/api/w/{workshop_id}/me/calendar"
+    made = client.post(f"/api/w/{workshop.id}/me/calendar")
+    assert made.status_code == 201
+    assert check(made, path, "post")["url"].endswith(".ics")
+    assert client.delete(f"/api/w/{workshop.id}/me/calendar").status_code == 204
+    outsider = Client().post(f"/api/w/{workshop.id}/me/calendar")
+    assert outsider.status_code == 404
+    check(outsider, path, "post")
