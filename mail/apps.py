@@ -11,9 +11,15 @@ class MailConfig(AppConfig):
         from jobs import log
         from jobs.tick import every_tick
         from mail import kinds, panel, signin
+        from mail.models import Address, Mail, Stop
         from planning.mine import add_panel
+        from room import workshop_data
 
         log.register(kinds.READER_SPEC)
         every_tick("mail", kinds.periodic)
         add_panel(panel.mail_panel)
         add_session_way(signin.session_way)
+        workshop_data.add_tables(
+            ((Address, "member__workshop"), (Stop, "member__workshop"), (Mail, "member__workshop")),
+            secrets={Address: {"confirm_nonce", "confirm_hash"}, Mail: {"nonce", "signin_hash"}},
+        )

@@ -49,6 +49,8 @@ def make_mail(
 ) -> Mail | None:
     """The mail for this reason, queued; None if the reason already has one."""
     nonce = tokens.new_nonce()
+    if member is None and address is not None and address.member_id is not None:
+        member = address.member  # a guest's confirmation: the workshop's row, exported and erased with it
     guest_signin = kind == Kind.COMMITMENTS and member is not None and member.user_id is None
     mail = Mail(
         kind=kind,
