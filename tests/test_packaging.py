@@ -21,7 +21,22 @@ import pytest
 from setuptools.config.pyprojecttoml import read_configuration
 
 ROOT = Path(__file__).resolve().parents[1]
-RUNTIME = ("core", "live", "goals", "planning", "room", "clients", "frameworks", "workshop")
+RUNTIME = (
+    "core",
+    "live",
+    "goals",
+    "planning",
+    "room",
+    "clients",
+    "frameworks",
+    "jobs",
+    "outbound",
+    "mail",
+    "calendars",
+    "webhooks",
+    "chat",
+    "workshop",
+)
 # The top-level folders the app serves, and the data packages the wheel ships them as.
 DATA = {"rallypoint_templates": "templates", "rallypoint_static": "static"}
 NOT_RUNTIME = ("tests", "benchmarks", "deploy", "templates", "static", "docs", "requirements")

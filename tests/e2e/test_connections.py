@@ -112,7 +112,6 @@ def test_a_facilitator_connects_a_chat_room_and_a_webhook(browser: Browser, serv
         page.get_by_label("Description").fill("Our automation")
         page.get_by_role("button", name="Add the webhook").click()
         secret = page.locator("[data-secret-value]")
-        expect(secret).to_have_value(lambda value: value.startswith("whsec_")) if False else None
         expect(secret).to_be_visible()
         signing = secret.input_value()
         assert signing.startswith("whsec_")
