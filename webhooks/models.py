@@ -36,6 +36,11 @@ class Endpoint(models.Model):
     # When its deliveries started failing (the first failure after a success); 24 hours of nothing
     # but failures deactivates it.
     failing_since = models.DateTimeField(null=True, blank=True)
+    # One job sends to an endpoint at a time (webhooks.sending): the one whose lease this is.
+    sending_until = models.DateTimeField(null=True, blank=True)
+    # After an attempt got no answer at all, nothing is sent until the failed delivery's retry: a
+    # receiver that is down costs one timeout per retry, not one per event.
+    resting_until = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=clock.now)
     created_by = models.ForeignKey(Member, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
 

@@ -25,7 +25,7 @@ from jobs import log
 from live.committed import Committed
 from live.models import Event
 from webhooks.models import Delivery, Endpoint
-from webhooks.sending import send_due
+from webhooks.sending import queued_for, send_due
 
 READER = "webhooks"
 
@@ -98,7 +98,8 @@ def read(workshop_id: str, events: Sequence[Event]) -> None:
                 )
             )
     Delivery.objects.bulk_create(rows, ignore_conflicts=True)
-    for endpoint_id in sorted({row.endpoint_id for row in rows}):
+    waiting = queued_for(clock.now())
+    for endpoint_id in sorted({row.endpoint_id for row in rows} - waiting):
         transaction.on_commit(partial(send_due.enqueue, endpoint_id))
 
 

@@ -2,10 +2,13 @@
 
 A job holds one `Poster` for its whole run, so a backlog goes down one kept-alive connection. Each
 delivery is claimed first (outbound.attempts), so a second job or worker never sends it at once,
-and one that got its 2xx is never sent again. A receiver that gives no answer at all (down,
-unreachable, hanging until the timeout) ends the run: the rest of the backlog is not made to wait
-for a timeout each, one after another, on a worker thread. What is left is sent by the job queued
-for the failed delivery's retry, or by the tick's sweep, whichever comes first.
+and one that got its 2xx is never sent again. One job at a time sends to an endpoint (a lease on
+its row, `sending_until`): a job that finds the lease held leaves, and the holder looks again for
+what became due before it lets go, so nothing is left behind and a slow receiver holds one worker
+thread, never all of them. A receiver that gives no answer at all (down, unreachable, hanging
+until the timeout) ends the run and rests the endpoint until the failed delivery's retry
+(`resting_until`): the rest of the backlog is not made to wait for a timeout each. What is left
+is sent by the job queued for that retry, or by the tick's sweep, whichever comes first.
 
 An endpoint that has failed every delivery for 24 hours (`failing_since`, the first failure after
 a success) is deactivated and its pending deliveries marked failed; a later success (a
@@ -36,6 +39,8 @@ logger = logging.getLogger(__name__)
 DEACTIVATE_AFTER = timedelta(hours=24)
 # Deliveries one job sends; a longer backlog is sent by the job it queues.
 DRAIN_MAX = 200
+# How long a job holds an endpoint; renewed as it goes, so only a dead worker's lease runs out.
+SEND_LEASE = timedelta(seconds=60)
 
 
 def timeout() -> float:
@@ -73,8 +78,8 @@ def outcome(endpoint: Endpoint, answer: Answer) -> None:
     now = clock.now()
     rows = Endpoint.objects.filter(pk=endpoint.pk)
     if answer.ok:
-        rows.filter(Q(failing_since__isnull=False) | Q(active=False)).update(
-            failing_since=None, active=True, deactivated_at=None
+        rows.filter(Q(failing_since__isnull=False) | Q(active=False) | Q(resting_until__isnull=False)).update(
+            failing_since=None, active=True, deactivated_at=None, resting_until=None
         )
         endpoint.failing_since, endpoint.active, endpoint.deactivated_at = None, True, None
         return
@@ -97,22 +102,62 @@ def retry_later(endpoint: Endpoint, failed: list[Delivery]) -> None:
         send_due.using(run_after=min(t for t in times if t is not None)).enqueue(endpoint.pk)
 
 
+def _take(endpoint_id: int) -> bool:
+    now = clock.now()
+    free = Q(sending_until__isnull=True) | Q(sending_until__lt=now)
+    resting = Q(resting_until__gt=now)
+    return bool(
+        Endpoint.objects.filter(free, pk=endpoint_id, active=True)
+        .exclude(resting)
+        .update(sending_until=now + SEND_LEASE)
+    )
+
+
+def _release(endpoint_id: int) -> None:
+    Endpoint.objects.filter(pk=endpoint_id).update(sending_until=None)
+
+
+def _due_ids(endpoint_id: int, limit: int) -> list[int]:
+    return list(
+        Delivery.objects.filter(attempts.due(), endpoint_id=endpoint_id)
+        .order_by("id")
+        .values_list("pk", flat=True)[:limit]
+    )
+
+
 @task()
 def send_due(endpoint_id: int) -> int:
-    """Send the endpoint's due deliveries, oldest first; on a failure, queue itself for the retry."""
+    """Send the endpoint's due deliveries, oldest first, unless another job is at it; on a failure,
+    queue itself for the retry."""
+    sent = 0
+    while _take(endpoint_id):
+        try:
+            batch, more = _drain(endpoint_id)
+            sent += batch
+        finally:
+            _release(endpoint_id)
+        # Delivered what was due: look again, after letting go, for what became due meanwhile (a
+        # job that found the lease held has left it to us).
+        if more is None or (not more and not _due_ids(endpoint_id, 1)):
+            break
+    return sent
+
+
+def _drain(endpoint_id: int) -> tuple[int, bool | None]:
+    """What one lease sends: the count, and whether more is due (None: stopped by a failure)."""
     endpoint = Endpoint.objects.filter(pk=endpoint_id, active=True).first()
     if endpoint is None:
-        return 0
+        return 0, None
     secret = unseal(endpoint.secret_sealed)
-    due = list(
-        Delivery.objects.filter(attempts.due(), endpoint=endpoint)
-        .order_by("id")
-        .values_list("pk", flat=True)[: DRAIN_MAX + 1]
-    )
+    due = _due_ids(endpoint_id, DRAIN_MAX + 1)
     sent = 0
     failed: list[Delivery] = []
+    renew_at = clock.now() + SEND_LEASE / 2
     with Poster(timeout()) as poster:
         for delivery_id in due[:DRAIN_MAX]:
+            if clock.now() >= renew_at:
+                Endpoint.objects.filter(pk=endpoint_id).update(sending_until=clock.now() + SEND_LEASE)
+                renew_at = clock.now() + SEND_LEASE / 2
             recorded = attempt(poster, endpoint, secret, delivery_id)
             if recorded is None:
                 continue
@@ -120,11 +165,13 @@ def send_due(endpoint_id: int) -> int:
             if recorded.status != Status.DELIVERED:
                 failed.append(recorded)
                 if recorded.last_status_code is None or not endpoint.active:
+                    if recorded.next_attempt_at is not None:
+                        Endpoint.objects.filter(pk=endpoint_id).update(resting_until=recorded.next_attempt_at)
                     break
     retry_later(endpoint, failed)
-    if len(due) > DRAIN_MAX and not failed:
-        send_due.enqueue(endpoint_id)
-    return sent
+    if failed:
+        return sent, None
+    return sent, len(due) > DRAIN_MAX
 
 
 @task()
@@ -158,7 +205,9 @@ def sweep() -> int:
     (a job lost with its process, a lease expired under a killed worker)."""
     now = clock.now()
     endpoints = set(
-        Delivery.objects.filter(attempts.due(now), endpoint__active=True).values_list("endpoint_id", flat=True)
+        Delivery.objects.filter(attempts.due(now), endpoint__active=True)
+        .exclude(endpoint__resting_until__gt=now)
+        .values_list("endpoint_id", flat=True)
     )
     endpoints -= queued_for(now)
     for endpoint_id in sorted(endpoints):
