@@ -208,3 +208,51 @@ def test_two_workers_racing_for_one_mail_send_it_once(smtp, workshop, leader, me
         thread.join()
     assert sorted(outcomes) == ["not due", "not due", "not due", "sent"]
     assert len(smtp.to("mia@example.org")) == 1
+
+
+def test_a_worker_killed_while_the_mail_server_holds_the_message_leaves_it_to_be_sent_once(
+    smtp, workshop, leader, member, plan
+):
+    """A real `manage.py worker` is killed (SIGKILL) mid-send, while the SMTP server sits on the
+    message: the server never accepted it, the lease runs out, and it is sent once, with the
+    same Message-ID; nothing sends it again."""
+    import asyncio
+    import threading
+    import time
+
+    from tests.servers import JobWorker
+
+    holding = threading.Event()
+    collect = smtp.collector.handle_DATA
+
+    async def hold_the_first(server, session, envelope):
+        if not holding.is_set():
+            holding.set()
+            await asyncio.sleep(30)
+            return "451 Try again later"
+        return await collect(server, session, envelope)
+
+    smtp.collector.handle_DATA = hold_the_first
+    agree(workshop, leader, {plan: member})
+    read_log.call("mail", workshop.id, 0)
+    row = Mail.objects.get(kind="commitments")
+    with JobWorker(
+        {"EMAIL_URL": f"smtp://127.0.0.1:{smtp.port}", "SITE_URL": "https://rallypoint.example.org"}
+    ) as worker:
+        assert holding.wait(20), f"the worker never reached the mail server; it said:\n{worker.output()}"
+        worker.kill()
+    row.refresh_from_db()
+    assert (row.status, row.attempts) == (Status.PENDING, 1)
+    assert smtp.received == []
+    with at(later(minutes=3)):
+        tick.run_periodic()
+        drain()
+    row.refresh_from_db()
+    assert (row.status, row.attempts) == (Status.DELIVERED, 2)
+    (message,) = smtp.to("mia@example.org")
+    assert message["Message-ID"] == row.message_id
+    with at(later(days=2)):
+        tick.run_periodic()
+        drain()
+    time.sleep(0.2)
+    assert len(smtp.received) == 1
