@@ -29,6 +29,7 @@ from mail import addresses, signin, tokens
 from mail.forms import AddressForm, EmailSignupForm
 from mail.models import CHOSEN
 from mail.render import KIND_NAMES
+from planning.mine import STATE_LABELS
 from planning.models import HelpOffer, Item, ItemStatus, Ownership
 from planning.progress import item_help
 
@@ -158,6 +159,7 @@ def help_offer(request: HttpRequest, workshop_id: str, item_id: int) -> HttpResp
         "workshop": member.workshop,
         "member": member,
         "item": item,
+        "state_label": STATE_LABELS.get(item.progress_state, "No progress yet"),
         "owners": [owner.name for owner in owners],
         "offers": offers,
         "mine": next((offer for offer in offers if offer.member_id == member.id), None),

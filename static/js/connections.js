@@ -172,8 +172,10 @@ function deliveriesBox(hook) {
           h(
             "tr",
             {},
-            ["Event", "Seq", "Status", "Tries", "Answer", "", ""].map((title) =>
-              h("th", { scope: "col", text: title }),
+            ["Event", "Seq", "Status", "Tries", "Answer"].map((title) => h("th", { scope: "col", text: title })),
+            // Headed for screen readers only: what the last two columns hold needs no words on screen.
+            ["Next try", "Actions"].map((title) =>
+              h("th", { scope: "col" }, h("span", { class: "sr-only", text: title })),
             ),
           ),
         ),

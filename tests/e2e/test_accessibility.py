@@ -4,7 +4,11 @@ One walk per screen size (a phone, 390x844, and a laptop, 1440x900): the signed-
 and log-in with their errors, a new workshop, the join page, then one seeded board taken through
 gather, vote, plan (and the agreement's confirmation) to agreed with progress reported, as its
 leader and as a member: each board with its item dialog and each tab of the side (where the
-exports are), and "My commitments". axe-core runs in the page (tests/e2e/vendor/axe.min.js, its
+exports are), and "My commitments". Then the pages that reach people where they work (issue 23):
+"My commitments" with its mail and calendar panels, a guest's address unconfirmed and confirmed;
+the confirm and unsubscribe pages a mail links to, each before and after its button; the page
+that offers help on an item; the account settings; and the connections page with a chat room and
+a webhook listed, its deliveries open. axe-core runs in the page (tests/e2e/vendor/axe.min.js, its
 version pinned below) on what is shown at that moment; any `serious` or `critical` violation fails
 the test, all of them listed, with where they were found, the elements and the rule's help page.
 
@@ -17,14 +21,24 @@ import os
 import re
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
+from django.db import connections
+from django.test import override_settings
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
-from .boards import OTTO, SIZES, Board, advance, is_phone, log_in, seed_board, seed_progress
+from chat.rooms import room_create
+from goals.models import Member
+from mail import tokens
+from mail.addresses import address_set
+from mail.models import Address, Kind
+from webhooks.endpoints import endpoint_create, ping
+
+from .boards import LONG_NOTE_TITLE, OTTO, SIZES, Board, advance, is_phone, log_in, seed_board, seed_progress
 from .pages import (
     CONNECT_TIMEOUT,
     PASSWORD,
@@ -201,6 +215,73 @@ def check_walk(audit: Audit, step: str, pages: dict[str, Page]) -> None:
         check_board(audit, page, f"{step}, {who}", detail=detail, tabs=tabs)
 
 
+T = TypeVar("T")
+
+
+def in_thread(run: Callable[[], T]) -> T:
+    """`run` on a thread of its own with its own database connection (see boards.seed_board)."""
+
+    def once() -> T:
+        try:
+            return run()
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(once).result()
+
+
+LOOPBACK = "http://127.0.0.1:9/x"  # never contacted: the served app runs no jobs (RUN_JOBS is off)
+
+
+def connect(leader: Member) -> None:
+    """A Slack room and a webhook for `leader`'s workshop, and a ping queued to the webhook."""
+    with override_settings(WEBHOOKS_ALLOW_HTTP=True, WEBHOOKS_ALLOW_PRIVATE=True):
+        room_create(member=leader, body={"kind": "slack", "url": LOOPBACK})
+        endpoint, _ = endpoint_create(member=leader, fields={"url": LOOPBACK, "events": ["*"], "description": "CI"})
+        ping(endpoint=endpoint, member=leader)
+
+
+def check_reaching_out(audit: Audit, base: str, board: Board, lead: Page, mia: Page) -> None:
+    """Issue 23's pages, in the two browsers the walk has open: Mia's (a guest) and the leader's."""
+    member = Member.objects.get(pk=board.member.member_id)
+    leader = Member.objects.select_related("user").get(pk=board.leader.member_id)
+    address = in_thread(lambda: address_set(member=member, email="mia@example.org"))
+    mia.goto(f"{base}{board.path}mine/")
+    expect(mia.locator("[data-mail-panel] [data-address-state=unconfirmed]")).to_be_visible()
+    expect(mia.locator("[data-calendar]")).to_be_visible()
+    audit.check(mia, "my commitments, mail and calendar, address unconfirmed")
+    nonce = Address.objects.get(pk=address.pk).confirm_nonce
+    mia.goto(f"{base}/mail/confirm/{tokens.derive(tokens.CONFIRM, nonce)}/")
+    audit.check(mia, "confirm an address")
+    mia.locator("main form button[type=submit]").click()
+    expect(mia.locator("[data-confirmed]")).to_be_visible()
+    audit.check(mia, "address confirmed")
+    mia.goto(f"{base}{board.path}mine/")
+    expect(mia.locator("[data-mail-panel] [data-address-state=confirmed]")).to_be_visible()
+    audit.check(mia, "my commitments, mail and calendar, address confirmed")
+    mia.goto(f"{base}/mail/unsubscribe/{tokens.unsubscribe_token(member.id, Kind.REMINDERS.value)}/")
+    audit.check(mia, "unsubscribe")
+    mia.locator("main form button[type=submit]").click()
+    expect(mia.locator("[data-unsubscribed]")).to_be_visible()
+    audit.check(mia, "unsubscribed")
+    mia.goto(f"{base}{board.path}help/{board.items[LONG_NOTE_TITLE]}/")
+    expect(mia.locator("textarea[name=note]")).to_be_visible()
+    audit.check(mia, "offer help")
+
+    in_thread(lambda: address_set(user=leader.user, email="lead@example.org"))
+    lead.goto(f"{base}/accounts/settings/")
+    audit.check(lead, "account settings, address unconfirmed")
+    in_thread(lambda: connect(leader))
+    lead.goto(f"{base}{board.path}connections/")
+    expect(lead.locator("[data-chat]")).to_have_count(1)
+    webhook = lead.locator("[data-webhook]")
+    expect(webhook).to_have_count(1)
+    webhook.locator("details.deliveries summary").click()
+    expect(webhook.locator("[data-delivery]")).to_have_count(1)
+    audit.check(lead, "connections, a chat room and a webhook, deliveries open")
+
+
 @pytest.mark.parametrize("size", ["390x844", "1440x900"])
 def test_no_serious_or_critical_accessibility_violations(size: str, browsers: Browsers, live_server: str) -> None:
     base = live_server
@@ -276,12 +357,13 @@ def test_no_serious_or_critical_accessibility_violations(size: str, browsers: Br
     check_walk(audit, "follow-through", both)
     mia.goto(f"{base}{board.path}mine/")
     audit.check(mia, "my commitments, member")
-    mia.locator("button[name=action][value=create]").click()
+    mia.locator(".phone-card:not(.calendar-card) button[name=action][value=create]").click()
     expect(mia.locator(".return-qr svg")).to_be_visible()
     audit.check(mia, "my commitments, member, return link")
     observer = browsers.page(board.people[OTTO].session_key)
     observer.goto(f"{base}{board.path}mine/")
     audit.check(observer, "my commitments, observer")
+    check_reaching_out(audit, base, board, lead, mia)
 
     print(f"\naxe {AXE_VERSION} at {size}: {len(audit.checked)} states checked in {audit.seconds:.1f} s")
     if audit.lesser:
