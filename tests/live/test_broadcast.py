@@ -16,16 +16,18 @@ def events(*seqs: int) -> dict[str, Any]:
 
 
 class SlowLayer:
-    """Records each group_send; the first one takes a while, as a round trip to a busy Redis does."""
+    """Records each group_send; the first one waits until the test lets it go, as a round trip to a
+    busy Redis takes a while (a fixed sleep made the test depend on the machine's load)."""
 
     def __init__(self) -> None:
         self.sent: list[tuple[str, list[int]]] = []
         self.first = True
+        self.release = asyncio.Event()
 
     async def group_send(self, group: str, message: dict[str, Any]) -> None:
         if self.first:
             self.first = False
-            await asyncio.sleep(0.1)
+            await self.release.wait()
         self.sent.append((group, [frame["seq"] for frame in message["frames"]]))
 
 
@@ -46,6 +48,7 @@ async def test_what_queues_behind_a_send_goes_out_as_one_message_per_workshop_in
         publisher.submit("workshop.a", events(0))
         await asyncio.sleep(0.01)  # the first send is on its way
         await asyncio.to_thread(commits)
+        layer.release.set()
         for _ in range(100):
             if len(layer.sent) == 3:
                 break
