@@ -14,6 +14,7 @@ from django.db import transaction
 
 from core import clock, validation
 from core.errors import BadRequest, Conflict, LimitReached, NotFound
+from core.http import path_id
 from goals.models import Member, Workshop
 from jobs import log
 from outbound import attempts, guard
@@ -105,9 +106,10 @@ def endpoint_create(*, member: Member, fields: dict[str, Any]) -> tuple[Endpoint
 
 
 def endpoint_find(*, workshop_id: str, endpoint_id: str) -> Endpoint:
-    if not endpoint_id.isdigit() or len(endpoint_id) > 18:
+    pk = path_id(endpoint_id)
+    if pk is None:
         raise NotFound("There is no such webhook.")
-    endpoint = Endpoint.objects.filter(workshop_id=workshop_id, pk=int(endpoint_id)).first()
+    endpoint = Endpoint.objects.filter(workshop_id=workshop_id, pk=pk).first()
     if endpoint is None:
         raise NotFound("There is no such webhook.")
     return endpoint
