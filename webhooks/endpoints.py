@@ -7,6 +7,7 @@ directly, outside the change path, as invites made through their API are.
 from __future__ import annotations
 
 import base64
+import re
 import secrets
 from typing import Any
 
@@ -32,6 +33,8 @@ LISTED = 100
 SECRET_BYTES = 32
 
 FIELDS = frozenset({"url", "events", "description"})
+# A delivery's id as webhooks.reader.new_message_id makes it.
+MESSAGE_ID = re.compile(r"msg_[A-Za-z0-9_-]{1,36}")
 
 
 def new_secret() -> str:
@@ -142,6 +145,8 @@ def delivery_list(*, endpoint: Endpoint) -> list[Delivery]:
 
 def delivery_retry(*, endpoint: Endpoint, message_id: str) -> Delivery:
     """Send a delivery again now; one that got its 2xx is not sent again (`conflict`)."""
+    if not MESSAGE_ID.fullmatch(message_id):  # a NUL would reach PostgreSQL, which refuses it: a 500
+        raise NotFound("There is no such delivery.")
     with transaction.atomic():
         delivery = Delivery.objects.filter(endpoint=endpoint, message_id=message_id).defer("body").first()
         if delivery is None:

@@ -637,3 +637,22 @@ def test_a_unicode_name_and_path_are_taken_and_sent_as_ascii(api):
     assert response.json()["url"] == url
     target = guard.parse(url)
     assert (target.host, target.path) == ("xn--bcher-kva.example", "/hooks/%C3%BCn%C3%AF?q=%C3%BC")
+
+
+@pytest.mark.parametrize("where", ["delivery", "workshop"])
+def test_a_nul_in_a_path_is_not_found_not_a_server_error(api, where):
+    """PostgreSQL stores no NUL: a delivery id holding one reached the query and was a 500 there."""
+    if where == "delivery":
+        path = f"{api.base}/webhooks/{api.hook}/deliveries/msg_%00/retry"
+        expected = Broken("NUL", "not_found")
+    else:
+        path = f"/api/w/%00{api.base.removeprefix('/api/w/')}/webhooks/{api.hook}/deliveries/{api.delivery}/retry"
+        expected = None
+    before = everything()
+    response = api.client.post(path)
+    if expected is not None:
+        check_refusal(response, expected, status=404)
+    else:
+        assert 400 <= response.status_code < 500, response.content[:300]
+        assert set(response.json()) == {"code", "message", "detail"}
+    assert everything() == before
