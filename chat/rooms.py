@@ -20,6 +20,7 @@ from chat.reader import NAME
 from chat.sending import send_room
 from core import clock
 from core.errors import BadRequest, Invalid, LimitReached, NotFound
+from core.http import path_id
 from core.validation import choice
 from goals.models import Member, Workshop
 from jobs import log
@@ -123,7 +124,7 @@ def room_test(*, workshop_id: str, room_id: Any) -> ChatPost:
 
 
 def _room_id(value: Any) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise NotFound("There is no such chat room.") from None
+    pk = path_id(value)
+    if pk is None:
+        raise NotFound("There is no such chat room.")
+    return pk

@@ -15,6 +15,7 @@ for a method the URL never takes (workshop.csrf): what is wrong with the request
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
@@ -26,6 +27,7 @@ from django.views.decorators.http import require_http_methods
 from core.errors import BadRequest, DomainError, Forbidden, error_response
 
 API_PREFIX = "/api/"
+PATH_ID = re.compile(r"[0-9]{1,18}")
 PAGES = {403: "403.html", 404: "404.html"}
 
 V = TypeVar("V", bound=Callable[..., Any])
@@ -75,11 +77,21 @@ def allowed_methods(view: Callable[..., Any]) -> frozenset[str] | None:
 
 
 def json_body(request: HttpRequest) -> Any:
-    """The request's JSON (an empty body is `{}`); anything else is `bad_request`."""
+    """The request's JSON (an empty body is `{}`); anything else is `bad_request`, nesting past the
+    parser's limit too (json.loads raises RecursionError for it, not ValueError)."""
     try:
         return json.loads(request.body or b"{}")
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, RecursionError):
         raise BadRequest("The body must be JSON.") from None
+
+
+def path_id(value: str) -> int | None:
+    """A row's id from a URL's path: ASCII digits only, as validation.TYPED_INTEGER reads numbers
+    (int() also takes "٣", "+3", " 3" and "3_0"; str.isdigit() takes "²", which int() refuses);
+    None for anything else, which names no row."""
+    if not isinstance(value, str) or not PATH_ID.fullmatch(value):
+        return None
+    return int(value)
 
 
 def json_object(request: HttpRequest) -> dict[str, Any]:

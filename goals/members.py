@@ -9,6 +9,7 @@ return link (goals.return_links).
 
 from __future__ import annotations
 
+import re
 import secrets
 from collections.abc import Callable
 from typing import Any
@@ -35,6 +36,10 @@ Visitor = AbstractBaseUser | AnonymousUser | None
 # mail.signin): each gives the members a session reaches, as a condition on Member, or None.
 SessionWay = Callable[[SessionBase | None], Q | None]
 _session_ways: list[SessionWay] = []
+
+# A workshop's id as goals.models.new_workshop_id makes it (URL-safe base64). Anything else in a
+# URL names no workshop, and is not asked of the database: PostgreSQL refuses a NUL with an error.
+WORKSHOP_ID = re.compile(r"[A-Za-z0-9_-]{1,32}")
 
 
 def add_session_way(way: SessionWay) -> None:
@@ -75,6 +80,8 @@ def membership(workshop_id: str, *, user: Visitor, session: SessionBase | None) 
 
     Their account wins over their guest key, which wins over a return link.
     """
+    if not WORKSHOP_ID.fullmatch(workshop_id):
+        return None
     found = memberships(user=user, session=session).present().select_related("workshop").filter(workshop_id=workshop_id)
     return min(found, key=lambda member: _rank(member, user, session), default=None)
 
@@ -94,6 +101,8 @@ def _rank(member: Member, user: Visitor, session: SessionBase | None) -> int:
 
 def removed_membership(workshop_id: str, *, user: Visitor, session: SessionBase | None) -> Member | None:
     """The membership this visitor was removed from, if they are not (again) a present member."""
+    if not WORKSHOP_ID.fullmatch(workshop_id):
+        return None
     removed = memberships(user=user, session=session).filter(workshop_id=workshop_id, removed_at__isnull=False)
     return removed.select_related("workshop").order_by("-removed_at").first()
 

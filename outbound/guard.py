@@ -14,10 +14,12 @@ or ever connects anywhere but loopback.
 from __future__ import annotations
 
 import ipaddress
+import re
 import socket
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from django.conf import settings
 
@@ -26,6 +28,14 @@ from core.errors import Invalid
 Resolver = Callable[[str, int], list[str]]
 
 URL_MAX = 2000
+# A host name as DNS has it (RFC 1035, with the underscores some internal names use): labels of at
+# most 63 letters, digits, hyphens, in at most 253 characters. A Unicode name is taken in its IDNA
+# (punycode) form, as getaddrinfo would send it.
+HOST_MAX = 253
+LABEL = re.compile(r"(?!-)[a-z0-9_-]{1,63}(?<!-)")
+# What a path and query may hold as they are: printable ASCII; anything else is %-encoded as
+# UTF-8, as a browser does, since http.client sends only ASCII on the request line.
+PATH_SAFE = "".join(chr(code) for code in range(0x21, 0x7F))
 
 
 def system_resolver(host: str, port: int) -> list[str]:
@@ -49,17 +59,49 @@ class Target:
 
 def public(address: str) -> bool:
     ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
+    if isinstance(ip, ipaddress.IPv6Address):
+        # A 6to4 address (2002::/16) is routed to the IPv4 address inside it: it is as public as that.
+        if ip.sixtofour is not None and not public(str(ip.sixtofour)):
+            return False
+        if ip.ipv4_mapped is not None:
+            ip = ip.ipv4_mapped
     return ip.is_global and not (ip.is_multicast or ip.is_reserved or ip.is_loopback or ip.is_link_local)
+
+
+def _unusable(character: str) -> bool:
+    """Whitespace, control and format characters (bidi overrides, zero widths), lone surrogates:
+    nothing an address holds, and what makes one read as another."""
+    return unicodedata.category(character)[0] in "CZ"
+
+
+def _host(hostname: str, field: str) -> str:
+    """The host as connected to: an IP address, or a DNS name in ASCII (IDNA for a Unicode one)."""
+    literal = hostname.split("%", 1)[0]
+    try:
+        ipaddress.ip_address(literal)
+    except ValueError:
+        pass
+    else:
+        return hostname
+    try:
+        name = hostname.encode("idna").decode("ascii").lower()
+    except UnicodeError:
+        raise Invalid(field, "The address's host is not a name.") from None
+    labels = name.removesuffix(".").split(".")
+    if len(name) > HOST_MAX or not all(LABEL.fullmatch(label) for label in labels):
+        raise Invalid(field, "The address's host is not a name.")
+    return name
 
 
 def parse(url: str, *, field: str = "url") -> Target:
     """The URL's parts, or `invalid` naming `field` when it is not an address we may send to."""
     if not isinstance(url, str) or not url.strip():
         raise Invalid(field, "Give the address to send to.")
+    url = url.strip()
     if len(url) > URL_MAX:
         raise Invalid(field, f"An address is at most {URL_MAX} characters.")
+    if any(_unusable(character) for character in url):
+        raise Invalid(field, "An address has no spaces or invisible characters in it.")
     try:
         parts = urlsplit(url.strip())
         port = parts.port
@@ -70,12 +112,15 @@ def parse(url: str, *, field: str = "url") -> Target:
         raise Invalid(field, "The address must start with https://.")
     if not parts.hostname:
         raise Invalid(field, "The address names no host.")
-    if parts.username or parts.password:
+    if "@" in parts.netloc:
         raise Invalid(field, "Put no user name or password in the address.")
+    if port == 0:
+        raise Invalid(field, "The address's port must be 1–65535.")
+    host = _host(parts.hostname, field)
     path = parts.path or "/"
     if parts.query:
         path += "?" + parts.query
-    return Target(parts.scheme, parts.hostname, port or (443 if parts.scheme == "https" else 80), path)
+    return Target(parts.scheme, host, port or (443 if parts.scheme == "https" else 80), quote(path, safe=PATH_SAFE))
 
 
 def check_url(url: str, *, field: str = "url") -> Target:
@@ -91,7 +136,7 @@ def check_url(url: str, *, field: str = "url") -> Target:
 def allowed_addresses(target: Target) -> list[str]:
     try:
         addresses = resolver(target.host, target.port)
-    except OSError:
+    except (OSError, UnicodeError):
         raise Refused(f"{target.host} could not be found.") from None
     if not addresses:
         raise Refused(f"{target.host} could not be found.")

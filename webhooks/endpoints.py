@@ -7,6 +7,7 @@ directly, outside the change path, as invites made through their API are.
 from __future__ import annotations
 
 import base64
+import re
 import secrets
 from typing import Any
 
@@ -14,6 +15,7 @@ from django.db import transaction
 
 from core import clock, validation
 from core.errors import BadRequest, Conflict, LimitReached, NotFound
+from core.http import path_id
 from goals.models import Member, Workshop
 from jobs import log
 from outbound import attempts, guard
@@ -31,6 +33,8 @@ LISTED = 100
 SECRET_BYTES = 32
 
 FIELDS = frozenset({"url", "events", "description"})
+# A delivery's id as webhooks.reader.new_message_id makes it.
+MESSAGE_ID = re.compile(r"msg_[A-Za-z0-9_-]{1,36}")
 
 
 def new_secret() -> str:
@@ -105,9 +109,10 @@ def endpoint_create(*, member: Member, fields: dict[str, Any]) -> tuple[Endpoint
 
 
 def endpoint_find(*, workshop_id: str, endpoint_id: str) -> Endpoint:
-    if not endpoint_id.isdigit() or len(endpoint_id) > 18:
+    pk = path_id(endpoint_id)
+    if pk is None:
         raise NotFound("There is no such webhook.")
-    endpoint = Endpoint.objects.filter(workshop_id=workshop_id, pk=int(endpoint_id)).first()
+    endpoint = Endpoint.objects.filter(workshop_id=workshop_id, pk=pk).first()
     if endpoint is None:
         raise NotFound("There is no such webhook.")
     return endpoint
@@ -140,6 +145,8 @@ def delivery_list(*, endpoint: Endpoint) -> list[Delivery]:
 
 def delivery_retry(*, endpoint: Endpoint, message_id: str) -> Delivery:
     """Send a delivery again now; one that got its 2xx is not sent again (`conflict`)."""
+    if not MESSAGE_ID.fullmatch(message_id):  # a NUL would reach PostgreSQL, which refuses it: a 500
+        raise NotFound("There is no such delivery.")
     with transaction.atomic():
         delivery = Delivery.objects.filter(endpoint=endpoint, message_id=message_id).defer("body").first()
         if delivery is None:
