@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import threading
 from typing import Any
@@ -9,7 +10,7 @@ from typing import Any
 from django.core.management.base import BaseCommand
 
 from jobs import tick
-from jobs.worker import _run, make_worker
+from jobs.worker import NICE, _run, make_worker
 
 
 class Command(BaseCommand):
@@ -17,8 +18,13 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--threads", type=int, default=4, help="jobs run at once (default 4)")
+        parser.add_argument(
+            "--nice", type=int, default=NICE, help=f"how much to yield the CPU to Daphne (default {NICE}; 0: not)"
+        )
 
-    def handle(self, *args: Any, threads: int, **options: Any) -> None:
+    def handle(self, *args: Any, threads: int, nice: int, **options: Any) -> None:
+        if nice:
+            os.nice(nice)
         tick.schedule_next()
         workers = [make_worker(f"worker{number}") for number in range(threads)]
         stopping = threading.Event()
