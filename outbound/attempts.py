@@ -109,8 +109,9 @@ def unclaim(model: type[Attempted], pks: list[int]) -> None:
         )
 
 
-def record_delivered(model: type[Attempted], delivered: dict[int, int]) -> None:
-    """Record a batch of successes ({pk: status code}) in one UPDATE per status code."""
+def record_delivered(model: type[Attempted], delivered: dict[int, int], *, counted: bool = True) -> None:
+    """Record a batch of successes ({pk: status code}) in one UPDATE per status code; `counted`:
+    their attempts were counted when claimed (otherwise this counts them)."""
     now = clock.now()
     by_code: dict[int, list[int]] = {}
     for pk, code in delivered.items():
@@ -123,6 +124,7 @@ def record_delivered(model: type[Attempted], delivered: dict[int, int]) -> None:
             leased_until=None,
             last_status_code=code,
             last_error="",
+            **({} if counted else {"attempts": models.F("attempts") + 1}),
         )
 
 

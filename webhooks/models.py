@@ -57,6 +57,10 @@ class Endpoint(models.Model):
 
 
 class Delivery(Attempted):
+    """One event (or ping) for one endpoint. While a job holds the endpoint's lease it is the only
+    one sending these, so a delivery's own lease (Attempted.leased_until) is only taken by a
+    facilitator's retry."""
+
     endpoint = models.ForeignKey(Endpoint, on_delete=models.CASCADE, related_name="deliveries")
     # The Standard Webhooks message id, `msg_…`: the `webhook-id` of every attempt.
     message_id = models.CharField(max_length=40, unique=True)
@@ -72,7 +76,12 @@ class Delivery(Attempted):
                 fields=["endpoint", "seq"], condition=Q(seq__isnull=False), name="one_delivery_per_event"
             )
         ]
-        indexes = [models.Index(fields=["status", "next_attempt_at"], name="webhook_delivery_due")]
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"], name="webhook_delivery_due"),
+            # What a send job reads: an endpoint's pending deliveries, oldest first, among the
+            # many it keeps delivered for the list.
+            models.Index(fields=["endpoint", "id"], name="webhook_delivery_pending", condition=Q(status="pending")),
+        ]
 
     def __str__(self) -> str:
         return f"{self.message_id} {self.type} -> {self.endpoint_id}"

@@ -21,7 +21,7 @@ import logging
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
 from django.utils import timezone
 from standardwebhooks import Webhook
 
@@ -102,15 +102,13 @@ def retry_later(endpoint: Endpoint, failed: list[Delivery]) -> None:
         send_due.using(run_after=min(t for t in times if t is not None)).enqueue(endpoint.pk)
 
 
-def _take(endpoint_id: int) -> bool:
+def _take(endpoint_id: int, *, resting_too: bool = False) -> bool:
     now = clock.now()
     free = Q(sending_until__isnull=True) | Q(sending_until__lt=now)
-    resting = Q(resting_until__gt=now)
-    return bool(
-        Endpoint.objects.filter(free, pk=endpoint_id, active=True)
-        .exclude(resting)
-        .update(sending_until=now + SEND_LEASE)
-    )
+    rows = Endpoint.objects.filter(free, pk=endpoint_id)
+    if not resting_too:
+        rows = rows.filter(active=True).exclude(resting_until__gt=now)
+    return bool(rows.update(sending_until=now + SEND_LEASE))
 
 
 def _release(endpoint_id: int) -> None:
@@ -153,15 +151,16 @@ def _drain(endpoint_id: int) -> tuple[int, bool | None]:
         return 0, None
     secret = unseal(endpoint.secret_sealed)
     due = _due_ids(endpoint_id, DRAIN_MAX + 1)
-    claimed = attempts.claim_many(Delivery, due[:DRAIN_MAX])
+    # The endpoint's lease is the claim: no other job sends to it meanwhile (a facilitator's retry
+    # waits for the lease too), so the batch costs no UPDATE before it is sent.
+    claimed = due[:DRAIN_MAX]
     bodies = dict(Delivery.objects.filter(pk__in=claimed).values_list("pk", "message_id"))
     texts = dict(Delivery.objects.filter(pk__in=claimed).values_list("pk", "body"))
     delivered: dict[int, int] = {}
     failed: list[Delivery] = []
-    stopped_at: int | None = None
     renew_at = clock.now() + SEND_LEASE / 2
     with Poster(timeout()) as poster:
-        for index, delivery_id in enumerate(claimed):
+        for delivery_id in claimed:
             if clock.now() >= renew_at:
                 Endpoint.objects.filter(pk=endpoint_id).update(sending_until=clock.now() + SEND_LEASE)
                 renew_at = clock.now() + SEND_LEASE / 2
@@ -172,19 +171,17 @@ def _drain(endpoint_id: int) -> tuple[int, bool | None]:
                 delivered[delivery_id] = answer.status
                 continue
             error = answer.error or f"The receiver answered {answer.status}."
+            Delivery.objects.filter(pk=delivery_id).update(attempts=F("attempts") + 1)
             recorded = attempts.record(Delivery, delivery_id, ok=False, status_code=answer.status, error=error)
             failed.append(recorded)  # type: ignore[arg-type]
             outcome(endpoint, answer)
             if answer.status is None or not endpoint.active:
                 if recorded.next_attempt_at is not None:
                     Endpoint.objects.filter(pk=endpoint_id).update(resting_until=recorded.next_attempt_at)
-                stopped_at = index + 1
                 break
-    attempts.record_delivered(Delivery, delivered)
+    attempts.record_delivered(Delivery, delivered, counted=False)
     if delivered:
         outcome(endpoint, Answer(next(iter(delivered.values()))))
-    if stopped_at is not None:
-        attempts.unclaim(Delivery, claimed[stopped_at:])
     retry_later(endpoint, failed)
     sent = len(delivered) + len(failed)
     if failed:
@@ -194,13 +191,19 @@ def _drain(endpoint_id: int) -> tuple[int, bool | None]:
 
 @task()
 def send_now(delivery_id: int) -> bool:
-    """A facilitator's retry or test: this delivery, now, whatever its endpoint's schedule."""
+    """A facilitator's retry or test: this delivery, now, whatever its endpoint's schedule (a resting
+    endpoint too). When a job holds the endpoint, the delivery is due now and that job sends it."""
     delivery = Delivery.objects.select_related("endpoint").filter(pk=delivery_id).first()
     if delivery is None:
         return False
     endpoint = delivery.endpoint
-    with Poster(timeout()) as poster:
-        recorded = attempt(poster, endpoint, unseal(endpoint.secret_sealed), delivery_id, force=True)
+    if not _take(endpoint.pk, resting_too=True):
+        return False
+    try:
+        with Poster(timeout()) as poster:
+            recorded = attempt(poster, endpoint, unseal(endpoint.secret_sealed), delivery_id, force=True)
+    finally:
+        _release(endpoint.pk)
     if recorded is None:
         return False
     if recorded.status != Status.DELIVERED:
