@@ -43,7 +43,7 @@ from statistics import median
 from typing import Any
 
 from fanout_clients import Clients
-from fanout_measure import wait_quiet
+from fanout_measure import cpu_seconds, wait_quiet
 from fanout_rooms import make_rooms
 from fanout_scenarios import run_load
 from fanout_servers import PYTHON, ROOT, Infra
@@ -157,15 +157,20 @@ class Receivers:
             self.process.kill()
 
 
-def start_worker(infra: Infra) -> tuple[subprocess.Popen[bytes], Any]:
+def start_worker(infra: Infra, threads: int) -> tuple[subprocess.Popen[bytes], Any]:
     log = tempfile.TemporaryFile()  # noqa: SIM115 (closed at the end)
     process = subprocess.Popen(  # noqa: S603 (our interpreter and manage.py)
-        [PYTHON, "manage.py", "worker", "--threads", "4"], cwd=ROOT, env=infra.env, stdout=log, stderr=subprocess.STDOUT
+        [PYTHON, "manage.py", "worker", "--threads", str(threads)],
+        cwd=ROOT,
+        env=infra.env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     return process, log
 
 
 def one_run(
+    watched: dict[str, int],
     infra: Infra,
     servers: list[Any],
     receivers: Receivers,
@@ -188,7 +193,12 @@ def one_run(
         if connect["failed"]:
             raise RuntimeError(f"{connect['failed']} websockets failed to open: {connect['failures']}")
         wait_quiet(servers)
+        before = {name: cpu_seconds(pid) for name, pid in watched.items()}
+        started = time.monotonic()
         row = run_load(clients, servers, rooms, members, rate, seconds)
+        spent = time.monotonic() - started
+        for name, pid in watched.items():
+            row[f"{name}_cpu_pct"] = round(100 * (cpu_seconds(pid) - before[name]) / spent, 1)
     finally:
         clients.close()
     row.update({"scenario": "with 5 webhooks" if hooks else "without", "workshop": room.id})
@@ -227,7 +237,9 @@ def print_row(row: dict[str, Any]) -> None:
     )
     print(
         f"{row['scenario']:<16} {row['achieved_ops_s']:>6.0f} {row['last_p50_ms']:>8.1f} {row['last_p99_ms']:>8.1f} "
-        f"{row['lost']:>5} {deliveries}",
+        f"{row['lost']:>5} {deliveries}  cpu: worker {row.get('worker_cpu_pct', 0):.0f}% receivers "
+        f"{row.get('receivers_cpu_pct', 0):.0f}% daphne {row.get('servers_cpu_pct', 0):.0f}% "
+        f"postgres {row.get('postgres_cpu_pct', 0):.0f}% clients {row.get('client_cpu_pct', 0):.0f}%",
         flush=True,
     )
 
@@ -236,6 +248,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="shorter runs, once each")
     parser.add_argument("--clients", type=int, default=2, help="client processes (default 2)")
+    parser.add_argument("--worker-threads", type=int, default=4, help="the worker's --threads (default 4)")
     args = parser.parse_args()
     members, rate = 20, 200.0
     seconds, rounds = (4.0, 1) if args.quick else (10.0, 2)
@@ -244,14 +257,14 @@ def main() -> None:
     print(
         f"Webhooks benchmark{' (quick)' if args.quick else ''}: {os.cpu_count()} CPUs, load average "
         f"{os.getloadavg()[0]:.2f}, reference {reference_ms()} ms; 1 room x {members} members, {rate:.0f} ops/s,"
-        f" {seconds:.0f} s a run; 4 healthy receivers and 1 that hangs",
+        f" {seconds:.0f} s a run; 4 healthy receivers and 1 that hangs; worker threads {args.worker_threads}",
         flush=True,
     )
     receivers = Receivers()
     rows: list[dict[str, Any]] = []
     with Infra() as infra:
         infra.env.update({"WEBHOOKS_ALLOW_HTTP": "1", "WEBHOOKS_ALLOW_PRIVATE": "1", "RUN_JOBS": "0"})
-        worker, worker_log = start_worker(infra)
+        worker, worker_log = start_worker(infra, args.worker_threads)
         try:
             servers = infra.start_servers(1)
             print(
@@ -262,6 +275,7 @@ def main() -> None:
             for number in range(rounds):
                 for hooks in (False, True):
                     row = one_run(
+                        {"worker": worker.pid, "receivers": receivers.process.pid or 0},
                         infra,
                         servers,
                         receivers,

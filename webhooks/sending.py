@@ -21,7 +21,7 @@ import logging
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Count, F, Q
+from django.db.models import F, Q
 from django.utils import timezone
 from standardwebhooks import Webhook
 
@@ -241,21 +241,27 @@ def sweep() -> int:
 KEPT = 100
 
 
+# Rows one DELETE removes, and the most one tick removes: a busy endpoint's thousands of old
+# deliveries go in short statements spread over ticks, not in one that stalls the board's writes.
+PRUNE_BATCH = 500
+PRUNE_PER_TICK = 20_000
+
+
 def prune() -> int:
     deleted = 0
-    crowded = (
-        Delivery.objects.values("endpoint_id")
-        .annotate(count=Count("id"))
-        .filter(count__gt=KEPT)
-        .values_list("endpoint_id", flat=True)
-    )
-    for endpoint_id in crowded:
-        oldest_kept = (
-            Delivery.objects.filter(endpoint_id=endpoint_id).order_by("-id").values_list("id", flat=True)[KEPT - 1]
-        )
-        deleted += (
-            Delivery.objects.filter(endpoint_id=endpoint_id, id__lt=oldest_kept)
-            .exclude(status=Status.PENDING)
-            .delete()[0]
-        )
+    for endpoint_id in Endpoint.objects.values_list("pk", flat=True):
+        newest = Delivery.objects.filter(endpoint_id=endpoint_id).order_by("-id").values_list("id", flat=True)
+        kept = list(newest[KEPT - 1 : KEPT])
+        if not kept:
+            continue
+        while deleted < PRUNE_PER_TICK:
+            batch = list(
+                Delivery.objects.filter(endpoint_id=endpoint_id, id__lt=kept[0])
+                .exclude(status=Status.PENDING)
+                .order_by("id")
+                .values_list("id", flat=True)[:PRUNE_BATCH]
+            )
+            if not batch:
+                break
+            deleted += Delivery.objects.filter(pk__in=batch).delete()[0]
     return deleted
