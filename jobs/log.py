@@ -17,10 +17,13 @@ starts with the change that made it want one.
 from __future__ import annotations
 
 import logging
+import queue
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.conf import settings
+from django.db import close_old_connections, transaction
 from django.db.models import F
 
 from jobs.tasks import task
@@ -56,12 +59,76 @@ def readers() -> tuple[Reader, ...]:
 
 
 def on_commit(change: Committed) -> None:
-    for reader in tuple(_readers.values()):
-        try:
-            if reader.wants(change) and not _waiting(reader.name, change.workshop_id):
-                read_log.enqueue(reader.name, change.workshop_id, change.after)
-        except Exception:
-            logger.exception("Queuing the log reader %s for %s failed", reader.name, change.workshop_id)
+    """The committed seam's subscriber. It runs on the committing thread, inside the change path's
+    per-workshop order, so every op of the workshop waits for it: with JOBS_QUEUE_IN_BACKGROUND it
+    only hands the change to this process's queuing thread (`_Handoff`), which asks the readers and
+    queues the jobs; a change lost with the process before that is read by the tick's catch-up."""
+    if settings.JOBS_QUEUE_IN_BACKGROUND:
+        _handoff.put(change)
+    else:
+        queue_reads([change])
+
+
+def queue_reads(changes: Sequence[Committed]) -> None:
+    """Queue a read for each reader that wants any of these changes, once per workshop."""
+    by_workshop: dict[str, list[Committed]] = {}
+    for change in changes:
+        by_workshop.setdefault(change.workshop_id, []).append(change)
+    for workshop_id, theirs in by_workshop.items():
+        for reader in tuple(_readers.values()):
+            try:
+                if any(reader.wants(change) for change in theirs) and not _waiting(reader.name, workshop_id):
+                    read_log.enqueue(reader.name, workshop_id, min(change.after for change in theirs))
+            except Exception:
+                logger.exception("Queuing the log reader %s for %s failed", reader.name, workshop_id)
+
+
+class _Handoff:
+    """Committed changes on their way to `queue_reads`, on a thread of their own."""
+
+    def __init__(self) -> None:
+        self.changes: queue.SimpleQueue[Committed] = queue.SimpleQueue()
+        self.lock = threading.Lock()
+        self.thread: threading.Thread | None = None
+        self.idle = threading.Event()
+        self.idle.set()
+
+    def put(self, change: Committed) -> None:
+        self.idle.clear()
+        self.changes.put(change)
+        if self.thread is None:
+            with self.lock:
+                if self.thread is None:
+                    self.thread = threading.Thread(target=self.run, name="jobs-handoff", daemon=True)
+                    self.thread.start()
+
+    def run(self) -> None:
+        while True:
+            batch = [self.changes.get()]
+            while True:
+                try:
+                    batch.append(self.changes.get_nowait())
+                except queue.Empty:
+                    break
+            try:
+                queue_reads(batch)
+            except Exception:
+                logger.exception("Queuing log reads failed")
+            finally:
+                close_old_connections()
+            if self.changes.empty():
+                self.idle.set()
+
+    def flush(self, timeout: float = 10.0) -> bool:
+        """Wait until every change handed over so far has had its reads queued."""
+        return self.idle.wait(timeout)
+
+
+_handoff = _Handoff()
+
+
+def flush(timeout: float = 10.0) -> bool:
+    return _handoff.flush(timeout)
 
 
 def _waiting(reader: str, workshop_id: str) -> bool:

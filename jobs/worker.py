@@ -20,7 +20,7 @@ from django.db.models import Q
 from django_tasks_db.management.commands.db_worker import Worker
 
 from core import clock
-from jobs import tick
+from jobs import log, tick
 
 logger = logging.getLogger(__name__)
 
@@ -86,6 +86,7 @@ def run_due_jobs(*, limit: int = 1000) -> int:
     left out (it queues itself forever): call `jobs.tick.run_periodic()` for what it does."""
     from django_tasks_db.models import DBTaskResult, get_date_max
 
+    log.flush()
     worker = make_worker("drain", batch=True)
     ran = 0
     while ran < limit:

@@ -3,6 +3,7 @@ job queued after commit; a lost job is caught up by the tick; pruning keeps what
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 
 import pytest
@@ -113,3 +114,25 @@ def test_a_busy_room_queues_one_read_while_one_waits(workshop, leader, reader):
     assert [seq for _, seq, _ in reader] == [seq for _, seq, _ in logged(workshop.id, after=reader[0][1] - 1)]
     add(workshop, leader, "After", "r9")
     assert DBTaskResult.objects.filter(task_path=log.read_log.module_path, status="READY").count() == 1
+
+
+def test_in_the_background_a_change_reaches_its_readers_off_the_committing_thread(workshop, leader, reader, settings):
+    """As served (JOBS_QUEUE_IN_BACKGROUND): the committing thread only hands the change over; the
+    reads are queued by the hand-off thread, one per workshop for a burst, and nothing is lost."""
+    settings.JOBS_QUEUE_IN_BACKGROUND = True
+    start = workshop.seq
+    committing = threading.get_ident()
+    asked_from: set[int] = set()
+    log.register(
+        log.Reader(name="where", wants=lambda change: asked_from.add(threading.get_ident()), read=lambda *a: None)
+    )
+    try:
+        for number in range(5):
+            add(workshop, leader, f"Item {number}", f"b{number}")
+        assert log.flush()
+        assert committing not in asked_from
+        assert DBTaskResult.objects.filter(task_path=log.read_log.module_path, status="READY").count() >= 1
+        run_due_jobs()
+        assert reader == logged(workshop.id, after=start)
+    finally:
+        log._readers.pop("where", None)
