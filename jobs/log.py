@@ -60,9 +60,10 @@ def readers() -> tuple[Reader, ...]:
 
 def on_commit(change: Committed) -> None:
     """The committed seam's subscriber. It runs on the committing thread, inside the change path's
-    per-workshop order, so every op of the workshop waits for it: with JOBS_QUEUE_IN_BACKGROUND it
+    per-workshop order, so every op of the workshop waits for it. With JOBS_QUEUE_IN_BACKGROUND it
     only hands the change to this process's queuing thread (`_Handoff`), which asks the readers and
-    queues the jobs; a change lost with the process before that is read by the tick's catch-up."""
+    queues the jobs; a change lost with the process before that is read by the tick's catch-up
+    where its reader has a cursor, and not at all where it has none yet (off by default)."""
     if settings.JOBS_QUEUE_IN_BACKGROUND:
         _handoff.put(change)
     else:

@@ -13,8 +13,6 @@ os.environ.setdefault("SECRET_KEY", "tests-only-not-a-secret-" + "x" * 40)
 os.environ.setdefault("HTTPS", "0")
 os.environ.setdefault("JOIN_RATE_LIMIT", "0")
 os.environ.setdefault("JOIN_GUESS_LIMIT", "0")
-# Reads queued on the committing thread: a test runs the jobs right after its ops (jobs.log).
-os.environ.setdefault("JOBS_QUEUE_IN_BACKGROUND", "0")
 
 from workshop.settings import *  # noqa: F403
 
