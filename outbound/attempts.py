@@ -88,30 +88,9 @@ def claim(model: type[Attempted], pk: int, *, force: bool = False) -> bool:
     return bool(rows.update(attempts=models.F("attempts") + 1, leased_until=now + LEASE))
 
 
-def claim_many(model: type[Attempted], pks: list[int]) -> list[int]:
-    """`claim` for a batch, in one UPDATE: the ones this worker won, in the order given.
-
-    The lease's end, to the microsecond, is this claim's mark: the rows carrying it are ours."""
-    if not pks:
-        return []
-    now = clock.now()
-    mark = now + LEASE
-    model.objects.filter(due(now), pk__in=pks).update(attempts=models.F("attempts") + 1, leased_until=mark)
-    won = set(model.objects.filter(pk__in=pks, leased_until=mark).values_list("pk", flat=True))
-    return [pk for pk in pks if pk in won]
-
-
-def unclaim(model: type[Attempted], pks: list[int]) -> None:
-    """Give back claims on attempts never made (a run cut short): as if never claimed."""
-    if pks:
-        model.objects.filter(pk__in=pks, status=Status.PENDING).update(
-            attempts=models.F("attempts") - 1, leased_until=None
-        )
-
-
-def record_delivered(model: type[Attempted], delivered: dict[int, int], *, counted: bool = True) -> None:
-    """Record a batch of successes ({pk: status code}) in one UPDATE per status code; `counted`:
-    their attempts were counted when claimed (otherwise this counts them)."""
+def record_delivered(model: type[Attempted], delivered: dict[int, int]) -> None:
+    """Record a batch of successes ({pk: status code}), each one attempt, in one UPDATE per status
+    code: for a sender whose lease on the whole batch (webhooks' endpoint) stood for `claim`."""
     now = clock.now()
     by_code: dict[int, list[int]] = {}
     for pk, code in delivered.items():
@@ -124,7 +103,7 @@ def record_delivered(model: type[Attempted], delivered: dict[int, int], *, count
             leased_until=None,
             last_status_code=code,
             last_error="",
-            **({} if counted else {"attempts": models.F("attempts") + 1}),
+            attempts=models.F("attempts") + 1,
         )
 
 

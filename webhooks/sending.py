@@ -179,7 +179,7 @@ def _drain(endpoint_id: int) -> tuple[int, bool | None]:
                 if recorded.next_attempt_at is not None:
                     Endpoint.objects.filter(pk=endpoint_id).update(resting_until=recorded.next_attempt_at)
                 break
-    attempts.record_delivered(Delivery, delivered, counted=False)
+    attempts.record_delivered(Delivery, delivered)
     if delivered:
         outcome(endpoint, Answer(next(iter(delivered.values()))))
     retry_later(endpoint, failed)
