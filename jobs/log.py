@@ -26,7 +26,7 @@ from django.conf import settings
 from django.db import close_old_connections, transaction
 from django.db.models import F
 
-from jobs.tasks import task
+from jobs.tasks import task, waiting
 from live.committed import Committed
 from live.models import Event, LogCursor, workshop_model
 
@@ -136,11 +136,7 @@ def _waiting(reader: str, workshop_id: str) -> bool:
     """Whether a read of this workshop is queued and not started. This change committed before
     the look, so such a job reads it too: a busy room queues one read per worker pass, not one per
     change. (A job already running may have read before this commit: then one is queued.)"""
-    from django_tasks_db.models import DBTaskResult
-
-    return DBTaskResult.objects.filter(
-        status="READY", task_path=read_log.module_path, args_kwargs__args__0=reader, args_kwargs__args__1=workshop_id
-    ).exists()
+    return waiting(read_log).filter(args_kwargs__args__0=reader, args_kwargs__args__1=workshop_id).exists()
 
 
 def start(reader: str, workshop_id: str) -> None:

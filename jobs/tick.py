@@ -17,7 +17,7 @@ from django.db.models import Q
 
 from core import clock
 from jobs import log
-from jobs.tasks import task
+from jobs.tasks import task, waiting
 
 logger = logging.getLogger(__name__)
 
@@ -53,15 +53,9 @@ def tick() -> dict[str, object]:
         schedule_next()
 
 
-def pending_ticks() -> Q:
-    return Q(task_path=tick.module_path, status="READY")
-
-
 def schedule_next() -> None:
     """Queue the next tick unless one is already waiting."""
-    from django_tasks_db.models import DBTaskResult
-
-    if not DBTaskResult.objects.filter(pending_ticks()).exists():
+    if not waiting(tick).exists():
         tick.using(run_after=clock.now() + TICK).enqueue()
 
 

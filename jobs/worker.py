@@ -16,11 +16,11 @@ import uuid
 
 from django.conf import settings
 from django.db import DatabaseError, close_old_connections
-from django.db.models import Q
 from django_tasks_db.management.commands.db_worker import Worker
 
 from core import clock
 from jobs import log, tick
+from jobs.tasks import waiting
 
 logger = logging.getLogger(__name__)
 
@@ -84,15 +84,12 @@ def run_due_jobs(*, limit: int = 1000) -> int:
     """Run every queued job whose time has come by `core.clock`, until none is left; tests drive the
     queue and the clock with this. Jobs a job queues are run too, when they are due. The tick is
     left out (it queues itself forever): call `jobs.tick.run_periodic()` for what it does."""
-    from django_tasks_db.models import DBTaskResult, get_date_max
-
     log.flush()
     worker = make_worker("drain", batch=True)
     ran = 0
     while ran < limit:
         job = (
-            DBTaskResult.objects.filter(status="READY")
-            .filter(Q(run_after=get_date_max()) | Q(run_after__lte=clock.now()))
+            waiting(due_by=clock.now())
             .exclude(task_path=tick.tick.module_path)
             .order_by("-priority", "run_after", "enqueued_at")
             .first()

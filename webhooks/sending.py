@@ -26,7 +26,7 @@ from django.utils import timezone
 from standardwebhooks import Webhook
 
 from core import clock
-from jobs.tasks import task
+from jobs.tasks import task, waiting
 from outbound import attempts
 from outbound.attempts import Status
 from outbound.http import TIMEOUT_SECONDS, Answer, Poster
@@ -213,12 +213,8 @@ def send_now(delivery_id: int) -> bool:
 
 def queued_for(now: datetime) -> set[int]:
     """Endpoints that a send job due by now will serve already."""
-    from django_tasks_db.models import DBTaskResult, get_date_max
-
-    waiting = DBTaskResult.objects.filter(task_path=send_due.module_path, status="READY").filter(
-        Q(run_after=get_date_max()) | Q(run_after__lte=now)
-    )
-    return {args_kwargs["args"][0] for args_kwargs in waiting.values_list("args_kwargs", flat=True)}
+    queued = waiting(send_due, due_by=now).values_list("args_kwargs", flat=True)
+    return {args_kwargs["args"][0] for args_kwargs in queued}
 
 
 def sweep() -> int:

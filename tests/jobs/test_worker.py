@@ -12,6 +12,7 @@ import pytest
 from django_tasks_db.models import DBTaskResult
 
 from jobs import tick
+from jobs.tasks import waiting
 from jobs.worker import run_due_jobs
 from tests.jobs.tasks import sleep_then_write, write_file
 from tests.servers import JobWorker
@@ -36,7 +37,7 @@ def test_a_worker_process_runs_what_was_queued_and_queues_the_tick(tmp_path: Pat
         wait_for(target.exists, worker=worker)
         assert target.read_text() == "hello"
         wait_for(lambda: DBTaskResult.objects.filter(status="SUCCESSFUL").exists(), worker=worker)
-        assert DBTaskResult.objects.filter(tick.pending_ticks()).count() == 1
+        assert waiting(tick.tick).count() == 1
         assert worker.stop() == 0
 
 
@@ -70,7 +71,7 @@ def test_draining_by_hand_runs_due_jobs_and_leaves_the_tick(tmp_path: Path):
     write_file.enqueue(str(target), "drained")
     assert run_due_jobs() == 1
     assert target.read_text() == "drained"
-    assert DBTaskResult.objects.filter(tick.pending_ticks()).count() == 1
+    assert waiting(tick.tick).count() == 1
 
 
 def test_a_serving_process_with_run_jobs_runs_them_itself(tmp_path: Path):
