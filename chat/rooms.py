@@ -21,7 +21,7 @@ from chat.sending import send_room
 from core import clock
 from core.errors import BadRequest, Invalid, LimitReached, NotFound
 from core.http import path_id
-from core.validation import choice
+from core.validation import choice, known_fields
 from goals.models import Member, Workshop
 from jobs import log
 from live.models import LogCursor
@@ -61,19 +61,10 @@ def _events(value: Any) -> list[str]:
 
 def room_create(*, member: Member, body: dict[str, Any]) -> ChatRoom:
     """A new room from the API's JSON; every refusal names its field and stores nothing."""
-    unknown = sorted(set(body) - FIELDS)
-    if unknown:
-        raise BadRequest(f"Unknown field {unknown[0]}.", field=unknown[0])
-    for required in ("kind", "url"):
-        if required not in body:
-            raise BadRequest(f"`{required}` is required.", field=required)
+    known_fields(body, FIELDS, required=("kind", "url"))
     kind = choice(body["kind"], "kind", KINDS)
     events = _events(body["events"]) if "events" in body else list(SUBJECTS)
-    url = body["url"]
-    if not isinstance(url, str):
-        raise BadRequest("`url` must be a string.", field="url")
-    url = url.strip()
-    guard.check_url(url, field="url")
+    url = guard.url_field(body["url"])
     workshop_id = member.workshop_id
     with transaction.atomic():
         if ChatRoom.objects.filter(workshop_id=workshop_id).count() >= ROOMS_MAX:

@@ -14,8 +14,8 @@ from django.views.decorators.csrf import ensure_csrf_cookie
 
 from clients import colleagues
 from clients.portfolio import NO_CLIENT, portfolio, portfolio_csv
-from core.errors import BadRequest
 from core.http import api_login_required, json_object, methods
+from core.validation import known_fields
 from goals.access import api_members_only
 from goals.models import Member, Role
 
@@ -23,12 +23,7 @@ from goals.models import Member, Role
 def required_fields(request: HttpRequest, fields: set[str]) -> dict[str, Any]:
     """The request's JSON object with exactly `fields`: an unknown or a missing one is refused, named."""
     body = json_object(request)
-    unknown = sorted(set(body) - fields)
-    if unknown:
-        raise BadRequest(f"Unknown field {unknown[0]}.", field=unknown[0])
-    missing = sorted(fields - set(body))
-    if missing:
-        raise BadRequest(f"`{missing[0]}` is required.", field=missing[0])
+    known_fields(body, fields, required=sorted(fields))
     return body
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Collection, Sequence
 from datetime import date
 from typing import Any, Final
 
@@ -144,3 +145,14 @@ def criteria_list(value: Any, field: str = "success_criteria") -> list[str]:
     if any(len(entry) > limits.CRITERION_MAX for entry in cleaned):
         raise Invalid(field, f"Each success criterion is at most {limits.CRITERION_MAX} characters.")
     return cleaned
+
+
+def known_fields(body: dict[str, Any], allowed: Collection[str], *, required: Sequence[str] = ()) -> None:
+    """Refuse a JSON object with a field the endpoint does not take (the first, alphabetically) or
+    without one it needs (the first in `required`'s order), naming it (`bad_request`)."""
+    unknown = sorted(set(body) - set(allowed))
+    if unknown:
+        raise BadRequest(f"Unknown field {unknown[0]}.", field=unknown[0])
+    for name in required:
+        if name not in body:
+            raise BadRequest(f"`{name}` is required.", field=name)

@@ -13,6 +13,7 @@ from django.urls import reverse
 from clients.models import Client
 from core.errors import BadRequest, Forbidden
 from core.http import api_login_required, json_body, methods
+from core.validation import known_fields
 from frameworks.templates import (
     as_json,
     find_template,
@@ -72,9 +73,7 @@ def workshop_template(request: HttpRequest, workshop_id: str) -> HttpResponse:
     body = json_body(request)
     if not isinstance(body, dict):
         raise BadRequest("The body must be a JSON object.")
-    unknown = sorted(set(body) - {"name", "description"})
-    if unknown:
-        raise BadRequest(f"Unknown field {unknown[0]}.", field=unknown[0])
+    known_fields(body, {"name", "description"})
     created = template_from_workshop(
         user=request.user, workshop=member.workshop, name=body.get("name"), description=body.get("description", "")
     )

@@ -15,8 +15,9 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 
-from core.errors import BadRequest, DomainError, NotFound
+from core.errors import DomainError, NotFound
 from core.http import json_object, methods
+from core.validation import known_fields
 from goals import throttle
 from goals.access import api_facilitators_only, api_members_only, removed_page
 from goals.accounts import display_name, guest_memberships, memberships_adopt
@@ -159,9 +160,7 @@ def invites(request: HttpRequest, workshop_id: str) -> HttpResponse:
         listed = Invite.objects.filter(workshop_id=workshop_id, revoked_at__isnull=True)
         return JsonResponse([invite_json(invite, request) for invite in listed], safe=False)
     body = json_object(request)
-    unknown = sorted(set(body) - {"role", "expires_in_hours", "max_uses"})
-    if unknown:
-        raise BadRequest(f"Unknown field {unknown[0]}.", field=unknown[0])
+    known_fields(body, {"role", "expires_in_hours", "max_uses"})
     invite = invite_create(
         workshop=member.workshop,
         created_by=member,

@@ -19,11 +19,12 @@ import socket
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import quote, urlsplit
 
 from django.conf import settings
 
-from core.errors import Invalid
+from core.errors import BadRequest, Invalid
 
 Resolver = Callable[[str, int], list[str]]
 
@@ -121,6 +122,15 @@ def parse(url: str, *, field: str = "url") -> Target:
     if parts.query:
         path += "?" + parts.query
     return Target(parts.scheme, host, port or (443 if parts.scheme == "https" else 80), quote(path, safe=PATH_SAFE))
+
+
+def url_field(value: Any, *, field: str = "url") -> str:
+    """An API body's address, as stored: a string (else `bad_request`), stripped, and checked."""
+    if not isinstance(value, str):
+        raise BadRequest(f"`{field}` must be a string.", field=field)
+    url = value.strip()
+    check_url(url, field=field)
+    return url
 
 
 def check_url(url: str, *, field: str = "url") -> Target:

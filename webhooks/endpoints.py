@@ -14,7 +14,7 @@ from typing import Any
 from django.db import transaction
 
 from core import clock, validation
-from core.errors import BadRequest, Conflict, LimitReached, NotFound
+from core.errors import Conflict, LimitReached, NotFound
 from core.http import path_id
 from goals.models import Member, Workshop
 from jobs import log
@@ -75,17 +75,8 @@ def endpoint_list(*, workshop_id: str) -> list[Endpoint]:
 
 def endpoint_create(*, member: Member, fields: dict[str, Any]) -> tuple[Endpoint, str]:
     """A new endpoint and its secret, the only time the secret is given out."""
-    unknown = sorted(set(fields) - FIELDS)
-    if unknown:
-        raise BadRequest(f"Unknown field {unknown[0]}.", field=unknown[0])
-    for required in ("url", "events"):
-        if required not in fields:
-            raise BadRequest(f"`{required}` is required.", field=required)
-    url = fields["url"]
-    if not isinstance(url, str):
-        raise BadRequest("`url` must be a string.", field="url")
-    url = url.strip()
-    guard.check_url(url, field="url")
+    validation.known_fields(fields, FIELDS, required=("url", "events"))
+    url = guard.url_field(fields["url"])
     events = clean_events(fields["events"])
     description = validation.text(
         fields.get("description", ""), "description", min_length=0, max_length=DESCRIPTION_MAX
