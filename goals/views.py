@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -227,6 +228,18 @@ def return_link(request: HttpRequest, token: str) -> HttpResponse:
         return render(request, "goals/return_link_unknown.html", status=404)
     if member.removed_at is not None:
         return removed_page(request, member)
+    sign_in_through_link(
+        request,
+        member,
+        lambda: link_follow(member=member, digest=member.return_link_hash or "", session=request.session),
+    )
+    return redirect("board", member.workshop_id)
+
+
+def sign_in_through_link(request: HttpRequest, member: Member, follow: Callable[[], None]) -> None:
+    """Make this browser `member` through a link it was given (a return link, a mailed sign-in):
+    `follow` records the link in the session. A browser that is already a member of that workshop
+    in its own right stays who it is; one that is there through another link becomes `member`."""
     current = membership(member.workshop_id, user=request.user, session=request.session)
     if current is None or (
         current.id != member.id and through_link(current, user=request.user, session=request.session)
@@ -234,5 +247,4 @@ def return_link(request: HttpRequest, token: str) -> HttpResponse:
         # A new session key, as a login makes: a key planted in this browser before is worth nothing.
         request.session.cycle_key()
         rotate_token(request)
-        link_follow(member=member, digest=member.return_link_hash or "", session=request.session)
-    return redirect("board", member.workshop_id)
+        follow()

@@ -13,7 +13,6 @@ import uuid
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.middleware.csrf import rotate_token
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
@@ -23,7 +22,6 @@ from core.http import methods
 from goals import throttle
 from goals import views as goals_views
 from goals.access import members_only, removed_page
-from goals.members import membership, through_link
 from goals.models import Member
 from mail import addresses, signin, tokens
 from mail.forms import AddressForm, EmailSignupForm
@@ -113,13 +111,7 @@ def signin_link(request: HttpRequest, token: str) -> HttpResponse:
     assert member is not None
     if member.removed_at is not None:
         return removed_page(request, member)
-    current = membership(member.workshop_id, user=request.user, session=request.session)
-    if current is None or (
-        current.id != member.id and through_link(current, user=request.user, session=request.session)
-    ):
-        request.session.cycle_key()
-        rotate_token(request)
-        signin.remember(request.session, mail)
+    goals_views.sign_in_through_link(request, member, lambda: signin.remember(request.session, mail))
     return redirect("mine", member.workshop_id)
 
 
