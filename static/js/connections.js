@@ -51,6 +51,24 @@ function showErrors(form, error) {
   }
 }
 
+// POSTs a form's body: the answer, with the form cleared; or undefined, the refusal said beside
+// the field it names.
+async function submit(form, url, body) {
+  const button = form.querySelector("button[type=submit]");
+  button.disabled = true;
+  try {
+    const made = await api(url, { method: "POST", body });
+    showErrors(form, null);
+    form.reset();
+    return made;
+  } catch (error) {
+    showErrors(form, error);
+    return undefined;
+  } finally {
+    button.disabled = false;
+  }
+}
+
 // ---- chat rooms -------------------------------------------------------------------------------
 
 function chatItem(room) {
@@ -99,18 +117,9 @@ chatForm.addEventListener("submit", async (event) => {
     url: chatForm.elements.url.value.trim(),
     events: [...chatForm.querySelectorAll("input[name=events]:checked")].map((box) => box.value),
   };
-  const button = chatForm.querySelector("button[type=submit]");
-  button.disabled = true;
-  try {
-    await api(`${base}/chat`, { method: "POST", body });
-    showErrors(chatForm, null);
-    chatForm.reset();
+  if (await submit(chatForm, `${base}/chat`, body)) {
     say("Chat room added.");
     loadChat();
-  } catch (error) {
-    showErrors(chatForm, error);
-  } finally {
-    button.disabled = false;
   }
 });
 
@@ -279,22 +288,14 @@ webhookForm.addEventListener("submit", async (event) => {
   };
   const description = webhookForm.elements.description.value.trim();
   if (description) body.description = description;
-  const button = webhookForm.querySelector("button[type=submit]");
-  button.disabled = true;
-  try {
-    const made = await api(`${base}/webhooks`, { method: "POST", body });
-    showErrors(webhookForm, null);
-    webhookForm.reset();
+  const made = await submit(webhookForm, `${base}/webhooks`, body);
+  if (made) {
     names.hidden = true;
     secretValue.value = made.secret;
     secretBox.hidden = false;
     secretValue.focus();
     say("Webhook added. Copy its secret now.");
     loadWebhooks();
-  } catch (error) {
-    showErrors(webhookForm, error);
-  } finally {
-    button.disabled = false;
   }
 });
 
