@@ -75,6 +75,18 @@ class UnownedItems(DomainError):
     default_message = "Every accepted item needs an owner before the plan can be agreed."
 
 
+class UnestimatedItems(DomainError):
+    code = "unestimated_items"
+    status = 409
+    default_message = "Every accepted item needs an estimate before the plan can be agreed against its capacity."
+
+
+class OverCapacity(DomainError):
+    code = "over_capacity"
+    status = 409
+    default_message = "The accepted items need more hours than the capacity allows."
+
+
 class LaneNotEmpty(DomainError):
     code = "lane_not_empty"
     status = 409

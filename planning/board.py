@@ -15,7 +15,7 @@ from core.sql import fetch_all, in_workshop
 from goals.models import Phase, Workshop
 from live.changes import Change
 from planning.models import CheckIn, HelpOffer, Item, Lane, Ownership, Vote
-from planning.payloads import checkin_json, item_json
+from planning.payloads import ITEM_COLUMNS, checkin_json, item_json, item_values
 
 
 def tallies_hidden(workshop: Workshop) -> bool:
@@ -128,3 +128,25 @@ def my_votes(member_id: int) -> dict[str, int]:
     return {
         str(item_id): dots for item_id, dots in Vote.objects.filter(member_id=member_id).values_list("item_id", "dots")
     }
+
+
+def board_items(workshop: Workshop) -> list[dict[str, Any]]:
+    """Every item in full, in board order, as a snapshot shows them to someone who sees them all."""
+    hidden = tallies_hidden(workshop)
+    tallies = {} if hidden else tally_by_item(workshop)
+    owners = owners_by_item(workshop)
+    offers = offers_by_item(workshop)
+    rows = (
+        Item.objects.filter(workshop=workshop)
+        .order_by("lane__position", "lane_id", "position", "id")
+        .values_list(*ITEM_COLUMNS)
+    )
+    return [
+        item_values(
+            row,
+            owners=owners.get(row[0], []),
+            offers=offers.get(row[0]),
+            votes=None if hidden else tallies.get(row[0], 0),
+        )
+        for row in rows
+    ]

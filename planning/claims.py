@@ -16,22 +16,31 @@ from planning.board import let_go, missing_item
 from planning.models import HelpOffer, Ownership
 from planning.payloads import help_values
 from planning.phases import CLAIMING_PHASES
+from planning.privacy import emit_about_card, face_down, require_face_up
 
 
-def _owners(change: Change, item: Any) -> tuple[int, list[int]]:
-    """The item's id and its owners in claim order, in one query that also finds it in this workshop."""
+def _owners(change: Change, item: Any) -> tuple[int, int, list[int]]:
+    """The item's id, author and owners in claim order, in one query that also finds it in this workshop."""
     item_id = identifier(item, "item")
     rows = fetch_all(
-        "SELECT o.member_id FROM planning_item i LEFT JOIN planning_ownership o ON o.item_id = i.id"
+        "SELECT i.author_id, o.member_id FROM planning_item i LEFT JOIN planning_ownership o ON o.item_id = i.id"
         " WHERE i.id = %s AND i.workshop_id = %s ORDER BY o.id",
         [item_id, change.workshop.id],
     )
     if not rows:
         raise missing_item(item_id)
-    return item_id, [member_id for (member_id,) in rows if member_id is not None]
+    require_face_up(change, rows[0][0])
+    return item_id, rows[0][0], [member_id for (_, member_id) in rows if member_id is not None]
 
 
-def _set_owner(change: Change, item_id: int, owners: list[int], member: Member, *, owns: bool) -> None:
+def _emit_owners(change: Change, item_id: int, author_id: int, owners: list[int]) -> None:
+    emit_about_card(
+        change, "item.owners", author_id, {"item": item_id, "owners": owners}, {"item": item_id, "hidden": True}
+    )
+
+
+def _set_owner(change: Change, item: tuple[int, int, list[int]], member: Member, *, owns: bool) -> None:
+    item_id, author_id, owners = item
     if owns:
         if member.role == Role.OBSERVER:
             raise Invalid("member", "Observers cannot own items.")
@@ -48,21 +57,20 @@ def _set_owner(change: Change, item_id: int, owners: list[int], member: Member, 
             return
         change.write("DELETE FROM planning_ownership WHERE item_id = %s AND member_id = %s", [item_id, member.id])
         owners = [owner for owner in owners if owner != member.id]
-    change.emit("item.owners", {"item": item_id, "owners": owners})
+    _emit_owners(change, item_id, author_id, owners)
 
 
 def _claim(change: Change, item: Any, *, owns: bool) -> None:
     change.require_role(PARTICIPATING, "Observers cannot claim items.")
     change.require_phase(CLAIMING_PHASES, "Items cannot be claimed once the plan is agreed.")
-    item_id, owners = _owners(change, item)
-    _set_owner(change, item_id, owners, change.member, owns=owns)
+    _set_owner(change, _owners(change, item), change.member, owns=owns)
 
 
 def _assign(change: Change, item: Any, member: Any, *, owns: bool) -> None:
     change.require_role(FACILITATING, "Only a facilitator assigns owners.")
     change.require_phase(CLAIMING_PHASES, "Owners cannot change once the plan is agreed.")
-    item_id, owners = _owners(change, item)
-    _set_owner(change, item_id, owners, get_member(change.workshop, identifier(member, "member")), owns=owns)
+    found = _owners(change, item)
+    _set_owner(change, found, get_member(change.workshop, identifier(member, "member")), owns=owns)
 
 
 @operation
@@ -88,8 +96,17 @@ def item_unassign(change: Change, *, item: Any, member: Any) -> None:
 def release_member(change: Change, member: Member) -> None:
     """Someone who has left, or only watches, cannot own part of the plan nor offer help on it:
     each item they owned, or offered help on, says who is left."""
-    for item_id, owners in let_go(change, Ownership, member.id).items():
-        change.emit("item.owners", {"item": item_id, "owners": list(owners)})
+    released = let_go(change, Ownership, member.id)
+    authors = dict(
+        fetch_all(
+            f"SELECT id, author_id FROM planning_item WHERE id IN ({', '.join('%s' for _ in released)})",  # noqa: S608
+            list(released),
+        )
+        if released and face_down(change.workshop)
+        else []
+    )
+    for item_id, owners in released.items():
+        _emit_owners(change, item_id, authors.get(item_id, 0), list(owners))
     for item_id, offers in let_go(change, HelpOffer, member.id).items():
         helpers, help_notes = help_values(offers)
         change.emit("item.helpers", {"item": item_id, "helpers": helpers, "help_notes": help_notes})

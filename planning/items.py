@@ -18,10 +18,12 @@ from core.sql import fetch_all, fetch_one, update_statement
 from core.validation import UNSET, choice, identifier, integer, optional_date, text
 from goals.models import FACILITATING, PARTICIPATING
 from live.changes import Change, operation
+from planning import stacks
 from planning.board import get_item, item_payload, missing_item, missing_lane
 from planning.models import Item, ItemStatus
 from planning.payloads import item_json
 from planning.phases import EDITING_PHASES, require_plan_phase
+from planning.privacy import emit_about_card, hidden_item, require_face_up
 from planning.walk import walk_end
 
 ITEM_FIELDS = (
@@ -94,7 +96,8 @@ def item_add(
         **fields,
     )
     change.insert_now(item, ITEM_FIELDS)
-    change.emit("item.added", {"item": item_json(item, owners=[], votes=0)})
+    added = item_json(item, owners=[], votes=0)
+    emit_about_card(change, "item.added", item.author_id, {"item": added}, {"item": hidden_item(added)})
 
 
 @operation
@@ -112,6 +115,7 @@ def item_edit(
     change.require_phase(EDITING_PHASES, "Items can be edited in the gather and plan phases.")
     target = get_item(change.workshop, identifier(item, "item"))
     _may_change_content(change, target)
+    require_face_up(change, target.author_id)
     version = integer(version, "version")
     updates: dict[str, str | date | int | None] = {}
     if title is not UNSET:
@@ -133,7 +137,8 @@ def item_edit(
         setattr(target, name, value)
     target.version += 1
     change.write(*update_statement(target, [*updates, "version"]))
-    change.emit("item.edited", {"item": item_payload(target, change.workshop)})
+    edited = item_payload(target, change.workshop)
+    emit_about_card(change, "item.edited", target.author_id, {"item": edited}, {"item": hidden_item(edited)})
 
 
 @operation
@@ -148,7 +153,9 @@ def item_move(change: Change, *, item: Any, lane: Any, index: Any) -> None:
     except BadRequest:
         lane_id = None
     found = fetch_one(
-        "SELECT i.lane_id, i.position, l.id, (SELECT COUNT(*) FROM planning_item WHERE lane_id = l.id AND id <> i.id)"
+        "SELECT i.lane_id, i.position, l.id, (SELECT COUNT(*) FROM planning_item WHERE lane_id = l.id AND id <> i.id),"
+        " i.stack_id, EXISTS (SELECT 1 FROM planning_item WHERE stack_id = i.id),"
+        " EXISTS (SELECT 1 FROM planning_item WHERE lane_id = l.id AND stack_id IS NOT NULL AND id <> i.id)"
         " FROM planning_item i LEFT JOIN planning_lane l ON l.id = %s AND l.workshop_id = i.workshop_id"
         " WHERE i.id = %s AND i.workshop_id = %s",
         [lane_id, item_id, change.workshop.id],
@@ -156,10 +163,17 @@ def item_move(change: Change, *, item: Any, lane: Any, index: Any) -> None:
     if found is None:
         raise missing_item(item_id)
     destination = identifier(lane, "lane")
-    source, position, lane_found, size = found
+    source, position, lane_found, size, stack, heads, stacks_there = found
     if lane_found is None:
         raise missing_lane(destination)
     index = max(0, min(integer(index, "index"), size))
+    if stack is not None or heads or stacks_there:
+        # A stacked card dragged away leaves its stack; a head takes its stack along.
+        if stack is not None:
+            stacks.unstack(change, item_id)
+        block = [item_id, *stacks.find(change, item_id).stacked]
+        stacks.relocate(change, block, source, destination, index)
+        return
     if destination == source and position == index:
         return
     if destination == source:
@@ -188,6 +202,7 @@ def item_delete(change: Change, *, item: Any) -> None:
     change.require_phase(EDITING_PHASES, "Items can be deleted in the gather and plan phases.")
     target = get_item(change.workshop, identifier(item, "item"))
     _may_change_content(change, target)
+    require_face_up(change, target.author_id)
     # Present voters, with the dots they will have used once this item's are gone.
     voters = fetch_all(
         "SELECT v.member_id, (SELECT SUM(o.dots) FROM planning_vote o WHERE o.member_id = v.member_id) - v.dots"
@@ -195,6 +210,7 @@ def item_delete(change: Change, *, item: Any) -> None:
         " WHERE v.item_id = %s AND m.removed_at IS NULL ORDER BY v.member_id",
         [target.id],
     )
+    stacks.behead(change, target.id)
     change.write("DELETE FROM planning_vote WHERE item_id = %s", [target.id])
     change.write("DELETE FROM planning_ownership WHERE item_id = %s", [target.id])
     change.write("DELETE FROM planning_helpoffer WHERE item_id = %s", [target.id])

@@ -55,6 +55,10 @@ class Item(models.Model):
     progress_note = models.TextField(blank=True, default="", db_default="", max_length=500)
     progress_by = models.ForeignKey(Member, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     progress_at = models.DateTimeField(null=True, blank=True)
+    # The planning game (protocol §10): hours, one of ESTIMATES, or null; and the card this one is
+    # stacked under (always a head: a stack is one level deep, and sits together in its lane).
+    estimate = models.PositiveSmallIntegerField(null=True, blank=True)
+    stack = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
 
     class Meta:
         ordering = ["lane__position", "position", "id"]

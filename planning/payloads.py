@@ -27,6 +27,8 @@ ITEM_COLUMNS = (
     "status",
     "author_id",
     "version",
+    "estimate",
+    "stack_id",
     "progress_state",
     "progress_note",
     "progress_by_id",
@@ -51,7 +53,7 @@ def help_values(offers: Mapping[int, str]) -> tuple[list[int], dict[str, str]]:
 def item_values(
     values: Sequence[Any], *, owners: list[int], votes: int | None, offers: Mapping[int, str] | None = None
 ) -> dict[str, Any]:
-    item_id, lane, position, title, notes, due, criterion, status, author, version, *progress = values
+    item_id, lane, position, title, notes, due, criterion, status, author, version, estimate, stack, *progress = values
     helpers, help_notes = help_values(offers or {})
     return {
         "id": item_id,
@@ -66,6 +68,8 @@ def item_values(
         "owners": owners,
         "votes": votes,
         "version": version,
+        "estimate": estimate,
+        "stack": stack,
         "progress": progress_values(*progress),
         "helpers": helpers,
         "help_notes": help_notes,

@@ -10,9 +10,11 @@ from core.sql import fetch_all
 from core.validation import choice
 from goals.models import FACILITATING, Phase
 from live.changes import Change, operation
+from planning.capacity import check_fits
 from planning.models import ConfidenceCheck, Item, ItemStatus, Ownership, PlanVersion
 from planning.payloads import confidence_json
 from planning.plan import current_plan
+from planning.privacy import face_down, reveal
 from planning.walk import walk_end
 
 EDITING_PHASES: Final = frozenset({Phase.GATHER, Phase.PLAN})
@@ -34,17 +36,19 @@ def require_plan_phase(change: Change, message: str) -> None:
 
 
 def _check_agreeable(change: Change) -> None:
+    """The refusals of an agreement in the contract's order: unowned, then unestimated, then over capacity."""
     accepted = list(
         Item.objects.filter(workshop=change.workshop, status=ItemStatus.ACCEPTED)
         .order_by("lane__position", "position")
-        .values_list("id", flat=True)
+        .values_list("id", "estimate")
     )
-    owned = set(Ownership.objects.filter(item_id__in=accepted).values_list("item_id", flat=True))
-    unowned = [item_id for item_id in accepted if item_id not in owned]
+    owned = set(Ownership.objects.filter(item_id__in=[id_ for id_, _ in accepted]).values_list("item_id", flat=True))
+    unowned = [item_id for item_id, _ in accepted if item_id not in owned]
     if not accepted:
         raise UnownedItems("Accept at least one item before agreeing the plan.", items=[])
     if unowned:
         raise UnownedItems(items=unowned)
+    check_fits(change.workshop, accepted)
 
 
 def _start_next_version(change: Change) -> None:
@@ -90,6 +94,8 @@ def move_to_phase(change: Change, phase: str) -> None:
     if previous == Phase.AGREED and phase != Phase.PLAN:
         raise WrongPhase("An agreed plan can only be reopened into the plan phase.")
     data: dict[str, Any] = {"phase": phase}
+    if previous == Phase.GATHER and face_down(workshop):
+        reveal(change)
     if phase == Phase.AGREED:
         _check_agreeable(change)
         workshop.plan_version += 1

@@ -20,10 +20,10 @@ from goals.payloads import workshop_json
 from live.broadcast import encode, event_frame
 from live.models import Event
 from live.presence import online_member_ids
-from planning.agenda_steps import DEFAULT_PLANNING
 from planning.board import checkins_of, my_votes, offers_by_item, owners_by_item, tallies_hidden, tally_by_item
 from planning.models import ConfidenceAnswer, ConfidenceCheck, Item, Lane
 from planning.payloads import ITEM_COLUMNS, confidence_json, item_values, lane_json
+from planning.privacy import load_seen, planning_of, public_load, shown_to
 
 
 def confidence_state(workshop: Workshop) -> dict[str, Any]:
@@ -40,8 +40,14 @@ _SELECT_FOR_SHARE = f"SELECT * FROM {Workshop._meta.db_table} WHERE id = %s FOR 
 
 
 def board_fields(workshop: Workshop) -> dict[str, Any]:
-    """The workshop JSON's fields the board owns (the confidence check, the check-ins, the agenda)."""
-    return {"confidence": confidence_state(workshop), "checkins": checkins_of(workshop), **framework_fields(workshop)}
+    """The workshop JSON's fields the board owns (the confidence check, the check-ins, the agenda,
+    the load everyone sees), for an event that carries the whole workshop."""
+    return {
+        "confidence": confidence_state(workshop),
+        "checkins": checkins_of(workshop),
+        **framework_fields(workshop),
+        "load": public_load(workshop),
+    }
 
 
 def framework_fields(workshop: Workshop) -> dict[str, Any]:
@@ -49,7 +55,7 @@ def framework_fields(workshop: Workshop) -> dict[str, Any]:
     return {
         "agenda": list(workshop.agenda),
         "step": workshop.agenda_step,
-        "planning": {**DEFAULT_PLANNING, **workshop.planning},
+        "planning": planning_of(workshop),
     }
 
 
@@ -99,6 +105,19 @@ def build_snapshot(workshop_id: str, member_id: int) -> dict[str, Any]:
         )
         online = online_member_ids(workshop.id)
     _, _, role, _, used = me
+    shown = shown_to(
+        [
+            item_values(
+                item,
+                owners=owners.get(item[0], []),
+                offers=offers.get(item[0]),
+                votes=None if hidden else tallies.get(item[0], 0),
+            )
+            for item in items
+        ],
+        workshop,
+        member_id,
+    )
     return {
         "type": "snapshot",
         "seq": workshop.seq,
@@ -110,17 +129,11 @@ def build_snapshot(workshop_id: str, member_id: int) -> dict[str, Any]:
             "votes_left": max(workshop.votes_per_member - used, 0),
             "confidence": my_score,
         },
-        "workshop": workshop_json(workshop, confidence=confidence, checkins=checkins, **framework_fields(workshop)),
+        "workshop": workshop_json(
+            workshop, confidence=confidence, checkins=checkins, **framework_fields(workshop), load=load_seen(shown)
+        ),
         "lanes": [lane_json(lane) for lane in lanes],
-        "items": [
-            item_values(
-                item,
-                owners=owners.get(item[0], []),
-                offers=offers.get(item[0]),
-                votes=None if hidden else tallies.get(item[0], 0),
-            )
-            for item in items
-        ],
+        "items": shown,
         "members": [
             {"id": member, "name": name, "role": role, "ready": ready, "used": used}
             for member, name, role, ready, used in members

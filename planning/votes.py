@@ -20,7 +20,7 @@ from planning.phases import VOTING_PHASES
 # The item, the voter's dots on it (NULL: none) and all the dots they have used, in one round trip.
 _MY_DOTS = (
     "SELECT (SELECT dots FROM planning_vote WHERE item_id = i.id AND member_id = %s),"
-    " (SELECT COALESCE(SUM(dots), 0) FROM planning_vote WHERE member_id = %s)"
+    " (SELECT COALESCE(SUM(dots), 0) FROM planning_vote WHERE member_id = %s), i.stack_id"
     " FROM planning_item i WHERE i.id = %s AND i.workshop_id = %s"
 )
 
@@ -32,6 +32,8 @@ def _my_dots(change: Change, item: Any) -> tuple[int, int | None, int]:
     found = fetch_one(_MY_DOTS, [member_id, member_id, item_id, change.workshop.id])
     if found is None:
         raise missing_item(item_id)
+    if found[2] is not None:
+        raise Invalid("item", "This card is stacked: its stack's head carries the votes.", head=found[2])
     return item_id, found[0], found[1]
 
 

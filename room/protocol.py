@@ -12,7 +12,7 @@ from typing import Any
 from core.errors import BadRequest
 from goals import members
 from live.changes import Outcome
-from planning import agenda, claims, confidence, items, lanes, phases, progress, timer, votes, walk
+from planning import agenda, claims, confidence, estimates, items, lanes, phases, progress, stacks, timer, votes, walk
 from room import members as room_members
 from room import workshops
 
@@ -30,6 +30,10 @@ OPS: dict[str, OpSpec] = {
     "item.move": OpSpec(items.item_move, ("item", "lane", "index")),
     "item.delete": OpSpec(items.item_delete, ("item",)),
     "item.status": OpSpec(items.item_status, ("item", "status")),
+    "item.estimate": OpSpec(estimates.item_estimate, ("item", "hours")),
+    "item.stack": OpSpec(stacks.item_stack, ("item", "onto")),
+    "item.unstack": OpSpec(stacks.item_unstack, ("item",)),
+    "planning.set": OpSpec(estimates.planning_set, (), ("estimates", "capacity_hours", "private_gather")),
     "vote.cast": OpSpec(votes.vote_cast, ("item",)),
     "vote.retract": OpSpec(votes.vote_retract, ("item",)),
     "item.claim": OpSpec(claims.item_claim, ("item",)),
