@@ -54,6 +54,12 @@ export const OPS = {
   "member.rename": [EVERYONE, ALL],
   "member.role": [LEADER, ALL],
   "member.remove": [FACILITATING, ALL],
+  // The planning game (protocol §10). A face-down card is its author's alone to change (checked in
+  // rulesFor, as on the server).
+  "item.estimate": [PARTICIPATING, EDITING],
+  "item.stack": [PARTICIPATING, EDITING],
+  "item.unstack": [PARTICIPATING, EDITING],
+  "planning.set": [FACILITATING, OPEN],
 };
 
 // Whether `role` may send `op` in `phase`, as far as role and phase go.
@@ -75,6 +81,8 @@ export function rulesFor(state, { ended = false } = {}) {
   const confidence = state.workshop.confidence || { open: false };
   const can = (op) => !ended && may(op, role, phase);
   const mine = (item) => item.author === me || facilitating;
+  // A card face down (a private gather, protocol §10) is never someone else's to change, only to move.
+  const faceUp = (item) => !item.hidden;
   return {
     role,
     me,
@@ -83,8 +91,8 @@ export function rulesFor(state, { ended = false } = {}) {
     participating,
     addItem: can("item.add"),
     moveItem: can("item.move"),
-    editItem: (item) => can("item.edit") && mine(item),
-    deleteItem: (item) => can("item.delete") && mine(item),
+    editItem: (item) => can("item.edit") && mine(item) && faceUp(item),
+    deleteItem: (item) => can("item.delete") && mine(item) && faceUp(item),
     vote: can("vote.cast"),
     claim: can("item.claim"),
     assign: can("item.assign"),
@@ -103,6 +111,10 @@ export function rulesFor(state, { ended = false } = {}) {
       can("item.progress") && item.status === "accepted" && (facilitating || item.owners.includes(me)),
     offerHelp: (item) => can("item.help") && item.status === "accepted",
     recordCheckin: can("checkin.record"),
+    // The planning game (protocol §10): anyone taking part estimates and stacks the cards they see.
+    estimate: (item) => can("item.estimate") && faceUp(item),
+    stack: (item) => can("item.stack") && faceUp(item),
+    setPlanning: can("planning.set"),
     openConfidence: can("confidence.open") && !confidence.open,
     closeConfidence: can("confidence.close") && confidence.open,
     answerConfidence: can("confidence.answer") && confidence.open,

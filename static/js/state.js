@@ -41,7 +41,15 @@ export function applyEvent(state, frame) {
   const changed = handler ? handler(state, clone(frame.data), state.me.member) : state;
   const next = { ...changed, seq: frame.seq };
   if (next.items !== state.items || next.lanes !== state.lanes) next.items = sortItems(next.items, next.lanes);
-  return next;
+  return withLoad(next);
+}
+
+// The load (protocol §10), counted again after every event from the cards this viewer sees in full:
+// an event's own `load` counts only what everyone sees.
+function withLoad(state) {
+  let load = 0;
+  for (const item of state.items) if (!item.hidden && item.status === "accepted") load += item.estimate || 0;
+  return updateWorkshop(state, { load });
 }
 
 // Presence is not logged and has no seq: it only replaces who is online.
@@ -157,6 +165,7 @@ function itemDeleted(state, data) {
 }
 
 function itemOwners(state, data) {
+  if (data.hidden) return state; // a face-down card's owners are its author's to know
   return updateItem(state, data.item, { owners: data.owners });
 }
 
@@ -178,6 +187,44 @@ function itemHelpers(state, data) {
 
 function checkinRecorded(state, data) {
   return updateWorkshop(state, { checkins: [...state.workshop.checkins, data.checkin] });
+}
+
+// The planning game (protocol §10)
+
+function itemEstimated(state, data) {
+  if (data.hidden) return state; // a face-down card's estimate is its author's to know
+  return updateItem(state, data.item, { estimate: data.estimate });
+}
+
+function itemStacked(state, data) {
+  return updateItem(state, data.item, { stack: data.onto });
+}
+
+// Every card turned over, in board order: each is a new object, as each changed (a phase change,
+// which redraws every card anyway, follows at once).
+function itemsRevealed(state, data) {
+  return { ...state, items: data.items };
+}
+
+function planningChanged(state, data) {
+  return hideOthers(updateWorkshop(state, { planning: data.planning }));
+}
+
+// While a private gather lasts, others' cards are face down: the server sends no card data when
+// one starts (the phase entering gather, or private_gather turned on), so each client turns them.
+function faceDown(workshop) {
+  return workshop.phase === "gather" && Boolean(workshop.planning?.private_gather);
+}
+
+function hideOthers(state) {
+  if (!faceDown(state.workshop)) return state;
+  const me = state.me.member;
+  const items = mapShared(state.items, (item) =>
+    item.author === me || item.hidden
+      ? item
+      : { id: item.id, lane: item.lane, position: item.position, author: item.author, stack: item.stack, hidden: true },
+  );
+  return items === state.items ? state : { ...state, items };
 }
 
 // Votes
@@ -239,7 +286,7 @@ function phaseChanged(state, data) {
     if (items !== next.items) next = { ...next, items };
   }
   const members = mapShared(next.members, (member) => patch(member, { ready: false }));
-  return members === next.members ? next : { ...next, members };
+  return hideOthers(members === next.members ? next : { ...next, members });
 }
 
 function goalEdited(state, data) {
@@ -312,6 +359,10 @@ const HANDLERS = {
   "item.status": itemStatus,
   "item.progress": itemProgress,
   "item.helpers": itemHelpers,
+  "item.estimated": itemEstimated,
+  "item.stacked": itemStacked,
+  "items.revealed": itemsRevealed,
+  "planning.changed": planningChanged,
   "checkin.recorded": checkinRecorded,
   "vote.changed": voteChanged,
   "votes.revealed": votesRevealed,

@@ -27,6 +27,8 @@ function item(id, lane, position, fields = {}) {
     owners: [],
     votes: null,
     version: 1,
+    estimate: null,
+    stack: null,
     progress: null,
     helpers: [],
     help_notes: {},
@@ -59,6 +61,7 @@ function snapshot() {
       ],
       step: null,
       planning: { estimates: false, capacity_hours: null, private_gather: false },
+      load: 0,
     },
     lanes: [
       { id: 1, title: "Now" },
@@ -279,6 +282,60 @@ test("a goal edit clears only the criteria that are gone", () => {
   const next = apply(state, "goal.edited", { workshop });
   assert.equal(byId(next.items, 12).criterion, null);
   assertShared(state.items, next.items, [12], "item");
+});
+
+// The planning game (protocol §10)
+
+test("an estimate makes one new item; on an accepted item it also moves the load", () => {
+  const state = start();
+  const next = apply(state, "item.estimated", { item: 12, estimate: 8 });
+  assert.equal(byId(next.items, 12).estimate, 8);
+  assertShared(state.items, next.items, [12], "item");
+  assert.equal(next.workshop, state.workshop, "a proposed item adds nothing to the load");
+  const accepted = apply(next, "item.status", { item: 12, status: "accepted" });
+  assert.equal(accepted.workshop.load, 8);
+  assert.equal(accepted.workshop.planning, state.workshop.planning);
+  const cleared = apply(accepted, "item.estimated", { item: 12, estimate: null });
+  assert.equal(cleared.workshop.load, 0);
+});
+
+test("a face-down card's estimate and owners change nothing", () => {
+  const state = start();
+  for (const name of ["item.estimated", "item.owners"]) {
+    const next = apply(state, name, { item: 21, hidden: true });
+    for (const slice of ["items", "lanes", "members", "me", "workshop"]) assert.equal(next[slice], state[slice], slice);
+  }
+});
+
+test("stacking changes the stacked card only", () => {
+  const state = start();
+  const next = apply(state, "item.stacked", { item: 13, onto: 11 });
+  assert.equal(byId(next.items, 13).stack, 11);
+  assertShared(state.items, next.items, [13], "item");
+  assert.equal(next.workshop, state.workshop);
+  const back = apply(next, "item.stacked", { item: 13, onto: null });
+  assert.equal(byId(back.items, 13).stack, null);
+});
+
+test("a private gather turns others' cards face down and keeps mine", () => {
+  const state = apply(start(), "item.edited", { item: { ...byId(start().items, 21), author: 3 } });
+  const planning = { estimates: false, capacity_hours: null, private_gather: true };
+  const next = apply(state, "planning.changed", { planning, load: 0 });
+  assert.deepEqual(byId(next.items, 21), { id: 21, lane: 2, position: 0, author: 3, stack: null, hidden: true });
+  assertShared(state.items, next.items, [21], "item");
+  assert.equal(next.workshop.load, 0);
+  const voting = apply(next, "items.revealed", { items: state.items.map((it) => ({ ...it })) });
+  assert.equal(byId(voting.items, 21).title, "Item 21");
+});
+
+test("going back to a private gather turns others' cards face down again", () => {
+  const planning = { estimates: false, capacity_hours: null, private_gather: true };
+  const state = apply(apply(start(), "phase.changed", { phase: "vote" }), "planning.changed", { planning, load: 0 });
+  const others = apply(state, "item.edited", { item: { ...byId(state.items, 22), author: 1 } });
+  assert.equal(byId(others.items, 22).title, "Item 22", "face up while voting");
+  const next = apply(others, "phase.changed", { phase: "gather" });
+  assert.equal(byId(next.items, 22).hidden, true);
+  assertShared(others.items, next.items, [22], "item");
 });
 
 test("an unknown event moves seq on and shares everything", () => {

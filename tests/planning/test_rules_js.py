@@ -79,6 +79,9 @@ OFFERS = {
     "rename": "member.rename",
     "changeRole": "member.role",
     "remove": "member.remove",
+    "estimate": "item.estimate",
+    "stack": "item.stack",
+    "setPlanning": "planning.set",
 }
 
 
