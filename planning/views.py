@@ -29,7 +29,12 @@ def board(request: HttpRequest, workshop_id: str) -> HttpResponse:
         {
             **lane,
             "items": [
-                {**item, "owner_names": [names.get(owner, "?") for owner in item["owners"]]}
+                # A face-down card (protocol §10) has no owners to name, only its author.
+                {
+                    **item,
+                    "owner_names": [names.get(owner, "?") for owner in item.get("owners", [])],
+                    "author_name": names.get(item["author"], "someone who left"),
+                }
                 for item in snapshot["items"]
                 if item["lane"] == lane["id"]
             ],

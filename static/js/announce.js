@@ -18,13 +18,45 @@ import { countsText, PROGRESS_LABELS } from "./progress.js";
 
 function itemTitle(state, id) {
   const item = state?.items.find((candidate) => candidate.id === id);
+  if (item?.hidden) return "a face-down card";
   return item ? quote(item.title) : "an item";
+}
+
+// What a planning.changed changed, in words (protocol §10).
+function planningSentence(before, after) {
+  const said = [];
+  if (Boolean(before.estimates) !== Boolean(after.estimates))
+    said.push(after.estimates ? "turned estimates on" : "turned estimates off");
+  if ((before.capacity_hours ?? null) !== (after.capacity_hours ?? null))
+    said.push(
+      after.capacity_hours === null ? "removed the capacity" : `set the capacity to ${after.capacity_hours} hours`,
+    );
+  if (Boolean(before.private_gather) !== Boolean(after.private_gather))
+    said.push(after.private_gather ? "made gathering private" : "made gathering open");
+  return listNames(said);
 }
 
 const DESCRIBE = {
   "item.added": (f, _prev, next, who) =>
-    `${who} added ${quote(f.data.item.title)} to ${laneTitle(next, f.data.item.lane)}`,
-  "item.edited": (f, _prev, _next, who) => `${who} edited ${quote(f.data.item.title)}`,
+    f.data.item.hidden
+      ? `${who} added a face-down card to ${laneTitle(next, f.data.item.lane)}`
+      : `${who} added ${quote(f.data.item.title)} to ${laneTitle(next, f.data.item.lane)}`,
+  "item.edited": (f, _prev, _next, who) => (f.data.item.hidden ? null : `${who} edited ${quote(f.data.item.title)}`),
+  "item.estimated": (f, _prev, next, who) =>
+    f.data.hidden
+      ? null
+      : f.data.estimate === null
+        ? `${who} cleared the estimate of ${itemTitle(next, f.data.item)}`
+        : `${who} estimated ${itemTitle(next, f.data.item)} at ${f.data.estimate} hours`,
+  "item.stacked": (f, _prev, next, who) =>
+    f.data.onto === null
+      ? `${who} unstacked ${itemTitle(next, f.data.item)}`
+      : `${who} stacked ${itemTitle(next, f.data.item)} onto ${itemTitle(next, f.data.onto)}`,
+  "items.revealed": () => "Every card is turned over",
+  "planning.changed": (f, prev, _next, who) => {
+    const said = planningSentence(prev.workshop.planning || {}, f.data.planning);
+    return said ? `${who} ${said}` : null;
+  },
   "item.moved": (f, prev, next, who) => {
     const before = prev.items.find((item) => item.id === f.data.item);
     const where =
@@ -35,6 +67,7 @@ const DESCRIBE = {
   },
   "item.deleted": (f, prev, _next, who) => `${who} deleted ${itemTitle(prev, f.data.item)}`,
   "item.owners": (f, prev, next, who) => {
+    if (f.data.hidden) return null;
     const before = (prev.items.find((item) => item.id === f.data.item) || { owners: [] }).owners;
     const title = itemTitle(next, f.data.item);
     const added = f.data.owners.filter((id) => !before.includes(id));

@@ -1,6 +1,7 @@
 // The board's questions before what cannot be taken back: agreeing the plan (what is about to be
 // frozen), reopening it, and recording a check-in. Each resolves to whether the person confirmed.
 
+import { agreementBlock, capacityLine, capacityOf, hours } from "./capacity.js";
 import { confirmDialog } from "./dialogs.js";
 import { h } from "./dom.js";
 import { formatDateTime, formatMean, memberName, plural, quote } from "./format.js";
@@ -24,6 +25,31 @@ export function confirmAgreement(state) {
     .filter((index) => !accepted.some((item) => item.criterion === index));
   const line = (label, value, warn = false) =>
     h("div", { class: warn ? "warn" : null }, h("dt", { text: label }), h("dd", { text: value }));
+  // Items to go to from the summary: the dialog closes with "item:<id>", and the card is shown.
+  const links = (items, why) =>
+    h(
+      "ul",
+      null,
+      items.map((item) =>
+        h(
+          "li",
+          null,
+          h("button", {
+            type: "button",
+            class: "link",
+            dataset: { closeWith: `item:${item.id}` },
+            "aria-label": `Go to ${quote(item.title)} ${why}`,
+            text: item.title,
+          }),
+        ),
+      ),
+    );
+  // With a capacity (protocol §10): every accepted item estimated, and the load within it.
+  const capacity = capacityOf(state.workshop);
+  const fit = capacityLine(state.items, capacity);
+  const unestimated = accepted.filter((item) => fit.unestimated.includes(item.id));
+  const pastLine = accepted.filter((item) => fit.past.has(item.id));
+  const block = agreementBlock(state);
   const ownerNames = (item) =>
     item.owners.length
       ? item.owners.map((id) => memberName(state, id, { you: false })).join(", ")
@@ -67,27 +93,30 @@ export function confirmAgreement(state) {
           "div",
           { class: "warn agree-unowned" },
           h("dt", { text: "Still without an owner" }),
-          h(
-            "dd",
-            null,
-            h(
-              "ul",
-              null,
-              unowned.map((item) =>
-                h(
-                  "li",
-                  null,
-                  h("button", {
-                    type: "button",
-                    class: "link",
-                    dataset: { closeWith: `item:${item.id}` },
-                    "aria-label": `Go to ${quote(item.title)} to give it an owner`,
-                    text: item.title,
-                  }),
-                ),
-              ),
-            ),
-          ),
+          h("dd", null, links(unowned, "to give it an owner")),
+        )
+      : null,
+    capacity !== null
+      ? line(
+          "Load",
+          `${fit.load} of ${hours(capacity)}${fit.over ? `: ${hours(fit.load - capacity)} over capacity` : ""}`,
+          fit.over,
+        )
+      : null,
+    capacity !== null && unestimated.length
+      ? h(
+          "div",
+          { class: "warn agree-unestimated" },
+          h("dt", { text: "Estimate these items" }),
+          h("dd", null, links(unestimated, "to estimate it")),
+        )
+      : null,
+    capacity !== null && fit.over && !unestimated.length
+      ? h(
+          "div",
+          { class: "warn agree-past-line" },
+          h("dt", { text: "Past the capacity line" }),
+          h("dd", null, links(pastLine, "to drop or re-estimate it")),
         )
       : null,
     unserved.length
@@ -109,12 +138,12 @@ export function confirmAgreement(state) {
     danger: false,
     body,
     kind: "agree-summary",
-    // What the server would refuse (unowned_items), said before the click.
+    // What the server would refuse (unowned_items, unestimated_items, over_capacity), said before the click.
     blocked: !accepted.length
       ? "Accept at least one item first: set its status to Accepted."
       : unowned.length
         ? `Every accepted item needs an owner: ${plural(unowned.length, "item has", "items have")} none yet.`
-        : null,
+        : block?.text || null,
   });
 }
 

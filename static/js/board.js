@@ -10,11 +10,13 @@
 // per microtask; view.js then redraws only the parts whose slices changed.
 
 import { describeAll, LiveRegion } from "./announce.js";
+import { refusalNotice } from "./capacity.js";
 import { Connection, socketUrl } from "./connection.js";
 import { currentRules, makeContext } from "./context.js";
 import { ConnectionBanner, Notices } from "./dialogs.js";
 import { setupMoving } from "./dnd.js";
 import { captureFocus, restoreFocus } from "./dom.js";
+import { CHANGES, DuplicateWatcher } from "./duplicates.js";
 import { ExportPanel } from "./exports.js";
 import { laneTitle, memberName, PHASE_LABELS, plural, quote } from "./format.js";
 import { changeHandlers, clickHandlers } from "./handlers.js";
@@ -22,6 +24,7 @@ import { attachIdentity, showIdentity } from "./identity.js";
 import { InvitePanel } from "./invites.js";
 import { friendlyError } from "./messages.js";
 import { movesToTell } from "./moves.js";
+import { boardIndex, mayStack, shownPlace } from "./stacks.js";
 import { editedFields, itemEditor, submitHandlers } from "./submits.js";
 import { afterEvents, lostEditors, settle, UiStore, withoutEntry } from "./uistate.js";
 import { BoardView, PHONE } from "./view.js";
@@ -53,6 +56,12 @@ const banner = new ConnectionBanner(
   ensureElement("connection-status", () => before(root)),
   { onRetry: () => connection.reconnectNow() },
 );
+// Likely duplicates, asked of the server while gathering (duplicates.js).
+const duplicates = new DuplicateWatcher({
+  workshopId,
+  gathering: () => state?.workshop.phase === "gather" && currentRules(state, store.ui).stack({}),
+  onResult: (list) => store.set({ duplicates: list }),
+});
 let invitePanel = null;
 let exportPanel = null;
 let memberExportPanel = null;
@@ -117,9 +126,11 @@ function receiveState(next, change) {
     for (const frame of change.events) {
       if (frame.name === "item.deleted") closedUnderfoot(frame.data.item, previous, frame.actor);
     }
+    if (change.events.some((frame) => CHANGES.has(frame.name))) duplicates.soon();
     store.set(afterEvents(store.ui, change.events, previous), { render: false });
     tell(change.events, previous, next, change.cause);
   }
+  if (change.cause === "snapshot") duplicates.soon(0);
   if (change.cause === "snapshot" && previous) {
     // A fresh snapshot after being away: editors of items that are gone cannot stay open.
     for (const id of store.ui.editing.keys()) {
@@ -237,19 +248,11 @@ function send(op, fields, { quiet = false } = {}) {
 
 function showError(error, op, fields = {}) {
   if (error.code === "ended") return;
-  if (error.code === "unowned_items") {
-    const ids = error.detail.items || [];
-    store.set({ highlight: new Set(ids) });
-    const titles = ids
-      .map((id) => state.items.find((item) => item.id === id))
-      .filter(Boolean)
-      .map((item) => quote(item.title));
-    notices.show(
-      ids.length
-        ? "The plan cannot be agreed yet: every accepted item needs an owner. " +
-            `Still without one: ${titles.join(", ")}.`
-        : "The plan cannot be agreed yet: accept at least one item first (set its status to Accepted).",
-    );
+  // A refused agreement says what to do, and marks the cards it is about (capacity.js).
+  if (["unowned_items", "unestimated_items", "over_capacity"].includes(error.code)) {
+    const refusal = refusalNotice(error, state);
+    store.set({ highlight: new Set(refusal.items) });
+    notices.show(refusal.text);
     return;
   }
   // The card acted on stays in sight: the notice moves rather than cover it.
@@ -258,16 +261,18 @@ function showError(error, op, fields = {}) {
   notices.show(friendlyError(error, op), { near });
 }
 
+// `fields.index` counts the cards shown in the lane (a stack is one): the server counts them all.
 function move(fields, { keyboard }) {
   if (!state.items.some((item) => item.id === fields.item)) return;
-  send("item.move", fields).then((seq) =>
+  const index = boardIndex(state, fields.item, fields.lane, fields.index);
+  send("item.move", { ...fields, index }).then((seq) =>
     afterSeq(seq, () => {
       if (!keyboard || !state) return;
       // Said to the mover too: from the keyboard there is nothing else to tell where it went.
       const moved = state.items.find((candidate) => candidate.id === fields.item);
       if (!moved) return;
-      const count = state.items.filter((candidate) => candidate.lane === moved.lane).length;
-      live.say(`Moved to position ${moved.position + 1} of ${count} in ${laneTitle(state, moved.lane)}`);
+      const place = shownPlace(state, moved);
+      live.say(`Moved to position ${place.index + 1} of ${place.count} in ${laneTitle(state, moved.lane)}`);
       focusKey(`item:${moved.id}`);
     }),
   );
@@ -344,7 +349,7 @@ root.addEventListener("click", (event) => {
 });
 
 root.addEventListener("change", (event) => {
-  const select = event.target.closest("select[data-action]");
+  const select = event.target.closest("select[data-action], input[data-action]");
   if (!select || !state) return;
   const handler = CHANGE[select.dataset.action];
   if (handler) handler(select);
@@ -419,6 +424,9 @@ setupMoving(root, {
     const found = state.items.find((candidate) => candidate.id === item);
     if (found) send("item.edit", { item, version: found.version, criterion });
   },
+  // A card dropped on another card is stacked onto it (protocol §10).
+  canStack: (item, onto) => Boolean(state) && mayStack(state, currentRules(state, store.ui), item, onto),
+  onStack: (fields) => send("item.stack", fields),
 });
 
 view.onLaneInView = (id) => {

@@ -1,41 +1,51 @@
 // An item as a sticky note: title, a short criterion tag, owners as avatars, dots, status and
 // author. The phase's own action (dots while voting, claiming) sits on the card; the rest is in
 // its ⋯ menu and in the detail dialog that opens from the title, where long notes read in full.
+// The planning game (protocol §10) adds the estimate on its face, "will not fit" past the capacity
+// line, a stack's count, and the card's back while a private gather keeps it face down.
 
+import { capacityOf, estimateControl, privateGather } from "./capacity.js";
 import { h } from "./dom.js";
-import { formatDate, formatDateTime, plural, quote, STATUS_ICONS, STATUS_LABELS } from "./format.js";
+import { formatDate, quote, STATUS_ICONS, STATUS_LABELS } from "./format.js";
 import {
   cardHelpNotes,
   helpButton,
   helpersLine,
   helpersOf,
-  helpNotesList,
   needsHelp,
-  progressChip,
   progressControl,
   progressNote,
   progressOf,
 } from "./progress.js";
-import { avatar, menuButton, menuNode, row } from "./widgets.js";
+import { faceDownCard, stackBadge, stackList, stackPicker, stackVotes } from "./stacks.js";
+import { avatar, menuButton, menuNode } from "./widgets.js";
 
 // Once agreed, an accepted item carries the plan's progress (protocol §7).
-const tracked = (item, state) => state.workshop.phase === "agreed" && item.status === "accepted";
+export const tracked = (item, state) => state.workshop.phase === "agreed" && item.status === "accepted";
 
-export function buildCard(item, { index, laneLength, laneIndex, myDots }, ctx) {
+// `index` and `laneLength` count the cards shown in the lane (a stack is one); `stacked`, the cards
+// stacked under this one.
+export function buildCard(item, { index, laneLength, laneIndex, myDots, stacked }, ctx) {
   const { state, rules, ui } = ctx;
   const id = item.id;
-  const _title = quote(item.title);
+  const movable = rules.moveItem && !ctx.sorted;
+  const where = { index, laneLength, laneIndex };
+  if (item.hidden) return faceDownCard(item, { menu: cardMenu(item, where, ctx, movable), movable, stacked }, ctx);
   const titleId = `item-${id}-title`;
   const needsOwner = item.status === "accepted" && item.owners.length === 0;
+  const capacity = capacityOf(state.workshop);
+  const needsEstimate = capacity !== null && item.status === "accepted" && item.estimate === null;
+  const pastLine = ctx.capacity.past.has(id);
   const rank = ctx.ranks.get(id);
-  const movable = rules.moveItem && !ctx.sorted;
   const tracking = tracked(item, state);
   const agreed = state.workshop.phase === "agreed";
   const node = h("li", {
     class: [
       "item",
       `status-${item.status}`,
-      ui.highlight.has(id) && needsOwner && "needs-attention",
+      ui.highlight.has(id) && (needsOwner || needsEstimate || pastLine) && "needs-attention",
+      pastLine && "past-line",
+      stacked.length && "stack-head",
       rank && "top",
       state.workshop.focus === id && "walk-focus",
       item.owners.includes(state.me.member) && "is-mine",
@@ -57,6 +67,8 @@ export function buildCard(item, { index, laneLength, laneIndex, myDots }, ctx) {
       rank: rank || null,
       progress: tracking ? progressOf(item) : null,
       helpers: agreed ? helpersOf(item).length : null,
+      estimate: item.estimate ?? null,
+      stacked: stacked.length || null,
     },
   });
 
@@ -72,6 +84,8 @@ export function buildCard(item, { index, laneLength, laneIndex, myDots }, ctx) {
     );
   const tie = criterionControl(item, ctx);
   if (tie) tags.push(tie);
+  const estimate = estimateControl(item, ctx, { asking: needsEstimate && state.workshop.phase === "plan" });
+  if (estimate) tags.push(estimate);
   if (tracking) tags.push(progressControl(item, ctx));
   else if (item.status !== "proposed") {
     tags.push(
@@ -88,7 +102,25 @@ export function buildCard(item, { index, laneLength, laneIndex, myDots }, ctx) {
       h("span", { class: "badge warn-badge" }, h("span", { "aria-hidden": "true", text: "! " }), "Needs an owner"),
     );
   }
-  node.append(cardMenu(item, { index, laneLength, laneIndex }, ctx, movable));
+  if (pastLine) {
+    tags.push(
+      h(
+        "span",
+        {
+          class: "badge past-line-badge",
+          title: "Past the capacity line: drop it, re-estimate it or raise the capacity",
+        },
+        h("span", { "aria-hidden": "true", text: "⤓ " }),
+        "Will not fit",
+      ),
+    );
+  }
+  if (privateGather(state.workshop) && item.author === state.me.member) {
+    tags.push(h("span", { class: "badge private-badge", text: "Only you see it" }));
+  }
+  const badge = stackBadge(item, stacked, ctx);
+  if (badge) tags.push(badge);
+  node.append(cardMenu(item, where, ctx, movable));
   if (tags.length) node.append(h("div", { class: "tags" }, tags));
   node.append(
     h(
@@ -125,12 +157,17 @@ export function buildCard(item, { index, laneLength, laneIndex, myDots }, ctx) {
     owners.append(avatar(ownerId, ctx.names.get(ownerId) || "someone who left", { you: ownerId === state.me.member }));
   }
   const votes = h("span", { class: "votes" });
-  if (item.votes === null) votes.append(h("span", { class: "muted", text: "dots hidden" }));
+  // A stack's head carries the stack's dots.
+  const dots = stackVotes(item, stacked);
+  if (dots === null) votes.append(h("span", { class: "muted", text: "dots hidden" }));
   else {
     votes.append(
       h("span", { class: "vote-dot", "aria-hidden": "true", text: "●" }),
-      ` ${item.votes}`,
-      h("span", { class: "sr-only", text: item.votes === 1 ? " dot" : " dots" }),
+      ` ${dots}`,
+      h("span", {
+        class: "sr-only",
+        text: `${dots === 1 ? " dot" : " dots"}${stacked.length ? " on this stack" : ""}`,
+      }),
     );
     if (myDots) votes.append(h("span", { class: "my-dots", text: ` · ${myDots} from you` }));
   }
@@ -140,6 +177,8 @@ export function buildCard(item, { index, laneLength, laneIndex, myDots }, ctx) {
     node.append(h("div", { class: "item-foot" }, owners, helpersLine(item, ctx), helpButton(item, ctx)));
     const helpNotes = cardHelpNotes(item, ctx);
     if (helpNotes) node.append(helpNotes);
+    const opened = stackList(item, stacked, ctx);
+    if (opened) node.append(opened);
     const actions = cardActions(item, myDots, ctx);
     if (actions.childNodes.length) node.append(actions);
     return node;
@@ -160,7 +199,10 @@ export function buildCard(item, { index, laneLength, laneIndex, myDots }, ctx) {
     ),
   );
 
+  const opened = stackList(item, stacked, ctx);
+  if (opened) node.append(opened);
   const actions = cardActions(item, myDots, ctx);
+  if (ui.stacking === id && rules.stack(item)) actions.append(stackPicker(item, ctx));
   if (actions.childNodes.length) node.append(actions);
   if (movable)
     node.append(
@@ -231,7 +273,7 @@ function criterionControl(item, ctx) {
 // Taking an item on sits with its owners: one tap, beside the avatars. The name starts with the
 // words shown, then says which item (WCAG 2.5.3: "click Take it on" works by voice). "Take it on",
 // not "take it": others may own it already, and it stays theirs too.
-function claimButton(item, ctx, focusPrefix = "item") {
+export function claimButton(item, ctx, focusPrefix = "item") {
   const { state, rules } = ctx;
   if (!rules.claim) return null;
   const mine = item.owners.includes(state.me.member);
@@ -245,12 +287,14 @@ function claimButton(item, ctx, focusPrefix = "item") {
   });
 }
 
-function cardActions(item, myDots, ctx) {
+export function cardActions(item, myDots, ctx) {
   const { state, rules, ui } = ctx;
   const id = item.id;
   const title = quote(item.title);
-  const actions = h("div", { class: ["item-actions", rules.vote && "voting"] });
-  if (rules.vote) {
+  // A stacked card's dots go on its head: it has no buttons of its own.
+  const voting = rules.vote && (item.stack === null || item.stack === undefined);
+  const actions = h("div", { class: ["item-actions", voting && "voting"] });
+  if (voting) {
     actions.append(
       h(
         "div",
@@ -327,7 +371,7 @@ function cardActions(item, myDots, ctx) {
 function cardMenu(item, { index, laneLength, laneIndex }, ctx, movable) {
   const { state, rules, ui } = ctx;
   const id = item.id;
-  const entries = [menuButton("Open", { action: "item.open", item: id }, `item:${id}:open-menu`)];
+  const entries = item.hidden ? [] : [menuButton("Open", { action: "item.open", item: id }, `item:${id}:open-menu`)];
   if (rules.editItem(item)) entries.push(menuButton("Edit", { action: "item.edit.open", item: id }, `item:${id}:edit`));
   if (movable) {
     entries.push(
@@ -355,141 +399,19 @@ function cardMenu(item, { index, laneLength, laneIndex }, ctx, movable) {
         );
     });
   }
+  if (rules.stack(item) && ui.stacking !== id)
+    entries.push(menuButton("Stack onto…", { action: "item.stack.open", item: id }, `item:${id}:stack-open`));
   // Owners are assigned in the plan phase; while gathering, on request. Not while voting.
-  if (rules.assign && state.workshop.phase === "gather" && !ui.assigning.has(id)) {
+  if (rules.assign && !item.hidden && state.workshop.phase === "gather" && !ui.assigning.has(id)) {
     entries.push(menuButton("Assign an owner…", { action: "item.assign.open", item: id }, `item:${id}:assign-open`));
   }
-  if (rules.walk)
+  if (rules.walk && !item.hidden)
     entries.push(
       menuButton("Show on every screen (walk the room)", { action: "walk.to", item: id }, `item:${id}:walk`),
     );
   if (rules.deleteItem(item))
     entries.push(menuButton("Delete", { action: "item.delete", item: id }, `item:${id}:delete`, false, "danger"));
-  return menuNode(`item:${id}`, `More actions for ${quote(item.title)}`, ui, entries, { className: "card-menu" });
-}
-
-// The whole item, in the detail dialog: notes in full and every control the card has.
-export function detailContent(item, ctx, { progressForm = null } = {}) {
-  const { state } = ctx;
-  const tracking = tracked(item, state);
-  const criteria = state.workshop.success_criteria;
-  const lane = state.lanes.find((candidate) => candidate.id === item.lane);
-  const myDots = state.me.votes[String(item.id)] || 0;
-  const author = ctx.names.get(item.author);
-  const owners = item.owners.map((id) => ctx.names.get(id) || "someone who left");
-  const meta = h(
-    "dl",
-    { class: "meta detail-meta" },
-    row("Lane", h("dd", { text: lane ? lane.title : "—" })),
-    row("Status", h("dd", { text: STATUS_LABELS[item.status] })),
-    row(
-      "Owners",
-      h(
-        "dd",
-        { class: "owners" },
-        owners.length ? owners.join(", ") : h("span", { class: "muted", text: "nobody yet" }),
-      ),
-    ),
-    row(
-      "Dots",
-      h(
-        "dd",
-        { class: "votes" },
-        item.votes === null ? h("span", { class: "muted", text: "hidden while voting" }) : String(item.votes),
-        myDots ? ` · ${plural(myDots, "dot")} yours` : null,
-      ),
-    ),
-    item.due ? row("Due", h("dd", null, h("time", { datetime: item.due, text: formatDate(item.due) }))) : null,
-    item.criterion !== null && criteria[item.criterion] !== undefined
-      ? row("Serves", h("dd", { text: `${item.criterion + 1}. ${criteria[item.criterion]}` }))
-      : null,
-    row("Added by", h("dd", { text: author || "someone who left" })),
-    tracking
-      ? row(
-          "Progress",
-          h(
-            "dd",
-            { class: "detail-progress" },
-            progressChip(item),
-            item.progress
-              ? h("span", {
-                  class: "muted",
-                  text: `by ${reporter(item.progress.by, ctx)} · ${formatDateTime(item.progress.at)}`,
-                })
-              : null,
-          ),
-        )
-      : null,
-    tracking && item.progress?.note
-      ? row("Note", h("dd", { class: "detail-progress-note", text: item.progress.note }))
-      : null,
-    tracking
-      ? row(
-          "Helpers",
-          h(
-            "dd",
-            {
-              text:
-                helpersOf(item)
-                  .map((id) => ctx.names.get(id) || "someone who left")
-                  .join(", ") || "nobody yet",
-            },
-            helpNotesList(item, ctx, { full: true }),
-          ),
-        )
-      : null,
-  );
-  const actions = cardActions(item, myDots, ctx);
-  const claim = claimButton(item, ctx, "detail");
-  if (claim) actions.prepend(claim);
-  const help = tracking ? helpButton(item, ctx, "detail") : null;
-  if (help) actions.prepend(help);
-  const extra = [];
-  if (ctx.rules.editItem(item))
-    extra.push(
-      h("button", {
-        type: "button",
-        class: "small",
-        dataset: { action: "item.edit.open", item: item.id, focus: `detail:${item.id}:edit` },
-        text: "Edit",
-      }),
-    );
-  if (ctx.rules.deleteItem(item))
-    extra.push(
-      h("button", {
-        type: "button",
-        class: "small danger-text",
-        dataset: { action: "item.delete", item: item.id, focus: `detail:${item.id}:delete` },
-        text: "Delete",
-      }),
-    );
-  actions.append(...extra);
-  return [
-    h(
-      "div",
-      { class: "detail-head" },
-      h("h2", { id: "item-detail-title", text: item.title }),
-      h(
-        "button",
-        {
-          type: "button",
-          class: "notice-close",
-          "aria-label": "Close",
-          dataset: { action: "item.close", focus: "detail:close" },
-        },
-        h("span", { "aria-hidden": "true", text: "×" }),
-      ),
-    ),
-    item.notes
-      ? h("p", { class: "detail-notes", text: item.notes })
-      : h("p", { class: "detail-notes muted", text: "No notes." }),
-    meta,
-    progressForm,
-    actions.childNodes.length ? actions : null,
-  ];
-}
-
-// Who reported an item's progress, as the dialog names them.
-function reporter(id, ctx) {
-  return id === ctx.state.me.member ? "you" : ctx.names.get(id) || "someone who left";
+  if (!entries.length) return null;
+  const what = item.hidden ? "this face-down card" : quote(item.title);
+  return menuNode(`item:${id}`, `More actions for ${what}`, ui, entries, { className: "card-menu" });
 }

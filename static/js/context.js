@@ -2,8 +2,10 @@
 // derived from them. A derived value is memoized on the slices it comes from, so that it stays the
 // same object while they do: the view can then compare it by identity like any slice (view.js).
 
+import { capacityLine, capacityOf, fairShare, personLoads } from "./capacity.js";
 import { ranking, topRanks } from "./results.js";
 import { rulesFor } from "./rules.js";
+import { stacksOf } from "./stacks.js";
 
 // Whether two lists of slices are the same, element by element, by identity (Object.is: a string
 // or a number is the same when equal).
@@ -54,6 +56,17 @@ const ownersOf = kept(
 const rankedOf = memo((items, lanes) => ranking({ items, lanes }));
 const ranksOf = memo((ranked, shown) => (shown ? topRanks(ranked) : new Map()));
 
+// The planning game (protocol §10): the capacity line and each person's load read the items and
+// the capacity; a stack's list stays the same array while its cards do (stacks.js).
+const capacityOfItems = memo((items, capacity) => capacityLine(items, capacity));
+const loadsOf = kept(personLoads, sameMap);
+const shareOf = memo((loads, capacity) => fairShare(loads, capacity));
+let lastStacks = new Map();
+const stacksOfItems = memo((items) => {
+  lastStacks = stacksOf(items, lastStacks);
+  return lastStacks;
+});
+
 // The same rules object while the viewer's role and the phase (and whether a confidence check is
 // open, and whether the board has ended) stay as they are.
 const rulesOf = memo((member, role, phase, open, ended) =>
@@ -70,11 +83,17 @@ export function makeContext(state, ui, rules, workshopId) {
   const ranked = rankedOf(state.items, state.lanes);
   // Top dots are marked once the vote has ended, while planning and once agreed.
   const planning = phase === "plan" || phase === "agreed";
+  const capacity = capacityOf(state.workshop);
+  const loads = loadsOf(state.items);
   return {
     state,
     ui,
     rules,
     workshopId,
+    capacity: capacityOfItems(state.items, capacity),
+    loads,
+    share: shareOf(loads, capacity),
+    stacks: stacksOfItems(state.items),
     names: namesOf(state.members),
     owners: ownersOf(state.members),
     ranked,

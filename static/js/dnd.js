@@ -1,18 +1,41 @@
 // Moving items: HTML5 drag and drop with a drop indicator, and the same from the keyboard
 // (Alt + arrow keys on a focused item). Both end in one item.move {item, lane, index}, where index
-// counts the destination lane's items without the moving one (as the server does).
+// counts the cards shown in the destination lane without the moving one (a stack shows as one
+// card; board.js turns it into the server's index). A card dropped on the middle of another card
+// is stacked onto it instead (`onStack`), where `canStack(item, onto)` allows it; dropped near
+// another card's top or bottom edge, it goes before or after it as before.
 
 import { h } from "./dom.js";
 
 // A card dropped on a success criterion's chip ([data-criterion-drop]) is tied to that criterion
 // (`onTie`), where `canTie(item id)` allows it.
-export function setupMoving(root, { canMove, onMove, onDragChange, canTie = () => false, onTie = () => {} }) {
+// The middle of a card, as a share of its height, where a drop stacks rather than moves.
+const STACK_BAND = 0.5;
+
+export function setupMoving(
+  root,
+  { canMove, onMove, onDragChange, canTie = () => false, onTie = () => {}, canStack = () => false, onStack = () => {} },
+) {
   const indicator = h("li", { class: "drop-indicator", "aria-hidden": "true" });
   let dragging = null; // {id, from: lane id}
 
   function clear() {
     indicator.remove();
     for (const target of root.querySelectorAll(".drop-target")) target.classList.remove("drop-target");
+    for (const target of root.querySelectorAll(".stack-target")) target.classList.remove("stack-target");
+  }
+
+  // The card under the pointer, when the pointer is over its middle and the dragged card may be
+  // stacked onto it.
+  function stackAt(event) {
+    const card = event.target.closest?.(".lane .items > .item[data-item-id]");
+    if (!card || !dragging) return null;
+    const onto = Number(card.dataset.itemId);
+    if (onto === dragging.id) return null;
+    const box = card.getBoundingClientRect();
+    const margin = (box.height * (1 - STACK_BAND)) / 2;
+    if (event.clientY < box.top + margin || event.clientY > box.bottom - margin) return null;
+    return canStack(dragging.id, onto) ? card : null;
   }
 
   function criterionAt(event) {
@@ -66,6 +89,16 @@ export function setupMoving(root, { canMove, onMove, onDragChange, canTie = () =
       chip.classList.add("drop-target");
       return;
     }
+    const card = stackAt(event);
+    if (card) {
+      event.preventDefault();
+      event.dataTransfer.dropEffect = "link";
+      if (!card.classList.contains("stack-target")) {
+        clear();
+        card.classList.add("stack-target");
+      }
+      return;
+    }
     const lane = event.target.closest?.(".lane[data-lane-id]");
     if (!lane) {
       clear();
@@ -73,6 +106,7 @@ export function setupMoving(root, { canMove, onMove, onDragChange, canTie = () =
     }
     event.preventDefault();
     event.dataTransfer.dropEffect = "move";
+    for (const target of root.querySelectorAll(".stack-target")) target.classList.remove("stack-target");
     const list = lane.querySelector(".items");
     const { before } = dropIndex(list, event.clientY);
     for (const other of root.querySelectorAll(".lane.drop-target"))
@@ -101,6 +135,15 @@ export function setupMoving(root, { canMove, onMove, onDragChange, canTie = () =
       const tie = { item: dragging.id, criterion: Number(chip.dataset.criterionDrop) };
       finish();
       onTie(tie);
+      return;
+    }
+    const card = stackAt(event);
+    if (card) {
+      event.preventDefault();
+      const stack = { item: dragging.id, onto: Number(card.dataset.itemId) };
+      finish();
+      for (const empty of root.querySelectorAll(".items > .empty")) empty.hidden = false;
+      onStack(stack);
       return;
     }
     const lane = event.target.closest?.(".lane[data-lane-id]");

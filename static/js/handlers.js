@@ -43,6 +43,36 @@ export function clickHandlers(b) {
       b.closeMenus();
       openUi({ assigning: withMember(b.ui().assigning, num(d.item)) }, `item:${d.item}:assign`);
     },
+    // The planning game (protocol §10)
+    "item.estimate": (d) => {
+      b.closeMenus();
+      const item = num(d.item);
+      const hours = d.hours === "" ? null : num(d.hours);
+      b.send("item.estimate", { item, hours }).then(() => b.focusKey(`estimate:${item}:menu`, `item:${item}`));
+    },
+    "stack.toggle": (d) => {
+      const id = num(d.item);
+      const open = b.ui().openStacks;
+      b.update({ openStacks: open.has(id) ? withoutMember(open, id) : withMember(open, id) });
+    },
+    "item.unstack": (d) => {
+      const item = findItem(d.item);
+      if (!item) return;
+      b.send("item.unstack", { item: item.id }).then(() => b.focusKey(`item:${item.stack}:stack`, `item:${item.id}`));
+    },
+    "item.stack.open": (d) => {
+      b.closeMenus();
+      openUi({ stacking: num(d.item) }, `item:${d.item}:stack-onto`);
+    },
+    "item.stack.cancel": (d) => openUi({ stacking: null }, `item:${d.item}:menu`),
+    "duplicates.stack": (d) => {
+      const onto = num(d.head);
+      for (const item of d.items.split(",").map(num)) b.send("item.stack", { item, onto });
+    },
+    "duplicates.dismiss": (d) => {
+      b.update({ notDuplicates: withMember(b.ui().notDuplicates, d.key) });
+      b.focusKey("duplicates");
+    },
     "item.unassign": (d) => b.send("item.unassign", { item: num(d.item), member: num(d.member) }),
     "item.move": (d) => {
       b.closeMenus();
@@ -227,6 +257,15 @@ export function changeHandlers(b) {
       select.value = "";
       b.send("item.assign", { item: num(select.dataset.item), member });
     },
+    "item.stack": (select) => {
+      if (!select.value) return;
+      const item = num(select.dataset.item);
+      const onto = num(select.value);
+      b.set({ stacking: null });
+      b.send("item.stack", { item, onto }).then(() => b.focusKey(`item:${onto}`));
+    },
+    // The facilitator's planning settings: a checkbox is sent as it is ticked (facilitation.js).
+    "planning.set": (input) => b.send("planning.set", { [input.name]: input.checked }),
     "member.role": (select) => {
       const member = b.state().members.find((candidate) => candidate.id === num(select.dataset.member));
       b.send("member.role", { member: member.id, role: select.value }).catch(() => {

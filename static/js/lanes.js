@@ -1,12 +1,16 @@
 // The lanes of sticky notes, keyed by id: a lane's head, its cards and its foot are each redrawn
 // only when a slice they show is a new object (or a value that changed), as view.js decides for
 // the other parts. Forms someone is typing in (add, edit, rename) are kept as they are.
+// A stack shows as its head alone (stacks.js); with a capacity set, the capacity line is drawn
+// after the last accepted card that fits (capacity.js).
 
+import { capacityOf, hours } from "./capacity.js";
 import { buildCard } from "./card.js";
 import { sameSlices } from "./context.js";
 import { h, reconcile, replaceChildren } from "./dom.js";
 import { addItemForm, editItemForm, renameLaneForm, syncCriterionOptions, updateEditorStatus } from "./editors.js";
 import { plural, quote } from "./format.js";
+import { stackedUnder, stackVotes } from "./stacks.js";
 import { menuButton, menuNode } from "./widgets.js";
 
 export class LaneBoard {
@@ -24,19 +28,26 @@ export class LaneBoard {
     const seenLanes = new Set();
     const seenItems = new Set();
     const byLane = new Map(state.lanes.map((lane) => [lane.id, []]));
-    for (const item of state.items) (byLane.get(item.lane) || []).push(item);
+    // A stacked card shows inside its head's card, not on its own.
+    const alone = (item) => item.stack === null || item.stack === undefined || !ctx.stacks.has(item.stack);
+    for (const item of state.items) if (alone(item)) (byLane.get(item.lane) || []).push(item);
+    const dots = (item) => stackVotes(item, stackedUnder(ctx.stacks, item.id)) || 0;
+    const line = this.capacityMark(ctx);
     state.lanes.forEach((lane, laneIndex) => {
       seenLanes.add(lane.id);
       const entry = this.entry(lane.id);
       const items = byLane.get(lane.id);
-      const shown = ctx.sorted
-        ? [...items].sort((a, b) => (b.votes || 0) - (a.votes || 0) || a.position - b.position)
-        : items;
+      const shown = ctx.sorted ? [...items].sort((a, b) => dots(b) - dots(a) || a.position - b.position) : items;
       entry.node.classList.toggle("is-current", ui.currentLane === lane.id);
-      this.renderHead(entry, lane, laneIndex, items.length, ctx);
-      const itemNodes = shown.map((item) => {
+      const count = state.items.filter((item) => item.lane === lane.id).length;
+      this.renderHead(entry, lane, laneIndex, count, ctx);
+      const itemNodes = [];
+      shown.forEach((item, index) => {
         seenItems.add(item.id);
-        return this.itemNode(item, items.length, laneIndex, ctx);
+        for (const stacked of stackedUnder(ctx.stacks, item.id)) seenItems.add(stacked.id);
+        if (line && line.before === item.id) itemNodes.push(line.node);
+        itemNodes.push(this.itemNode(item, index, items.length, laneIndex, ctx));
+        if (line && line.after === item.id) itemNodes.push(line.node);
       });
       if (!itemNodes.length) {
         entry.empty = entry.empty || h("li", { class: "empty muted", text: "No items yet." });
@@ -163,7 +174,35 @@ export class LaneBoard {
     );
   }
 
-  itemNode(item, laneLength, laneIndex, ctx) {
+  // The capacity line: after the last accepted card that fits (its head, if it is stacked), or
+  // before the first when none fits. Not drawn in the dots' order, which is not the board's.
+  capacityMark(ctx) {
+    const { state } = ctx;
+    const capacity = capacityOf(state.workshop);
+    const line = ctx.capacity;
+    if (capacity === null || !line.accepted || ctx.sorted) return null;
+    const shownAs = (id) => {
+      const item = state.items.find((candidate) => candidate.id === id);
+      return item && item.stack !== null && ctx.stacks.has(item.stack) ? item.stack : id;
+    };
+    const spare = capacity - line.load;
+    const text = line.over
+      ? `Capacity ${hours(capacity)}: what is below this line will not fit`
+      : `Capacity ${hours(capacity)} · ${hours(spare)} to spare`;
+    const slices = [text, line.over];
+    if (!this.line || !sameSlices(this.line.slices, slices)) {
+      const node = h(
+        "li",
+        { class: ["capacity-line", line.over && "is-over"], dataset: { capacityLine: capacity } },
+        h("span", { class: "capacity-line-text", text }),
+      );
+      this.line = { slices, node };
+    }
+    if (line.lastFit === null) return { before: shownAs(line.firstPast), node: this.line.node };
+    return { after: shownAs(line.lastFit), node: this.line.node };
+  }
+
+  itemNode(item, index, laneLength, laneIndex, ctx) {
     const { state, ui, rules } = ctx;
     const criteria = state.workshop.success_criteria;
     const cached = this.items.get(item.id);
@@ -183,7 +222,8 @@ export class LaneBoard {
     }
     if (!editor) this.forms.dropForm(`edit:${item.id}`);
     const myDots = state.me.votes[String(item.id)] || 0;
-    const where = { index: item.position, laneLength, laneIndex, myDots };
+    const stacked = stackedUnder(ctx.stacks, item.id);
+    const where = { index, laneLength, laneIndex, myDots, stacked };
     // What a card shows: its item (a new object whenever the item changed), and what around it
     // it reads. The names and the rules are memoized (context.js): new only when they changed.
     const slices = [
@@ -194,8 +234,16 @@ export class LaneBoard {
       state.me.votes_left > 0,
       item.criterion === null ? null : criteria[item.criterion],
       state.lanes,
-      item.position,
+      index,
       laneLength,
+      stacked,
+      ctx.capacity.past.has(item.id),
+      stacked.length ? ctx.capacity.past : null,
+      state.workshop.planning,
+      state.workshop.phase,
+      ui.openStacks.has(item.id),
+      ui.stacking === item.id,
+      ui.openMenu === `estimate:${item.id}`,
       laneIndex,
       rules.assign ? ctx.owners : null,
       ctx.ranks.get(item.id) || 0,
@@ -209,7 +257,9 @@ export class LaneBoard {
     ];
     if (cached && !cached.editing && sameSlices(cached.slices, slices)) return cached.node;
     const node = buildCard(item, where, ctx);
-    this.items.set(item.id, { slices, node, editing: false });
+    // A card turned over (items.revealed): a short flip, unless motion is reduced (CSS).
+    if (cached?.hidden && !item.hidden) node.classList.add("turning-over");
+    this.items.set(item.id, { slices, node, editing: false, hidden: Boolean(item.hidden) });
     return node;
   }
 }

@@ -85,6 +85,24 @@ export function movesToTell(events, previous, next) {
       const text = frame.data.step === null ? `${who} ended the agenda.` : stepSentence(next.workshop, frame.data.step);
       if (text) notes.push({ key: "timer", text: frame.data.step === null ? text : `${who} moved on. ${text}` });
     }
+    // The planning settings (protocol §10) change how everyone works: said where it is seen.
+    if (frame.name === "planning.changed" && !byMe) {
+      const before = previous.workshop.planning || {};
+      const after = frame.data.planning;
+      const said = [];
+      if (!before.private_gather && after.private_gather)
+        said.push("Gathering is private now: each of you sees only your own cards until gathering ends.");
+      if (before.private_gather && !after.private_gather) said.push("Gathering is open now: every card is face up.");
+      if ((before.capacity_hours ?? null) !== (after.capacity_hours ?? null))
+        said.push(
+          after.capacity_hours === null
+            ? "The plan has no capacity now."
+            : `The capacity is ${after.capacity_hours} h.`,
+        );
+      if (Boolean(before.estimates) !== Boolean(after.estimates))
+        said.push(after.estimates ? "Estimate the cards: 2 to 32 hours each." : "Estimates are off.");
+      if (said.length) notes.push({ key: "planning", text: `${who} changed the planning game. ${said.join(" ")}` });
+    }
     // A check-in is the room's: told to everyone, the one who recorded it included.
     if (frame.name === "checkin.recorded") {
       const { number, counts, note } = frame.data.checkin;

@@ -2,6 +2,7 @@
 // and, while voting, how many dots they have used (never where). Leaders change roles here;
 // facilitators remove people.
 
+import { estimating, personLoad } from "./capacity.js";
 import { h } from "./dom.js";
 import { ROLE_LABELS } from "./format.js";
 import { avatar } from "./widgets.js";
@@ -76,6 +77,8 @@ export function renderPeople(ctx) {
             ),
             h("span", { class: "person-name", text: member.name }),
             you ? h("span", { class: "muted", text: " (you)" }) : null,
+            // Their share of the accepted items' estimates (protocol §10; capacity.js).
+            estimating(state.workshop) ? personLoad(member.id, ctx.loads, ctx.share) : null,
           ),
           h(
             "div",

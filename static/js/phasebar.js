@@ -3,6 +3,7 @@
 // facilitators the next move. Once agreed it offers everyone the plan to take home.
 
 import { currentStep, renderAgendaStrip } from "./agenda.js";
+import { loadChip } from "./capacity.js";
 import { myCommitments } from "./checkins.js";
 import { h, srOnly } from "./dom.js";
 import { downloadLink, exportUrl, FORMATS } from "./exports.js";
@@ -111,6 +112,9 @@ export function renderPhaseBar(ctx) {
       ),
     );
   }
+  // The load against the capacity (protocol §10), live as cards are accepted and estimated.
+  const load = loadChip(state, ctx.capacity);
+  if (load) status.append(load);
   // Readiness is about moving on; once agreed there is nothing to be ready for.
   if (phase !== "agreed" && participants.length) {
     status.append(h("p", { class: "ready-count", text: `${readyCount} of ${participants.length} ready` }));

@@ -4,6 +4,7 @@
 import { h } from "./dom.js";
 import { formatMean, plural } from "./format.js";
 import { checkinOrder, planItems } from "./progress.js";
+import { stacksOf, stackVotes } from "./stacks.js";
 import { avatar } from "./widgets.js";
 
 export const TOP = 3;
@@ -13,11 +14,17 @@ function boardOrder(state) {
   return (item) => (lanes.get(item.lane) ?? 0) * 100000 + item.position;
 }
 
-// Items with dots, most first; ties keep board order. Empty while the tallies are hidden.
+// Items with dots, most first; ties keep board order. Empty while the tallies are hidden. A stack
+// is ranked as one card, its head, with the stack's dots (protocol §10).
 export function ranking(state) {
   if (state.items.some((item) => item.votes === null)) return [];
   const order = boardOrder(state);
-  return state.items.filter((item) => item.votes > 0).sort((a, b) => b.votes - a.votes || order(a) - order(b));
+  const stacks = stacksOf(state.items);
+  return state.items
+    .filter((item) => !stacks.has(item.stack))
+    .map((item) => (stacks.has(item.id) ? { ...item, votes: stackVotes(item, stacks.get(item.id)) } : item))
+    .filter((item) => item.votes > 0)
+    .sort((a, b) => b.votes - a.votes || order(a) - order(b));
 }
 
 // Rank by competition ("1, 2, 2, 4"): equal dots share a rank. Only the top ranks are marked.

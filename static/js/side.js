@@ -4,7 +4,7 @@
 import { renderProgressPanel } from "./checkins.js";
 import { h, replaceChildren } from "./dom.js";
 import { addLaneForm, saveTemplateForm, timerStartForm } from "./editors.js";
-import { renderTools } from "./facilitation.js";
+import { capacityForm, renderTools } from "./facilitation.js";
 import { renderPeople } from "./people.js";
 import { confidenceResult, renderResults } from "./results.js";
 import { sideTabs } from "./uistate.js";
@@ -108,6 +108,7 @@ export function renderSide(view, ctx) {
   });
 
   const peopleSlices = [state.members, state.online, workshop.phase, workshop.votes_per_member, rules];
+  peopleSlices.push(ctx.loads, ctx.share);
   view.part("people", peopleSlices, () => replaceChildren(side.people, renderPeople(ctx)));
 
   const check = workshop.confidence || NO_CHECK;
@@ -118,7 +119,7 @@ export function renderSide(view, ctx) {
   );
 
   const toolsSlices = [rules, workshop.timer, workshop.confidence, workshop.phase, ui.addingLane, state.lanes.length];
-  toolsSlices.push(workshop.agenda, workshop.step);
+  toolsSlices.push(workshop.agenda, workshop.step, workshop.planning);
   view.part("tools", toolsSlices, () => {
     if (!rules.facilitating) {
       side.facilitate.replaceChildren();
@@ -131,6 +132,7 @@ export function renderSide(view, ctx) {
       renderTools(ctx, {
         timerForm: view.form("timer", () => timerStartForm()),
         templateForm: view.form("template.save", () => saveTemplateForm()),
+        capacityForm: view.form("planning.capacity", () => capacityForm()),
         laneForm: () => view.form("lane.add", () => addLaneForm()),
         exportsBox: side.exports,
         invitesBox: side.invitesHome,

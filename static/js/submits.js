@@ -133,6 +133,20 @@ export function submitHandlers(b) {
       });
     },
     "item.edit": (form) => b.submitEdit(num(form.dataset.item)),
+    // The capacity (protocol §10): whole hours, 1 to 100,000, or empty for none.
+    "planning.capacity": (form) => {
+      const input = form.querySelector("[name=capacity_hours]");
+      const text = input.value.trim();
+      const hours = text === "" ? null : Number(text);
+      if (hours !== null && !(Number.isInteger(hours) && hours >= 1 && hours <= 100000)) {
+        return formError(form, "The capacity is a whole number of hours from 1 to 100,000, or empty for none.");
+      }
+      formError(form, null);
+      b.send("planning.set", { capacity_hours: hours }, { quiet: true }).then(
+        () => b.live.say(hours === null ? "Capacity removed." : `Capacity set to ${hours} hours.`),
+        (error) => formError(form, friendlyError(error, "planning.set")),
+      );
+    },
     "lane.rename": (form) => {
       const lane = num(form.dataset.lane);
       b.send("lane.rename", { lane, title: formValues(form).title }).then(() => {

@@ -32,6 +32,11 @@ export function initialUi() {
     checkinOrder: null, // item ids of the check-in this facilitator is walking, in the order it started
     flash: null, // the item just jumped to from "Needs attention"
     deviceLink: Object.freeze({}), // {busy, url, copied, error}: "Open on another device"
+    // The planning game (protocol §10)
+    openStacks: new Set(), // heads whose stacked cards are shown
+    stacking: null, // the item whose "Stack onto…" picker is open
+    duplicates: Object.freeze([]), // likely duplicates while gathering: [{head, items, score}]
+    notDuplicates: new Set(), // suggestions dismissed with "Not duplicates" (their keys), for this session
   });
 }
 
@@ -95,10 +100,12 @@ export function afterEvents(ui, events, previous) {
       next.adding = withoutMember(next.adding, data.lane);
       if (next.renamingLane === data.lane) next.renamingLane = null;
     }
-    if (name === "item.owners" && data.owners.length) next.highlight = withoutMember(next.highlight, data.item);
+    if (name === "item.owners" && data.owners?.length) next.highlight = withoutMember(next.highlight, data.item);
+    if (name === "item.estimated" && data.estimate) next.highlight = withoutMember(next.highlight, data.item);
     if (name === "phase.changed") {
       if (next.highlight.size) next.highlight = new Set();
       if (next.assigning.size) next.assigning = new Set();
+      next.stacking = null;
       // The reveal: leaving the vote shows everyone the ranking.
       if (previous.workshop.phase === "vote" && data.phase !== "vote") next.sideTab = "results";
     }
@@ -144,7 +151,12 @@ export function settle(ui, state, rules) {
   if (!state.lanes.some((lane) => lane.id === currentLane)) currentLane = state.lanes.length ? state.lanes[0].id : null;
   patch.currentLane = currentLane;
   if (!sideTabs(state, rules).some(([key]) => key === ui.sideTab)) patch.sideTab = "people";
-  if (ui.detail !== null && !state.items.some((item) => item.id === ui.detail)) patch.detail = null;
+  // A card turned face down (a private gather begun) cannot stay open.
+  if (ui.detail !== null && !state.items.some((item) => item.id === ui.detail && !item.hidden)) patch.detail = null;
+  if (ui.stacking !== null) {
+    const item = state.items.find((candidate) => candidate.id === ui.stacking);
+    if (!item || !rules.stack(item)) patch.stacking = null;
+  }
   return patch;
 }
 

@@ -7,10 +7,12 @@
 // (uistate.js) make a new object for what changed and keep every other one, and the derived
 // values are memoized (context.js). Forms someone is typing in are kept as they are.
 
-import { detailContent } from "./card.js";
+import { privateGather } from "./capacity.js";
 import { renderOverview } from "./checkins.js";
 import { sameSlices } from "./context.js";
+import { detailContent } from "./detail.js";
 import { h, replaceChildren } from "./dom.js";
+import { renderDuplicates, shownDuplicates } from "./duplicates.js";
 import { goalForm } from "./editors.js";
 import { formatCountdown, plural } from "./format.js";
 import { renderGoal } from "./goal.js";
@@ -51,11 +53,23 @@ export class BoardView {
     // sticky, so that the board keeps the screen.
     this.planBar = h("div", { class: "plan-bar", hidden: true });
     this.overview = h("div", { class: "plan-progress", hidden: true });
+    // The planning game (protocol §10): what a private gather means, and likely duplicates.
+    this.privateHint = h("p", { class: "private-hint", role: "note", hidden: true });
+    this.duplicates = h("section", { class: "duplicates", "aria-labelledby": "duplicates-title", hidden: true });
     this.laneBox.addEventListener("scroll", () => this.updateCues(), { passive: true });
     this.side = buildSide();
     this.exports = this.side.exports;
     this.memberExports = this.side.memberExports;
-    this.main = h("div", { class: "board-main" }, this.inviteSlot, this.planBar, this.overview, this.laneBox);
+    this.main = h(
+      "div",
+      { class: "board-main" },
+      this.inviteSlot,
+      this.planBar,
+      this.overview,
+      this.privateHint,
+      this.duplicates,
+      this.laneBox,
+    );
     // Beside the lanes, what needs attention heads the side; on a phone it stays above the lanes.
     this.sideColumn = h("div", { class: "side-column" }, this.side.node);
     this.body = h("div", { class: "board-body" }, this.main, this.sideColumn);
@@ -109,6 +123,7 @@ export class BoardView {
       if (this.overview.hidden) this.overview.replaceChildren();
       else replaceChildren(this.overview, renderOverview(ctx));
     });
+    this.renderPlanningGame(ctx);
     this.lanes.render(ctx);
     this.fitLanes();
     renderSide(this, ctx);
@@ -122,6 +137,30 @@ export class BoardView {
       const behavior = matchMedia("(prefers-reduced-motion: reduce)").matches ? "auto" : "smooth";
       if (card) card.scrollIntoView({ block: "center", inline: "center", behavior });
     }
+  }
+
+  // While a private gather lasts, the room is told why others' cards are face down; while
+  // gathering, likely duplicates are offered to stack.
+  renderPlanningGame(ctx) {
+    const { state, rules, ui } = ctx;
+    const hidden = privateGather(state.workshop);
+    this.part("privateHint", [hidden, rules.facilitating], () => {
+      this.privateHint.hidden = !hidden;
+      const next = rules.facilitating ? " Moving on to voting turns every card over." : "";
+      this.privateHint.replaceChildren(
+        h("span", { class: "private-hint-icon", "aria-hidden": "true", text: "🂠" }),
+        h("span", {
+          text:
+            "Cards stay private until the facilitator moves on from gathering: you see your own, " +
+            `and everyone else’s face down.${next}`,
+        }),
+      );
+    });
+    this.part("duplicates", [state.items, ui.duplicates, ui.notDuplicates, rules, state.workshop.phase], () => {
+      const shown = renderDuplicates(shownDuplicates(ctx));
+      this.duplicates.hidden = !shown;
+      replaceChildren(this.duplicates, shown);
+    });
   }
 
   // Draw the part `name` with `draw` unless every one of `slices` is what it was last drawn from.
@@ -198,12 +237,14 @@ export class BoardView {
         this.walkBanner,
         h("span", { class: "walk-label", text: label }),
         checkin && item.status === "accepted" ? progressChip(item) : null,
-        h("button", {
-          type: "button",
-          class: "walk-title link-plain",
-          dataset: { action: "item.open", item: item.id, focus: "walk:title" },
-          text: item.title,
-        }),
+        item.hidden
+          ? h("span", { class: "walk-title", text: "A face-down card" })
+          : h("button", {
+              type: "button",
+              class: "walk-title link-plain",
+              dataset: { action: "item.open", item: item.id, focus: "walk:title" },
+              text: item.title,
+            }),
         rules.walk
           ? h(
               "span",
