@@ -209,13 +209,16 @@ export function loadChip(state, line) {
     return h("p", { class: "load-chip" }, h("span", { class: "load-label", text: "Load " }), `${hours(line.load)}`);
   }
   const over = line.load - capacity;
+  const missing = line.unestimated.length;
   return h(
     "p",
     { class: ["load-chip", "has-capacity", line.over && "is-over"], dataset: { load: line.load, capacity } },
     line.over ? h("span", { class: "load-icon", "aria-hidden": "true", text: "⚠" }) : null,
     h("span", { class: "load-label", text: "Load " }),
     `${line.load} / ${hours(capacity)}`,
+    // The icon and the colour say "over" at a glance; the words, where there is room (and to a screen reader).
     line.over ? h("span", { class: "load-over", text: ` · ${hours(over)} over capacity` }) : null,
+    !line.over && missing ? h("span", { class: "load-over", text: ` · ${missing} to estimate` }) : null,
   );
 }
 

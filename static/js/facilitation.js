@@ -151,7 +151,13 @@ function syncCapacity(form, capacity, off) {
 export function capacityForm() {
   return h(
     "form",
-    { class: "inline-form capacity-form", "aria-label": "Capacity", dataset: { form: "planning.capacity" } },
+    // Checked by submits.js, which says what is wrong in words.
+    {
+      class: "inline-form capacity-form",
+      "aria-label": "Capacity",
+      novalidate: true,
+      dataset: { form: "planning.capacity" },
+    },
     h("label", { for: "planning-capacity", text: "Capacity (hours)" }),
     h("input", {
       id: "planning-capacity",

@@ -185,16 +185,21 @@ export class LaneBoard {
       const item = state.items.find((candidate) => candidate.id === id);
       return item && item.stack !== null && ctx.stacks.has(item.stack) ? item.stack : id;
     };
-    const spare = capacity - line.load;
-    const text = line.over
-      ? `Capacity ${hours(capacity)}: what is below this line will not fit`
-      : `Capacity ${hours(capacity)} · ${hours(spare)} to spare`;
-    const slices = [text, line.over];
+    const note = line.over ? "accepted items below do not fit" : `${hours(capacity - line.load)} to spare`;
+    const slices = [capacity, note, line.over];
     if (!this.line || !sameSlices(this.line.slices, slices)) {
       const node = h(
         "li",
         { class: ["capacity-line", line.over && "is-over"], dataset: { capacityLine: capacity } },
-        h("span", { class: "capacity-line-text", text }),
+        h(
+          "span",
+          { class: "capacity-line-text" },
+          h("strong", { text: `Capacity ${hours(capacity)}` }),
+          // Over capacity, the note is a line of its own (CSS): said as a sentence, not a list.
+          line.over
+            ? h("span", { class: "capacity-line-note" }, h("span", { class: "sr-only", text: ": " }), note)
+            : ` · ${note}`,
+        ),
       );
       this.line = { slices, node };
     }

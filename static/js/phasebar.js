@@ -112,9 +112,6 @@ export function renderPhaseBar(ctx) {
       ),
     );
   }
-  // The load against the capacity (protocol §10), live as cards are accepted and estimated.
-  const load = loadChip(state, ctx.capacity);
-  if (load) status.append(load);
   // Readiness is about moving on; once agreed there is nothing to be ready for.
   if (phase !== "agreed" && participants.length) {
     status.append(h("p", { class: "ready-count", text: `${readyCount} of ${participants.length} ready` }));
@@ -244,7 +241,10 @@ export function renderPhaseBar(ctx) {
     ),
   );
 
-  const rows = [h("div", { class: "phase-row" }, steps, status, actions)];
+  // The load against the capacity (protocol §10), live as cards are accepted and estimated: beside
+  // the phases, where a phone's first line has room for it.
+  const load = loadChip(state, ctx.capacity);
+  const rows = [h("div", { class: "phase-row" }, steps, load, status, actions)];
   // The agenda's step says what to do now: it takes the place of the phase's general hint.
   const agenda = renderAgendaStrip(ctx);
   if (agenda) rows.push(agenda);

@@ -148,7 +148,7 @@ export class BoardView {
       this.privateHint.hidden = !hidden;
       const next = rules.facilitating ? " Moving on to voting turns every card over." : "";
       this.privateHint.replaceChildren(
-        h("span", { class: "private-hint-icon", "aria-hidden": "true", text: "🂠" }),
+        h("span", { class: "private-hint-icon", "aria-hidden": "true" }),
         h("span", {
           text:
             "Cards stay private until the facilitator moves on from gathering: you see your own, " +
