@@ -97,16 +97,24 @@ def release_member(change: Change, member: Member) -> None:
     """Someone who has left, or only watches, cannot own part of the plan nor offer help on it:
     each item they owned, or offered help on, says who is left."""
     released = let_go(change, Ownership, member.id)
-    authors = dict(
-        fetch_all(
-            f"SELECT id, author_id FROM planning_item WHERE id IN ({', '.join('%s' for _ in released)})",  # noqa: S608
-            list(released),
-        )
-        if released and face_down(change.workshop)
-        else []
-    )
+    offered = let_go(change, HelpOffer, member.id)
+    authors = _authors(change, [*released, *offered])
     for item_id, owners in released.items():
         _emit_owners(change, item_id, authors.get(item_id, 0), list(owners))
-    for item_id, offers in let_go(change, HelpOffer, member.id).items():
+    for item_id, offers in offered.items():
         helpers, help_notes = help_values(offers)
-        change.emit("item.helpers", {"item": item_id, "helpers": helpers, "help_notes": help_notes})
+        emit_about_card(
+            change,
+            "item.helpers",
+            authors.get(item_id, 0),
+            {"item": item_id, "helpers": helpers, "help_notes": help_notes},
+            {"item": item_id, "hidden": True},
+        )
+
+
+def _authors(change: Change, item_ids: list[int]) -> dict[int, int]:
+    """Who wrote these items, when it matters: while cards are face down."""
+    if not item_ids or not face_down(change.workshop):
+        return {}
+    placeholders = ", ".join("%s" for _ in item_ids)
+    return dict(fetch_all(f"SELECT id, author_id FROM planning_item WHERE id IN ({placeholders})", item_ids))  # noqa: S608

@@ -46,7 +46,7 @@ def emit_about_card(change: Change, name: str, author_id: int, data: dict[str, A
     """Emit `name` about a card: `data` to everyone when the card is face up, otherwise `shown` to
     everyone and `data` to its author alone."""
     if face_down(change.workshop):
-        change.emit(name, shown, private={"member": author_id, "data": data})
+        change.emit(name, shown, private={"member": author_id, "data": data, "whole": True})
     else:
         change.emit(name, data)
 
