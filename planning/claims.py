@@ -16,7 +16,7 @@ from planning.board import let_go, missing_item
 from planning.models import HelpOffer, Ownership
 from planning.payloads import help_values
 from planning.phases import CLAIMING_PHASES
-from planning.privacy import emit_about_card, face_down, require_face_up
+from planning.privacy import card_back, face_down, require_face_up
 
 
 def _owners(change: Change, item: Any) -> tuple[int, int, list[int]]:
@@ -34,8 +34,10 @@ def _owners(change: Change, item: Any) -> tuple[int, int, list[int]]:
 
 
 def _emit_owners(change: Change, item_id: int, author_id: int, owners: list[int]) -> None:
-    emit_about_card(
-        change, "item.owners", author_id, {"item": item_id, "owners": owners}, {"item": item_id, "hidden": True}
+    change.emit(
+        "item.owners",
+        {"item": item_id, "owners": owners},
+        only_for=card_back(change, author_id, {"item": item_id, "hidden": True}),
     )
 
 
@@ -103,12 +105,10 @@ def release_member(change: Change, member: Member) -> None:
         _emit_owners(change, item_id, authors.get(item_id, 0), list(owners))
     for item_id, offers in offered.items():
         helpers, help_notes = help_values(offers)
-        emit_about_card(
-            change,
+        change.emit(
             "item.helpers",
-            authors.get(item_id, 0),
             {"item": item_id, "helpers": helpers, "help_notes": help_notes},
-            {"item": item_id, "hidden": True},
+            only_for=card_back(change, authors.get(item_id, 0), {"item": item_id, "hidden": True}),
         )
 
 
