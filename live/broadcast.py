@@ -31,7 +31,9 @@ def event_frame(event: Any, *, for_member: int | None = None) -> dict[str, Any]:
     """The protocol's `event` frame; `event` is a goals.models.Event."""
     data = event.data
     if event.private and for_member is not None and event.private["member"] == for_member:
-        data = {**data, **event.private["data"]}
+        # The private part adds to what everyone is sent (a voter's own dots), or, `whole`, stands
+        # instead of it (a face-down card's author gets the card, others a card back).
+        data = event.private["data"] if event.private.get("whole") else {**data, **event.private["data"]}
     return {
         "type": "event",
         "seq": event.seq,

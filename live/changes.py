@@ -81,7 +81,19 @@ class Change:
         if self.workshop.phase not in phases:
             raise WrongPhase(message or f"That is not possible in the {self.workshop.phase} phase.")
 
-    def emit(self, name: str, data: dict[str, Any], *, private: dict[str, Any] | None = None) -> None:
+    def emit(
+        self,
+        name: str,
+        data: dict[str, Any],
+        *,
+        private: dict[str, Any] | None = None,
+        only_for: tuple[int, dict[str, Any]] | None = None,
+    ) -> None:
+        """Log and send an event. `private` adds to `data` for one member's sockets; `only_for=(member,
+        others)` sends `data` to that member alone and `others` to everyone else."""
+        if only_for is not None:
+            member, others = only_for
+            private, data = {"member": member, "data": data, "whole": True}, others
         self.pending.append((name, data, private))
 
     def write(self, sql: str, params: Sequence[Any] = ()) -> None:

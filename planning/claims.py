@@ -16,7 +16,7 @@ from planning.board import let_go, missing_item
 from planning.models import HelpOffer, Ownership
 from planning.payloads import help_values
 from planning.phases import CLAIMING_PHASES
-from planning.privacy import emit_about_card, face_down, require_face_up
+from planning.privacy import card_back, face_down, require_face_up
 
 
 def _owners(change: Change, item: Any) -> tuple[int, int, list[int]]:
@@ -34,8 +34,10 @@ def _owners(change: Change, item: Any) -> tuple[int, int, list[int]]:
 
 
 def _emit_owners(change: Change, item_id: int, author_id: int, owners: list[int]) -> None:
-    emit_about_card(
-        change, "item.owners", author_id, {"item": item_id, "owners": owners}, {"item": item_id, "hidden": True}
+    change.emit(
+        "item.owners",
+        {"item": item_id, "owners": owners},
+        only_for=card_back(change, author_id, {"item": item_id, "hidden": True}),
     )
 
 
@@ -97,16 +99,22 @@ def release_member(change: Change, member: Member) -> None:
     """Someone who has left, or only watches, cannot own part of the plan nor offer help on it:
     each item they owned, or offered help on, says who is left."""
     released = let_go(change, Ownership, member.id)
-    authors = dict(
-        fetch_all(
-            f"SELECT id, author_id FROM planning_item WHERE id IN ({', '.join('%s' for _ in released)})",  # noqa: S608
-            list(released),
-        )
-        if released and face_down(change.workshop)
-        else []
-    )
+    offered = let_go(change, HelpOffer, member.id)
+    authors = _authors(change, [*released, *offered])
     for item_id, owners in released.items():
         _emit_owners(change, item_id, authors.get(item_id, 0), list(owners))
-    for item_id, offers in let_go(change, HelpOffer, member.id).items():
+    for item_id, offers in offered.items():
         helpers, help_notes = help_values(offers)
-        change.emit("item.helpers", {"item": item_id, "helpers": helpers, "help_notes": help_notes})
+        change.emit(
+            "item.helpers",
+            {"item": item_id, "helpers": helpers, "help_notes": help_notes},
+            only_for=card_back(change, authors.get(item_id, 0), {"item": item_id, "hidden": True}),
+        )
+
+
+def _authors(change: Change, item_ids: list[int]) -> dict[int, int]:
+    """Who wrote these items, when it matters: while cards are face down."""
+    if not item_ids or not face_down(change.workshop):
+        return {}
+    placeholders = ", ".join("%s" for _ in item_ids)
+    return dict(fetch_all(f"SELECT id, author_id FROM planning_item WHERE id IN ({placeholders})", item_ids))  # noqa: S608

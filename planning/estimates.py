@@ -13,7 +13,7 @@ from live.changes import Change, operation
 from planning.board import missing_item
 from planning.capacity import ESTIMATES
 from planning.phases import EDITING_PHASES, require_open_board
-from planning.privacy import emit_about_card, face_down, planning_of, public_load, require_face_up, reveal
+from planning.privacy import card_back, face_down, planning_of, public_load, require_face_up, reveal
 
 
 def _hours(value: Any) -> int | None:
@@ -42,12 +42,10 @@ def item_estimate(change: Change, *, item: Any, hours: Any) -> None:
     if estimate == current:
         return
     change.write("UPDATE planning_item SET estimate = %s WHERE id = %s", [estimate, item_id])
-    emit_about_card(
-        change,
+    change.emit(
         "item.estimated",
-        author_id,
         {"item": item_id, "estimate": estimate},
-        {"item": item_id, "hidden": True},
+        only_for=card_back(change, author_id, {"item": item_id, "hidden": True}),
     )
 
 

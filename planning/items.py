@@ -23,7 +23,7 @@ from planning.board import get_item, item_payload, missing_item, missing_lane
 from planning.models import Item, ItemStatus
 from planning.payloads import item_json
 from planning.phases import EDITING_PHASES, require_plan_phase
-from planning.privacy import emit_about_card, hidden_item, require_face_up
+from planning.privacy import card_back, hidden_item, require_face_up
 from planning.walk import walk_end
 
 ITEM_FIELDS = (
@@ -97,7 +97,7 @@ def item_add(
     )
     change.insert_now(item, ITEM_FIELDS)
     added = item_json(item, owners=[], votes=0)
-    emit_about_card(change, "item.added", item.author_id, {"item": added}, {"item": hidden_item(added)})
+    change.emit("item.added", {"item": added}, only_for=card_back(change, item.author_id, {"item": hidden_item(added)}))
 
 
 @operation
@@ -138,7 +138,8 @@ def item_edit(
     target.version += 1
     change.write(*update_statement(target, [*updates, "version"]))
     edited = item_payload(target, change.workshop)
-    emit_about_card(change, "item.edited", target.author_id, {"item": edited}, {"item": hidden_item(edited)})
+    shown = {"item": hidden_item(edited)}
+    change.emit("item.edited", {"item": edited}, only_for=card_back(change, target.author_id, shown))
 
 
 @operation

@@ -42,13 +42,10 @@ def require_face_up(change: Change, author_id: int) -> None:
         raise Forbidden("This card stays face down until the gather phase ends; only its author can change it.")
 
 
-def emit_about_card(change: Change, name: str, author_id: int, data: dict[str, Any], shown: dict[str, Any]) -> None:
-    """Emit `name` about a card: `data` to everyone when the card is face up, otherwise `shown` to
-    everyone and `data` to its author alone."""
-    if face_down(change.workshop):
-        change.emit(name, shown, private={"member": author_id, "data": data})
-    else:
-        change.emit(name, data)
+def card_back(change: Change, author_id: int, shown: dict[str, Any]) -> tuple[int, dict[str, Any]] | None:
+    """`Change.emit`'s `only_for` for an event about a card: while cards are face down, the event's data
+    goes to the card's author alone and everyone else is shown `shown`; otherwise everyone gets the data."""
+    return (author_id, shown) if face_down(change.workshop) else None
 
 
 def shown_to(items: list[dict[str, Any]], workshop: Workshop, viewer_id: int | None) -> list[dict[str, Any]]:

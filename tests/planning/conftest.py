@@ -28,11 +28,13 @@ def events_are_plain_json(monkeypatch):
     so that a payload a socket could not carry fails in the operation that made it."""
     emit = Change.emit
 
-    def checked_emit(self, name, data, *, private=None):
+    def checked_emit(self, name, data, *, private=None, only_for=None):
         json_round_trip(data)
         if private is not None:
             json_round_trip(private)
-        emit(self, name, data, private=private)
+        if only_for is not None:
+            json_round_trip(list(only_for))
+        emit(self, name, data, private=private, only_for=only_for)
 
     monkeypatch.setattr(Change, "emit", checked_emit)
 

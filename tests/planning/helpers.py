@@ -192,6 +192,16 @@ def arrange_op(
         return {"member": bystander.id, "role": Role.FACILITATOR}
     if op == "member.remove":
         return {"member": bystander.id}
+    if op == "item.estimate":
+        return {"item": item.id, "hours": 8}
+    if op in {"item.stack", "item.unstack"}:
+        head = make_item(workshop, item.author, title="The same idea, first")
+        if op == "item.stack":
+            return {"item": item.id, "onto": head.id}
+        Item.objects.filter(pk=item.pk).update(stack=head)
+        return {"item": item.id}
+    if op == "planning.set":
+        return {"capacity_hours": 40, "estimates": True}
     raise AssertionError(f"no arrangement for {op}")
 
 

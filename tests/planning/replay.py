@@ -18,7 +18,31 @@ def apply(state, frame, me):
     state["seq"] = frame["seq"]
     HANDLERS[frame["name"]](state, copy.deepcopy(frame["data"]), me)
     state["items"].sort(key=_board_order(state))
+    state["workshop"]["load"] = _load(state)
     return state
+
+
+def _load(state):
+    """The estimates of the accepted cards this client sees in full (protocol §10)."""
+    return sum(
+        item["estimate"] or 0 for item in state["items"] if not item.get("hidden") and item["status"] == "accepted"
+    )
+
+
+def _face_down(state):
+    return state["workshop"]["phase"] == "gather" and state["workshop"]["planning"]["private_gather"]
+
+
+def _turn_face_down(state, me):
+    """Entering a private gather: the server sends no card data, others' cards are turned over here."""
+    if not _face_down(state):
+        return
+    state["items"] = [
+        item
+        if item["author"] == me or item.get("hidden")
+        else {key: item[key] for key in ("id", "lane", "position", "author", "stack")} | {"hidden": True}
+        for item in state["items"]
+    ]
 
 
 def _board_order(state):
@@ -72,7 +96,29 @@ def item_deleted(state, data, me):
 
 
 def item_owners(state, data, me):
+    if data.get("hidden"):
+        return  # a face-down card's content is not ours to see
     _item(state, data["item"])["owners"] = data["owners"]
+
+
+def item_estimated(state, data, me):
+    if data.get("hidden"):
+        return
+    _item(state, data["item"])["estimate"] = data["estimate"]
+
+
+def item_stacked(state, data, me):
+    # Where the card goes comes in item.moved events of its own.
+    _item(state, data["item"])["stack"] = data["onto"]
+
+
+def items_revealed(state, data, me):
+    state["items"] = data["items"]
+
+
+def planning_changed(state, data, me):
+    state["workshop"]["planning"] = data["planning"]
+    _turn_face_down(state, me)
 
 
 def item_status(state, data, me):
@@ -89,6 +135,8 @@ def item_progress(state, data, me):
 
 
 def item_helpers(state, data, me):
+    if data.get("hidden"):
+        return
     _item(state, data["item"]).update(helpers=data["helpers"], help_notes=data["help_notes"])
 
 
@@ -115,7 +163,8 @@ def vote_changed(state, data, me):
 
 def votes_revealed(state, data, me):
     for item in state["items"]:
-        item["votes"] = data["votes"][str(item["id"])]
+        if not item.get("hidden"):
+            item["votes"] = data["votes"][str(item["id"])]
 
 
 # Lanes
@@ -154,6 +203,7 @@ def phase_changed(state, data, me):
     if data["phase"] == "agreed":
         workshop["plan_version"] = data["plan_version"]
         workshop["agreed_at"] = data["agreed_at"]
+    _turn_face_down(state, me)
 
 
 def goal_edited(state, data, me):
@@ -222,6 +272,10 @@ HANDLERS = {
     "item.deleted": item_deleted,
     "item.owners": item_owners,
     "item.status": item_status,
+    "item.estimated": item_estimated,
+    "item.stacked": item_stacked,
+    "items.revealed": items_revealed,
+    "planning.changed": planning_changed,
     "item.progress": item_progress,
     "item.helpers": item_helpers,
     "checkin.recorded": checkin_recorded,

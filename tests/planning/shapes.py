@@ -19,6 +19,7 @@ WORKSHOP_KEYS = {
     "agenda",  # §8: the steps of the session
     "step",  # §8: the current step's index, or null
     "planning",  # §10: the settings, defaults filled in
+    "load",  # §10: the estimates of the accepted items the viewer sees in full
 }
 CONFIDENCE_KEYS = {"open", "answers", "result"}
 LANE_KEYS = {"id", "title"}
@@ -38,7 +39,10 @@ ITEM_KEYS = {
     "progress",  # §7: null, or PROGRESS_KEYS
     "helpers",  # §7
     "help_notes",  # §7: {member id: note} for the helpers who said how they can help
+    "estimate",  # §10: hours, or null
+    "stack",  # §10: the head it is stacked under, or null
 }
+HIDDEN_ITEM_KEYS = {"id", "lane", "position", "author", "stack", "hidden"}  # §10: face down
 PROGRESS_KEYS = {"state", "note", "by", "at"}
 CHECKIN_KEYS = {"number", "at", "by", "note", "counts"}
 COUNT_KEYS = {"on_track", "at_risk", "blocked", "done", "none"}

@@ -74,6 +74,10 @@ WHO = {
     "member.rename": "anyone",
     "member.role": "leader",
     "member.remove": "facilitator",
+    "item.estimate": "member",
+    "item.stack": "member",
+    "item.unstack": "member",
+    "planning.set": "facilitator",
 }
 # The event each op sends when it is allowed (the table's last column).
 EVENT = {
@@ -109,6 +113,10 @@ EVENT = {
     "member.rename": "member.changed",
     "member.role": "member.changed",
     "member.remove": "member.removed",
+    "item.estimate": "item.estimated",
+    "item.stack": "item.stacked",
+    "item.unstack": "item.stacked",
+    "planning.set": "planning.changed",
 }
 
 LEADER, FACILITATOR, AUTHOR, OTHER_MEMBER, OBSERVER = "leader", "facilitator", "author", "other member", "observer"
@@ -258,7 +266,7 @@ async def test_a_refused_op_on_the_socket_is_forbidden_with_its_ref_and_changes_
         assert await run(everything) == before
     finally:
         await ws.close()
-    assert len(ops) == (31 if who == OBSERVER else 19)
+    assert len(ops) == (35 if who == OBSERVER else 20)
 
 
 @pytest.mark.django_db(transaction=True)

@@ -90,7 +90,7 @@ class Choice:
     choices: frozenset[str]
 
 
-ITEM, FOCUS, LANE, MEMBER, INDEX, VERSION, BOOL, DATE, CRITERION, CRITERIA, AGENDA, STEP = (
+ITEM, FOCUS, LANE, MEMBER, INDEX, VERSION, BOOL, DATE, CRITERION, CRITERIA, AGENDA, STEP, HOURS, CAPACITY = (
     "item id",
     "item id or null",
     "lane id",
@@ -103,6 +103,8 @@ ITEM, FOCUS, LANE, MEMBER, INDEX, VERSION, BOOL, DATE, CRITERION, CRITERIA, AGEN
     "criteria",
     "agenda",
     "step index or null",
+    "estimate hours or null",
+    "capacity hours or null",
 )
 TITLE = Text(1, limits.TITLE_MAX)
 NOTES = Text(0, limits.NOTES_MAX)
@@ -152,6 +154,10 @@ FIELDS: dict[str, dict[str, Any]] = {
     "member.rename": {"name": Text(1, limits.NAME_MAX)},
     "member.role": {"member": MEMBER, "role": Choice(frozenset({Role.FACILITATOR, Role.MEMBER, Role.OBSERVER}))},
     "member.remove": {"member": MEMBER},
+    "item.estimate": {"item": ITEM, "hours": HOURS},
+    "item.stack": {"item": ITEM, "onto": ITEM},
+    "item.unstack": {"item": ITEM},
+    "planning.set": {"estimates": BOOL, "capacity_hours": CAPACITY, "private_gather": BOOL},
 }
 
 
@@ -190,7 +196,14 @@ def valid_fields(op: str, room) -> dict[str, Any]:
         "member.rename": {"name": "A new name"},
         "member.role": {"member": target.id, "role": Role.FACILITATOR},
         "member.remove": {"member": target.id},
+        "item.estimate": {"item": item.id, "hours": 8},
+        "planning.set": {"estimates": True, "capacity_hours": 40, "private_gather": True},
     }
+    if op in {"item.stack", "item.unstack"}:
+        head = make_item(workshop, room.member, title="The welcome email, again")
+        if op == "item.unstack":
+            Item.objects.filter(pk=item.pk).update(stack=head)
+        arranged[op] = {"item": item.id, "onto": head.id} if op == "item.stack" else {"item": item.id}
     if op in {"item.progress", "item.help"}:
         Item.objects.filter(pk=item.pk).update(status=ItemStatus.ACCEPTED)
         Ownership.objects.create(workshop=workshop, item=item, member=room.member)
@@ -298,7 +311,7 @@ def wrong_type(kind: Any) -> st.SearchStrategy[Any]:
         return json_values.filter(lambda value: not isinstance(value, bool))
     if kind == DATE:
         return json_values.filter(lambda value: value is not None and not isinstance(value, str))
-    if kind in (CRITERION, FOCUS, STEP):
+    if kind in (CRITERION, FOCUS, STEP, HOURS, CAPACITY):
         return json_values.filter(lambda value: value is not None and not is_int(value))
     if kind == AGENDA:
         return json_values.filter(lambda value: not isinstance(value, list))
@@ -342,6 +355,18 @@ def out_of_range(kind: Any) -> st.SearchStrategy[tuple[Any, str]]:
         return (st.lists(entry, min_size=21, max_size=25) | too_long(200).map(lambda long: ["fine", long])).map(
             lambda value: (value, "invalid")
         )
+    if kind == HOURS:
+        return (
+            (st.integers() | st.sampled_from(BIG_NUMBERS))
+            .filter(lambda value: value not in (2, 4, 8, 16, 32))
+            .map(lambda value: (value, "invalid"))
+        )
+    if kind == CAPACITY:
+        return (
+            st.integers(max_value=limits.CAPACITY_HOURS_MIN - 1)
+            | st.integers(min_value=limits.CAPACITY_HOURS_MAX + 1)
+            | st.sampled_from(BIG_NUMBERS)
+        ).map(lambda value: (value, "invalid"))
     if kind == STEP:
         # The arranged agenda has one step (index 0): any other index is past its end.
         return (st.integers(max_value=-1) | st.integers(min_value=1) | st.sampled_from(BIG_NUMBERS)).map(

@@ -68,6 +68,8 @@ def test_an_added_item_carries_every_field(room):
         "progress": None,
         "helpers": [],
         "help_notes": {},
+        "estimate": None,
+        "stack": None,
     }
 
 

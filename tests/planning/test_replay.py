@@ -42,6 +42,10 @@ PROTOCOL_EVENTS = {
     "checkin.recorded",
     "agenda.changed",
     "agenda.stepped",
+    "item.estimated",
+    "item.stacked",
+    "items.revealed",
+    "planning.changed",
 }
 
 # Not part of the board state: the clock of the server, and presence (sent apart, not logged).
@@ -498,6 +502,87 @@ def helpers_leaving(room):
         op(room, room.leader, "goal.edit", why="Carries the check-ins with the workshop."),
     ]
     return [room.member, room.leader, room.observer], steps
+
+
+# The planning game (protocol §10)
+
+
+@case("item.estimated", "planning.changed", "item.status")
+def estimating_against_a_capacity(room):
+    a, b, c = (add_item(room.workshop, room.member, title=title) for title in "abc")
+    steps = [
+        op(room, room.facilitator, "planning.set", estimates=True, capacity_hours=20),
+        op(room, room.member, "item.estimate", item=a, hours=8),
+        op(room, room.target, "item.estimate", item=b, hours=16),
+        op(room, room.facilitator, "phase.set", phase="plan"),
+        op(room, room.facilitator, "item.status", item=a, status="accepted"),  # the load follows
+        op(room, room.facilitator, "item.status", item=b, status="accepted"),
+        op(room, room.member, "item.estimate", item=b, hours=4),
+        op(room, room.member, "item.estimate", item=c, hours=32),  # not accepted: no load
+        op(room, room.leader, "item.estimate", item=a, hours=None),
+        op(room, room.facilitator, "planning.set", capacity_hours=None),
+        op(room, room.member, "item.delete", item=b),
+    ]
+    return [room.member, room.facilitator, room.observer], steps
+
+
+@case("item.stacked", "item.moved", "item.deleted")
+def stacking_duplicates(room):
+    now, nxt, later = room.lanes
+    a, b, c, d = (add_item(room.workshop, room.member, now, title) for title in "abcd")
+    x, y = (add_item(room.workshop, room.target, nxt, title) for title in "xy")
+    steps = [
+        op(room, room.member, "item.stack", item=d, onto=a),  # d joins a's block: a, d, b, c
+        op(room, room.target, "item.stack", item=y, onto=b),  # from another lane
+        op(room, room.member, "item.stack", item=c, onto=d),  # onto a stacked card: under its head a
+        op(room, room.member, "item.move", item=a, lane=later.id, index=0),  # the head takes its stack
+        op(room, room.member, "item.move", item=x, lane=later.id, index=1),  # lands after a's block
+        op(room, room.target, "item.move", item=b, lane=later.id, index=0),  # b and y, up
+        op(room, room.target, "item.move", item=b, lane=later.id, index=99),  # and down their own lane
+        op(room, room.member, "item.stack", item=b, onto=a),  # a head with its stack onto another
+        op(room, room.member, "item.unstack", item=d),  # d goes after a's block
+        op(room, room.member, "item.move", item=c, lane=now.id, index=0),  # a stacked card leaves
+        op(room, room.member, "item.delete", item=a),  # b heads the rest
+        op(room, room.member, "item.unstack", item=y),
+        op(room, room.member, "item.unstack", item=b),  # not stacked: nothing
+    ]
+    return [room.member, room.target, room.observer], steps
+
+
+@case("items.revealed", "item.added", "item.edited", "item.estimated", "item.owners", "phase.changed")
+def writing_privately(room):
+    now, nxt, _ = room.lanes
+    send(room.workshop, room.facilitator, "planning.set", private_gather=True)
+    shared = add_item(room.workshop, room.target, now, "Written before")
+    steps = [
+        op(room, room.member, "item.add", lane=now.id, title="Mine", notes="Only I see this"),
+        op(room, room.target, "item.add", lane=nxt.id, title="Theirs"),
+        op(room, room.facilitator, "item.add", lane=now.id, title="The facilitator's"),
+        op(room, room.target, "item.edit", item=shared, version=1, title="Written before, edited"),
+        op(room, room.target, "item.estimate", item=shared, hours=4),
+        op(room, room.target, "item.claim", item=shared),
+        op(room, room.member, "item.move", item=shared, lane=nxt.id, index=0),  # others may move it
+        op(room, room.facilitator, "phase.set", phase="vote"),  # every card turns over
+        op(room, room.facilitator, "phase.set", phase="gather"),  # and back face down
+        op(room, room.facilitator, "phase.set", phase="plan"),
+    ]
+    return [room.member, room.target, room.facilitator, room.observer], steps
+
+
+@case("items.revealed", "planning.changed", "item.stacked", "member.removed", "item.owners")
+def turning_private_writing_on_and_off(room):
+    now, _, _ = room.lanes
+    a = add_item(room.workshop, room.member, now, "a")
+    b = add_item(room.workshop, room.target, now, "b")
+    send(room.workshop, room.target, "item.claim", item=b)
+    steps = [
+        op(room, room.facilitator, "planning.set", private_gather=True),  # face down, no card data
+        op(room, room.target, "item.estimate", item=b, hours=2),
+        op(room, room.facilitator, "member.remove", member=room.target.id),  # b's owner leaves, unseen
+        op(room, room.facilitator, "planning.set", private_gather=False),  # turned over
+        op(room, room.member, "item.stack", item=b, onto=a),
+    ]
+    return [room.member, room.facilitator, room.observer], steps
 
 
 def test_every_protocol_event_has_a_handler_and_a_case():

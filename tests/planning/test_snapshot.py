@@ -69,6 +69,7 @@ def test_the_snapshot_has_exactly_the_protocols_shape(room):
         "agenda": [],
         "step": None,
         "planning": {"estimates": False, "capacity_hours": None, "private_gather": False},
+        "load": 0,
     }
     assert snapshot["lanes"] == [{"id": lane.id, "title": lane.title} for lane in room.lanes]
     assert all(set(lane) == LANE_KEYS for lane in snapshot["lanes"])
@@ -89,6 +90,8 @@ def test_the_snapshot_has_exactly_the_protocols_shape(room):
         "progress": None,
         "helpers": [],
         "help_notes": {},
+        "estimate": None,
+        "stack": None,
     }
     assert all(set(member) == MEMBER_KEYS for member in snapshot["members"])
     assert [(member["id"], member["role"]) for member in snapshot["members"]] == [

@@ -80,7 +80,13 @@ def play() -> dict[str, Any]:
     op(leader, "item.assign", item=second, member=cy.id)
     op(leader, "item.unassign", item=second, member=cy.id)
     op(leader, "member.role", member=cy.id, role="facilitator")
-    op(leader, "phase.set", phase="vote")
+    op(leader, "planning.set", estimates=True, capacity_hours=100, private_gather=True)
+    op(ben, "item.add", lane=now, title="A private thought")  # face down for everyone but Ben
+    op(ana, "item.estimate", item=first, hours=8)
+    op(ana, "item.estimate", item=second, hours=4)
+    op(ana, "item.stack", item=third, onto=second)
+    op(ana, "item.unstack", item=third)
+    op(leader, "phase.set", phase="vote")  # items.revealed first
     for voter in (ana, ben, cy):
         op(voter, "vote.cast", item=first)
     op(ben, "vote.cast", item=second)

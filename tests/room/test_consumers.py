@@ -37,7 +37,16 @@ from room import consumers
 from room.protocol import OPS
 from tests.planning import replay
 from tests.planning.helpers import add_item, agree, board_state, frames_since, json_round_trip, send, set_phase
-from tests.planning.shapes import ERROR_KEYS, EVENT_KEYS, ITEM_KEYS, ME_KEYS, MEMBER_KEYS, SNAPSHOT_KEYS, WORKSHOP_KEYS
+from tests.planning.shapes import (
+    ERROR_KEYS,
+    EVENT_KEYS,
+    HIDDEN_ITEM_KEYS,
+    ITEM_KEYS,
+    ME_KEYS,
+    MEMBER_KEYS,
+    SNAPSHOT_KEYS,
+    WORKSHOP_KEYS,
+)
 from tests.planning.ws import Closed, connect_all, quiet, run
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -454,6 +463,58 @@ def _(room):
     return OpCase(room.facilitator, {"index": 0}, ["timer.changed", "agenda.stepped"])
 
 
+@op_case("item.estimate")
+def _(room):
+    item = add_item(room.workshop, room.member)
+    return OpCase(room.target, {"item": item, "hours": 8}, ["item.estimated"])
+
+
+@op_case("item.estimate (a face-down card, by its author)")
+def _(room):
+    send(room.workshop, room.facilitator, "planning.set", private_gather=True)
+    item = add_item(room.workshop, room.member)
+    return OpCase(room.member, {"item": item, "hours": 4}, ["item.estimated"])
+
+
+@op_case("item.add (private gather)")
+def _(room):
+    send(room.workshop, room.facilitator, "planning.set", private_gather=True)
+    return OpCase(room.member, {"lane": room.lanes[0].id, "title": "Only mine, for now"}, ["item.added"])
+
+
+@op_case("planning.set")
+def _(room):
+    return OpCase(room.facilitator, {"capacity_hours": 40, "estimates": True}, ["planning.changed"])
+
+
+@op_case("planning.set (private writing off turns the cards over)")
+def _(room):
+    send(room.workshop, room.facilitator, "planning.set", private_gather=True)
+    add_item(room.workshop, room.member)
+    return OpCase(room.facilitator, {"private_gather": False}, ["items.revealed", "planning.changed"])
+
+
+@op_case("phase.set (leaving a private gather)")
+def _(room):
+    send(room.workshop, room.facilitator, "planning.set", private_gather=True)
+    add_item(room.workshop, room.member)
+    return OpCase(room.facilitator, {"phase": "vote"}, ["items.revealed", "phase.changed"])
+
+
+@op_case("item.stack")
+def _(room):
+    a, _, c = (add_item(room.workshop, room.member, title=title) for title in "abc")
+    return OpCase(room.member, {"item": c, "onto": a}, ["item.stacked", "item.moved"])
+
+
+@op_case("item.unstack")
+def _(room):
+    a, b, c = (add_item(room.workshop, room.member, title=title) for title in "abc")
+    send(room.workshop, room.member, "item.stack", item=b, onto=a)
+    send(room.workshop, room.member, "item.stack", item=c, onto=a)
+    return OpCase(room.target, {"item": b}, ["item.stacked", "item.moved"])
+
+
 def test_every_op_has_a_socket_case():
     assert {name.split(" ")[0] for name in OP_CASES} == set(OPS)
 
@@ -495,6 +556,12 @@ async def test_every_op_acks_the_sender_and_reaches_everyone(room, connect, name
     if op == "vote.retract":
         assert my_events[0]["data"] == {"member": case.actor.id, "used": 1, "item": case.fields["item"], "dots": 1}
         assert theirs[0]["data"] == {"member": case.actor.id, "used": 1}
+    if name == "item.estimate (a face-down card, by its author)":
+        assert my_events[0]["data"] == {"item": case.fields["item"], "estimate": 4}
+        assert theirs[0]["data"] == {"item": case.fields["item"], "hidden": True}
+    if name == "item.add (private gather)":
+        assert my_events[0]["data"]["item"]["title"] == "Only mine, for now"
+        assert set(theirs[0]["data"]["item"]) == HIDDEN_ITEM_KEYS
     if op == "confidence.answer":
         assert my_events[0]["data"]["score"] == 4
         assert theirs[0]["data"] == {"confidence": {"open": True, "answers": 1, "result": None}}

@@ -60,6 +60,11 @@ RULES = {
     "member.rename": (EVERYONE, ALL_PHASES, "member.changed"),
     "member.role": (LEADER_ONLY, ALL_PHASES, "member.changed"),
     "member.remove": (FACILITATORS, ALL_PHASES, "member.removed"),
+    # §10: the planning game.
+    "item.estimate": (PARTICIPANTS, EDITING, "item.estimated"),
+    "item.stack": (PARTICIPANTS, EDITING, "item.stacked"),
+    "item.unstack": (PARTICIPANTS, EDITING, "item.stacked"),
+    "planning.set": (FACILITATORS, OPEN_BOARD, "planning.changed"),
 }
 
 # A phase each phase may validly move to (from `agreed` only `plan` is allowed).
