@@ -182,6 +182,7 @@ function itemProgress(state, data) {
 }
 
 function itemHelpers(state, data) {
+  if (data.hidden) return state;
   return updateItem(state, data.item, { helpers: data.helpers, help_notes: data.help_notes });
 }
 
@@ -246,7 +247,9 @@ function voteChanged(state, data, me) {
 }
 
 function votesRevealed(state, data) {
-  const items = mapShared(state.items, (item) => patch(item, { votes: data.votes[String(item.id)] }));
+  const items = mapShared(state.items, (item) =>
+    item.hidden ? item : patch(item, { votes: data.votes[String(item.id)] }),
+  );
   return items === state.items ? state : { ...state, items };
 }
 
