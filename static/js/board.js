@@ -211,6 +211,10 @@ function tellLostEdits(rules) {
   for (const [id, item] of lostEditors(store.ui, state, rules)) {
     const form = view.forms.get(`edit:${id}`);
     if (!item || !form || !editedFields(form).length) continue;
+    if (item.hidden) {
+      notices.show("Gathering is private now: the card you were editing is face down, and your changes were not kept.");
+      continue;
+    }
     notices.show(
       phase === "gather" || phase === "plan"
         ? `You can no longer edit ${quote(item.title)}, so your unsaved changes to it were not kept.`

@@ -11,7 +11,8 @@ export function coverage(state) {
   const planning = state.workshop.phase === "plan" || state.workshop.phase === "agreed";
   const counts = state.workshop.success_criteria.map(() => 0);
   for (const item of state.items) {
-    if (item.criterion === null || item.criterion >= counts.length) continue;
+    // A face-down card (protocol §10) says nothing of what it serves.
+    if (item.hidden || item.criterion === null || item.criterion >= counts.length) continue;
     if (planning ? item.status === "accepted" : item.status !== "dropped") counts[item.criterion] += 1;
   }
   return { counts, planning };

@@ -206,6 +206,7 @@ def test_estimates_and_capacity_show_the_line_who_carries_what_and_refuse_an_agr
         box = rect(choice)
         assert box["height"] >= 44, f"an estimate chip is {box['height']:.0f} px tall on a phone"
         assert box["right"] <= mia.viewport_size["width"], "an estimate chip runs off the phone's screen"
+    shot(mia, "estimate-chips-phone")
     card(mia, csv).locator("button.estimate-choice[data-hours='8']").click()
     expect(chip).to_have_text("8 h")
 
@@ -260,6 +261,7 @@ def test_estimates_and_capacity_show_the_line_who_carries_what_and_refuse_an_agr
     expect(dialog.locator("button[value='yes']")).to_be_disabled()
     expect(dialog.locator(".confirm-blocked")).to_contain_text("Drop or re-estimate items past the line")
     expect(dialog.locator(".agree-past-line")).to_contain_text(CSV)
+    shot(leader, "agree-over-capacity")
     leader.keyboard.press("Escape")
 
     # An estimate cleared: the dialog names the item to estimate, as a link to its card.
@@ -292,6 +294,7 @@ def test_the_planning_settings_are_the_facilitators_and_change_the_board_live(op
     tool.locator("form[data-form='planning.capacity'] button[type=submit]").click()
     expect(mia.locator(".phase-bar .load-chip")).to_have_text(re.compile(r"Load\s*0 / 30 h"))
     expect(mia.locator("#notices .notice")).to_contain_text("The capacity is 30 h.")
+    shot(leader, "planning-tools")
     # Members have no such tools.
     expect(mia.locator("button[data-side-tab='tools']")).to_have_count(0)
 
@@ -341,6 +344,11 @@ def test_a_card_dropped_on_another_is_stacked_and_shows_as_one_card_with_a_count
     picker.select_option(str(head))
     for page in (leader, mia):
         expect(card(page, head).locator(".stack-badge")).to_have_text("+2")
+    show_lane_of(mia, head)
+    card(mia, head).locator(".stack-badge").click()
+    centre(mia, card(mia, head))
+    shot(mia, "stack-phone")
+    card(mia, head).locator(".stack-badge").click()
     expect(leader.locator(f"{CARD}[data-item-id='{other}']")).to_have_count(0)
 
     # Unstacked, it is a card of its own again, after the stack.
@@ -370,6 +378,7 @@ def test_likely_duplicates_are_offered_while_gathering_and_stacked_in_one_click(
     prompt = page.locator(".duplicates")
     expect(prompt.locator(".duplicate")).to_have_count(1)
     expect(prompt).to_contain_text("“Guided first project”, “Progress bar in setup” look alike")
+    shot(page, "duplicates")
     before = int(page.locator("body").get_attribute("data-seq"))
     prompt.locator("button[data-action='duplicates.stack']").click()
     wait_for_seq(page, before + 1)
