@@ -144,8 +144,17 @@ function article(word) {
   return `${/^[AEIOU]/i.test(word) ? "an" : "a"} ${word.toLowerCase()}`;
 }
 
+// The refs of the last few stacking ops: the moves that place a stacked card are part of saying
+// it was stacked, and are not said again.
+const stackingRefs = [];
+
 export function describe(frame, previous, next) {
   if (frame.actor !== null && frame.actor === next.me.member) return null;
+  if (frame.name === "item.stacked" && frame.ref) {
+    stackingRefs.push(frame.ref);
+    if (stackingRefs.length > 8) stackingRefs.shift();
+  }
+  if (frame.name === "item.moved" && frame.ref && stackingRefs.includes(frame.ref)) return null;
   const describeOne = DESCRIBE[frame.name];
   if (!describeOne) return null;
   return describeOne(frame, previous, next, memberName(previous, frame.actor, { you: false }));
