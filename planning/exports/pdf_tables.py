@@ -18,15 +18,16 @@ from fpdf.enums import TableBordersLayout
 from fpdf.fonts import FontFace
 from fpdf.table import Table
 
+from planning.exports.changes import describe_change
+from planning.exports.dates import human_datetime
 from planning.exports.document import (
     STATE_LABELS,
     STATES,
     CheckIn,
     PlanDocument,
     PlanItem,
-    describe_change,
-    human_datetime,
 )
+from planning.exports.load import WILL_NOT_FIT, PersonLoad
 from planning.exports.pdf_page import (
     FONT,
     INK,
@@ -36,8 +37,10 @@ from planning.exports.pdf_page import (
     SHADE,
     STATE_FILLS,
     STATE_INKS,
+    WARN,
     PlanPDF,
 )
+from planning.exports.stacks import stacked_text
 
 # One size and line height for a table's text (fpdf2 sets every line of a table the same height).
 CELL_SIZE, CELL_LINE_HEIGHT, CELL_PADDING = 8.5, 4.3, 1.4
@@ -47,22 +50,27 @@ CELL_SIZE, CELL_LINE_HEIGHT, CELL_PADDING = 8.5, 4.3, 1.4
 CELL_MAX_LINES = 30
 CONTINUED = "… continued below the table"
 CONTINUED_LABELS = {"Item": "Notes", "Lane": "Lane", "Owners": "Owners"}
+STACK_CONTINUED = "Notes and stacked cards"
 # Relative widths of the item tables' columns, in millimetres of the 174 mm text width. The
 # item's title, with its notes under it, takes most of the width, so that a title reads on one
-# line or two rather than as a column of short lines; Due and Votes just hold "29 Sep 2030" and
-# "hidden" on one line.
-COLUMN_SHARES = {"Item": 101, "Lane": 24, "Status": 18, "Owners": 38, "Due": 21, "Votes": 14}
+# line or two rather than as a column of short lines; Due, Estimate and Votes just hold "29 Sep
+# 2030", "will not fit" and "hidden" on one line.
+COLUMN_SHARES = {"Item": 101, "Lane": 24, "Status": 18, "Owners": 38, "Estimate": 19, "Due": 21, "Votes": 14}
 # An agreed version's accepted items have a Progress column too: a marker, the state's word, who
 # reported it and when; the update's note and the helpers go under the item's notes. The marker
 # has a column of its own (fpdf2 puts an image or text in a cell, not both), under the heading's.
-PROGRESS_SHARES = {"Item": 80, "Progress": 29, "Owners": 32, "Due": 21, "Votes": 12}
+PROGRESS_SHARES = {"Item": 80, "Progress": 29, "Owners": 32, "Estimate": 19, "Due": 21, "Votes": 12}
 MARKER_COLUMN = CELL_PADDING + 2 * MARKER_RADIUS + 0.2  # 0.2: fpdf2 keeps the rule's width clear
 # The check-ins' table: the check-in (number, time, plan version), who, the five counts, the note.
 CHECKIN_SHARES = [23, 22, *[14.5] * len(STATES), 56.5]
 CHANGE_SHARES = [16, 80, 38, 40]
+PEOPLE_SHARES, PEOPLE_ALIGN = [110, 32, 32], ("LEFT", "RIGHT", "RIGHT")
 HEADINGS = FontFace(family=FONT, emphasis="BOLD", size_pt=CELL_SIZE, color=INK, fill_color=SHADE)
 BOLD = FontFace(emphasis="BOLD")
 LABELS = {"Update:": "__Update:__ ", "Help:": "**Help:** "}
+# A card stacked under the item's head, under its notes: Fira Sans has no "↳", which the Markdown uses.
+STACKED = "→ "
+LATE = FontFace(color=WARN)
 # The marker's cell and the state's word beside it: CSS order, top, right, bottom, left.
 MARKER_PADDING = (CELL_PADDING, 0, CELL_PADDING, CELL_PADDING)
 STATE_PADDING = (CELL_PADDING, 1.0, CELL_PADDING, MARKER_SPACE - 2 * MARKER_RADIUS - 0.2)
@@ -112,14 +120,22 @@ def _cut(pdf: PlanPDF, text: str, width: float, limit: int) -> tuple[str, bool]:
     return "\n".join([*lines[: max(0, limit - 1)], CONTINUED]), True
 
 
+def _body(item: PlanItem) -> str:
+    """What goes under an item's title: its notes, then the cards stacked under it, one a line; or,
+    for an accepted card under a head that is not (a row of its own), first which head that is."""
+    lines = [f"Stacked under “{item.stack_title}”"] if item.stack_title else []
+    lines += [item.notes] if item.notes else []
+    return "\n".join([*lines, *(STACKED + stacked_text(card, item) for card in item.stacked)])
+
+
 def _item_cell(pdf: PlanPDF, item: PlanItem, width: float, *, progress: bool) -> tuple[str, FontFace, bool]:
-    """The title in bold, its notes under it, then with `progress` the update and the helpers;
-    the cell's markdown, its style, and whether the notes were cut."""
+    """The title in bold, its notes and stack under it, then with `progress` the update and the
+    helpers; the cell's markdown, its style, and whether the notes and stack were cut."""
     update = item.progress.note if progress and item.progress else ""
     helpers = ", ".join(item.helping) if progress else ""
     after = [(label, text) for label, text in [("Update:", update), ("Help:", helpers)] if text]
     others = [(item.title, "B"), *((f"{label} {text}", "") for label, text in after)]
-    notes, cut = item.notes, False
+    notes, cut = _body(item), False
     if (
         _most_lines(pdf, notes, width) + sum(_most_lines(pdf, text, width, style) for text, style in others)
         > CELL_MAX_LINES
@@ -143,6 +159,7 @@ def _table(
     markdown: bool = False,
     padding: float = CELL_PADDING,
     line_height: float = CELL_LINE_HEIGHT,
+    text_align: str | tuple[str, ...] = "LEFT",
 ) -> AbstractContextManager[Table]:
     """A table as wide as the text, a shaded heading row, rules between rows, text at the top left."""
     pdf.set_font(FONT, "", CELL_SIZE)
@@ -153,7 +170,7 @@ def _table(
         width=pdf.epw,
         align="LEFT",
         v_align="TOP",
-        text_align="LEFT",
+        text_align=text_align,
         headings_style=HEADINGS,
         borders_layout=TableBordersLayout.HORIZONTAL_LINES,
         line_height=line_height,
@@ -183,19 +200,23 @@ def items_table(pdf: PlanPDF, items: list[PlanItem], *, columns: list[str], prog
                 "Owners": ", ".join(item.owners) or "Nobody",
                 "Due": item.due_text,
                 "Votes": "hidden" if item.votes is None else str(item.votes),
+                "Estimate": item.estimate_text,
             }
             row = table.row()
             for name in columns:
                 if name == "Item":
                     text, style, cut = _item_cell(pdf, item, width_of[name], progress=progress)
                     row.cell(text, style=style)
-                    value = item.notes
+                    value = _body(item)
                 elif name == "Progress":
                     row.cell(img=_marker(item.state), img_fill_width=True, padding=MARKER_PADDING)
                     by = [literal(item.progress.by, more=True), item.progress.at_text] if item.progress else []
                     state = f"**{STATE_LABELS[item.state]}**"
                     style = FontFace(size_pt=8, color=STATE_INKS[item.state])
                     row.cell("\n".join([state, *filter(None, by)]), style=style, padding=STATE_PADDING)
+                    continue
+                elif name == "Estimate" and item.will_not_fit:
+                    row.cell(f"{item.estimate_text}\n**{WILL_NOT_FIT}**", style=LATE)
                     continue
                 else:
                     value = values[name]
@@ -206,7 +227,8 @@ def items_table(pdf: PlanPDF, items: list[PlanItem], *, columns: list[str], prog
     pdf.ln(2)
     for item, name, value in overflow:
         title = " ".join(item.title.split())
-        pdf.paragraph(f"{CONTINUED_LABELS[name]} of “{title[:80]}{'…' if len(title) > 80 else ''}”", size=9, style="B")
+        label = STACK_CONTINUED if name == "Item" and item.stacked else CONTINUED_LABELS[name]
+        pdf.paragraph(f"{label} of “{title[:80]}{'…' if len(title) > 80 else ''}”", size=9, style="B")
         pdf.paragraph(value, size=9)
         pdf.ln(2)
 
@@ -261,3 +283,11 @@ def participants_table(pdf: PlanPDF, participants: list[tuple[str, str]]) -> Non
         table.row(["Name", "Role"])
         for name, role in participants:
             table.row([name, role.capitalize()], style=FontFace(size_pt=9.5))
+
+
+def people_table(pdf: PlanPDF, people: list[PersonLoad]) -> None:
+    """Each owner's load: their share of the estimates of the accepted items they own, and how many."""
+    with _table(pdf, PEOPLE_SHARES, padding=1.2, line_height=4.6, text_align=PEOPLE_ALIGN) as table:
+        table.row(["Owner", "Load", "Accepted items"])
+        for person in people:
+            table.row([person.name, person.hours_text, str(person.items)], style=FontFace(size_pt=9.5))
