@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from planning.exports.document import PlanDocument
 from planning.exports.load import Load, hours_text
-from planning.exports.pdf_page import ACCENT, FONT, INK, MUTED, SHADE, WARN, PlanPDF
+from planning.exports.pdf_page import ACCENT, FONT, INK, MUTED, RULE, SHADE, WARN, PlanPDF
 from planning.exports.pdf_tables import people_table
 
 # Room the heading keeps under it on its page: the line, the bar and the table's first rows.
@@ -17,7 +17,7 @@ def load_section(pdf: PlanPDF, plan: PlanDocument) -> None:
     load = plan.load
     if load is None:
         return
-    pdf.heading("Load and capacity", keep=LOAD_ROOM)
+    pdf.heading("Load and capacity" if load.capacity is not None else "Load", keep=LOAD_ROOM)
     pdf.paragraph(load.line, size=11, style="B", color=WARN if load.over else INK)
     if load.capacity is not None:
         capacity_bar(pdf, load, load.capacity)
@@ -34,8 +34,8 @@ def capacity_bar(pdf: PlanPDF, load: Load, capacity: int) -> None:
     left, width, top = pdf.l_margin, pdf.epw, pdf.y + 2.5
     scale = width / max(load.hours, capacity, 1)
     line_x = left + capacity * scale
-    with pdf.local_context(fill_color=SHADE):
-        pdf.rect(left, top, capacity * scale, BAR_HEIGHT, style="F")
+    with pdf.local_context(fill_color=SHADE, draw_color=RULE, line_width=0.2):
+        pdf.rect(left, top, capacity * scale, BAR_HEIGHT, style="DF")
     fits = min(load.hours, capacity) * scale
     if fits:
         with pdf.local_context(fill_color=ACCENT):

@@ -29,6 +29,7 @@ from planning.exports.document import (
 )
 from planning.exports.load import WILL_NOT_FIT, PersonLoad
 from planning.exports.pdf_page import (
+    ACCENT,
     FONT,
     INK,
     MARKER_RADIUS,
@@ -64,7 +65,10 @@ MARKER_COLUMN = CELL_PADDING + 2 * MARKER_RADIUS + 0.2  # 0.2: fpdf2 keeps the r
 # The check-ins' table: the check-in (number, time, plan version), who, the five counts, the note.
 CHECKIN_SHARES = [23, 22, *[14.5] * len(STATES), 56.5]
 CHANGE_SHARES = [16, 80, 38, 40]
-PEOPLE_SHARES, PEOPLE_ALIGN = [110, 32, 32], ("LEFT", "RIGHT", "RIGHT")
+# Each owner's load: their name, a bar of their hours against the most anyone carries, the hours,
+# and how many accepted items they own.
+PEOPLE_SHARES, PEOPLE_ALIGN = [64, 62, 24, 24], ("LEFT", "LEFT", "RIGHT", "RIGHT")
+BAR_PADDING = (2.1, 4.0, 1.2, 1.2)
 HEADINGS = FontFace(family=FONT, emphasis="BOLD", size_pt=CELL_SIZE, color=INK, fill_color=SHADE)
 BOLD = FontFace(emphasis="BOLD")
 LABELS = {"Update:": "__Update:__ ", "Help:": "**Help:** "}
@@ -94,6 +98,17 @@ def _marker(state: str) -> bytes:
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}">'
         f'<circle cx="{MARKER_RADIUS}" cy="{height / 2}" r="{MARKER_RADIUS}" fill="rgb({red},{green},{blue})"/>'
+        "</svg>"
+    ).encode()
+
+
+@cache
+def _bar(share: float) -> bytes:
+    """A bar `share` (0 to 1) of the width of its cell, which it fills."""
+    red, green, blue = ACCENT
+    return (
+        '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 100 4.5">'
+        f'<rect width="{100 * share:.1f}" height="4.5" fill="rgb({red},{green},{blue})"/>'
         "</svg>"
     ).encode()
 
@@ -287,7 +302,15 @@ def participants_table(pdf: PlanPDF, participants: list[tuple[str, str]]) -> Non
 
 def people_table(pdf: PlanPDF, people: list[PersonLoad]) -> None:
     """Each owner's load: their share of the estimates of the accepted items they own, and how many."""
+    peak = max(person.hours for person in people) or 1
     with _table(pdf, PEOPLE_SHARES, padding=1.2, line_height=4.6, text_align=PEOPLE_ALIGN) as table:
-        table.row(["Owner", "Load", "Accepted items"])
+        heading = table.row()
+        heading.cell("Owner")
+        heading.cell("Load", colspan=2, align="RIGHT")
+        heading.cell("Accepted items")
         for person in people:
-            table.row([person.name, person.hours_text, str(person.items)], style=FontFace(size_pt=9.5))
+            row = table.row(style=FontFace(size_pt=9.5))
+            row.cell(person.name)
+            row.cell(img=_bar(round(person.hours / peak, 3)), img_fill_width=True, padding=BAR_PADDING)
+            row.cell(person.hours_text)
+            row.cell(str(person.items))
