@@ -56,11 +56,14 @@ STACK_CONTINUED = "Notes and stacked cards"
 # item's title, with its notes under it, takes most of the width, so that a title reads on one
 # line or two rather than as a column of short lines; Due, Estimate and Votes just hold "29 Sep
 # 2030", "will not fit" and "hidden" on one line.
-COLUMN_SHARES = {"Item": 101, "Lane": 24, "Status": 18, "Owners": 38, "Estimate": 19, "Due": 21, "Votes": 14}
+COLUMN_SHARES = {"Item": 101, "Lane": 24, "Status": 18, "Owners": 38, "Estimate": 18, "Due": 21, "Votes": 14}
 # An agreed version's accepted items have a Progress column too: a marker, the state's word, who
 # reported it and when; the update's note and the helpers go under the item's notes. The marker
 # has a column of its own (fpdf2 puts an image or text in a cell, not both), under the heading's.
-PROGRESS_SHARES = {"Item": 80, "Progress": 29, "Owners": 32, "Estimate": 19, "Due": 21, "Votes": 12}
+PROGRESS_SHARES = {"Item": 80, "Progress": 29, "Owners": 32, "Estimate": 18, "Due": 21, "Votes": 12}
+# The Estimate column's room is taken from the item and its owners (from the item alone where the
+# table has no owners), so that the other columns keep their widths and "29 Sep 2030" one line.
+ESTIMATE_ROOM = {"Item": 14, "Owners": 4}
 MARKER_COLUMN = CELL_PADDING + 2 * MARKER_RADIUS + 0.2  # 0.2: fpdf2 keeps the rule's width clear
 # The check-ins' table: the check-in (number, time, plan version), who, the five counts, the note.
 CHECKIN_SHARES = [23, 22, *[14.5] * len(STATES), 56.5]
@@ -197,7 +200,10 @@ def _table(
 
 def items_table(pdf: PlanPDF, items: list[PlanItem], *, columns: list[str], progress: bool = False) -> None:
     """Items, one row each, under a heading row; a cell too long for a page goes on below the table."""
-    shares = PROGRESS_SHARES if progress else COLUMN_SHARES
+    shares = dict(PROGRESS_SHARES if progress else COLUMN_SHARES)
+    if "Estimate" in columns:
+        for name, room in ESTIMATE_ROOM.items():
+            shares[name if name in columns else "Item"] -= room
     scale = pdf.epw / sum(shares[name] for name in columns)
     width_of = {name: shares[name] * scale for name in columns}
     widths: list[float] = []
