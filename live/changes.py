@@ -191,14 +191,17 @@ def _only_reads(change: Change) -> Iterator[None]:
 
 
 @functools.cache
-def _lock_sql(for_update: bool) -> str:
+def _lock_sql(vendor: str) -> str:
+    # NO KEY UPDATE: ops still wait for each other and for a snapshot's FOR SHARE, but not for a
+    # transaction that inserts a row referencing the workshop (a socket's presence row, a job's
+    # record), whose foreign-key check holds FOR KEY SHARE on the workshop row until it commits.
     model = workshop_model()
-    lock = " FOR UPDATE" if for_update else ""
+    lock = {"postgresql": " FOR NO KEY UPDATE", "sqlite": ""}.get(vendor, " FOR UPDATE")
     return f"SELECT {columns(model, 'w')} FROM {model._meta.db_table} w WHERE w.id = %s{lock}"  # noqa: S608 (model metadata only)
 
 
 def lock_workshop(workshop_id: str) -> Any:
-    found = fetch_one(_lock_sql(connection.features.has_select_for_update), [workshop_id])
+    found = fetch_one(_lock_sql(connection.vendor), [workshop_id])
     if found is None:
         raise NotFound("There is no such workshop.")
     return load(workshop_model(), found)

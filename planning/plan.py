@@ -8,18 +8,33 @@ from goals.models import Member, Workshop
 from goals.payloads import iso
 from planning.board import owners_by_item, tallies_hidden, tally_by_item
 from planning.models import CheckIn, ConfidenceCheck, HelpOffer, Item, ItemStatus, Lane, PlanVersion
+from planning.privacy import hidden_from, planning_of
 
 
-def current_plan(workshop: Workshop, *, agreed_by: Member | None = None) -> dict[str, Any]:
-    """The board as a self-contained plan, with names resolved, so it never changes later."""
+def current_plan(
+    workshop: Workshop, *, agreed_by: Member | None = None, viewer: Member | None = None
+) -> dict[str, Any]:
+    """The board as a self-contained plan, with names resolved, so it never changes later.
+
+    While a private gather keeps cards face down (protocol §10), the plan holds only `viewer`'s
+    own cards, and in `face_down` how many others' it leaves out: a draft exported then shows a
+    facilitator no more than their board does. An agreement happens out of the gather, with
+    every card face up. Each item carries its `estimate` and `stack` (its head's id), and the
+    plan the workshop's `planning` settings and its `load`, the estimates of the accepted items
+    it holds; versions frozen before these keys existed have none of them.
+    """
     members = {member.id: member for member in Member.objects.filter(workshop=workshop)}
     owners = owners_by_item(workshop)
     # While voting, tallies are hidden from everyone, in a draft export too.
     tallies = None if tallies_hidden(workshop) else tally_by_item(workshop)
     lanes = list(Lane.objects.filter(workshop=workshop).order_by("position", "id"))
     items_by_lane: dict[int, list[Item]] = {lane.id: [] for lane in lanes}
+    face_down = 0
     for item in Item.objects.filter(workshop=workshop).order_by("position", "id"):
-        items_by_lane[item.lane_id].append(item)
+        if hidden_from(workshop, item.author_id, viewer.id if viewer else None):
+            face_down += 1
+        else:
+            items_by_lane[item.lane_id].append(item)
 
     def item_doc(item: Item, lane: Lane) -> dict[str, Any]:
         return {
@@ -33,6 +48,8 @@ def current_plan(workshop: Workshop, *, agreed_by: Member | None = None) -> dict
             "author": members[item.author_id].name,
             "owners": [members[member_id].name for member_id in owners.get(item.id, [])],
             "votes": None if tallies is None else tallies.get(item.id, 0),
+            "estimate": item.estimate,
+            "stack": item.stack_id,
         }
 
     check = ConfidenceCheck.objects.filter(workshop=workshop, closed_at__isnull=False).order_by("-id").first()
@@ -51,6 +68,14 @@ def current_plan(workshop: Workshop, *, agreed_by: Member | None = None) -> dict
             {"name": member.name, "role": member.role} for member in members.values() if member.removed_at is None
         ],
         "confidence": {"histogram": check.histogram, "mean": check.mean} if check else None,
+        "planning": planning_of(workshop),
+        "load": sum(
+            item.estimate or 0
+            for items in items_by_lane.values()
+            for item in items
+            if item.status == ItemStatus.ACCEPTED
+        ),
+        "face_down": face_down,
     }
 
 

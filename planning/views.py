@@ -10,7 +10,8 @@ from django.views.decorators.csrf import ensure_csrf_cookie
 from core.http import methods
 from goals.access import api_members_only, members_only
 from goals.invites import current_member_invite, invite_url
-from goals.models import FACILITATING, Member
+from goals.models import FACILITATING, PARTICIPATING, Member
+from planning.duplicates import duplicates_seen_by
 from planning.snapshot import build_snapshot
 
 
@@ -60,3 +61,13 @@ def board(request: HttpRequest, workshop_id: str) -> HttpResponse:
 def state(request: HttpRequest, workshop_id: str) -> HttpResponse:
     member: Member = request.member  # type: ignore[attr-defined]
     return JsonResponse(build_snapshot(workshop_id, member.id), json_dumps_params={"ensure_ascii": False})
+
+
+@methods("GET")
+@never_cache
+@members_only(PARTICIPATING, api=True)
+def duplicates(request: HttpRequest, workshop_id: str) -> HttpResponse:
+    """Likely duplicates among the cards the member could stack (planning.duplicates); observers,
+    who stack nothing, are refused as `item.stack` refuses them."""
+    member: Member = request.member  # type: ignore[attr-defined]
+    return JsonResponse({"duplicates": duplicates_seen_by(member)})

@@ -40,6 +40,8 @@ urlpatterns = [
     path("api/w/<str:workshop_id>/template", template_views.workshop_template, name="workshop_template"),
     path("api/openapi.json", openapi.openapi, name="openapi"),
     path("api/w/<str:workshop_id>/state", planning_views.state, name="state"),
+    # Protocol §10: the board's likely duplicates while gathering (planning.duplicates).
+    path("api/w/<str:workshop_id>/duplicates", planning_views.duplicates, name="duplicates"),
     path("api/w/<str:workshop_id>/me/link", goals_views.my_link, name="my_link"),
     # Protocol §9: a member's calendar feed (calendars.views).
     path("api/w/<str:workshop_id>/me/calendar", calendar_views.my_calendar, name="my_calendar"),

@@ -10,6 +10,12 @@ An agreed version's accepted items carry their progress and helpers as of the ex
 for items not accepted. The check-in history is not in the CSV: it is a table of the
 workshop, not of items, and rows of another kind would break every script that reads this one
 as one row per item. The PDF and Markdown carry it, and so does the state's `checkins`.
+
+The planning game (protocol §10) adds `estimate` (hours, empty for none) and `stack`: the title
+of the card it is stacked under, since the CSV has no column of ids to point into; a stacked
+card's row follows its head's in the same lane (a stack sits together), which tells two heads of
+the same title apart. The load, the capacity and each person's load are sums of these rows, and,
+like the check-ins, not rows of their own.
 """
 
 from __future__ import annotations
@@ -37,6 +43,8 @@ COLUMNS = [
     "progress_by",
     "progress_at",
     "helpers",
+    "estimate",
+    "stack",
 ]
 
 # A cell a spreadsheet would run as a formula (CSV injection) is prefixed with an apostrophe,
@@ -78,6 +86,8 @@ def render_csv(plan: PlanDocument) -> str:
                 _safe(progress.by or "") if progress else "",
                 progress.at.isoformat() if progress and progress.at else "",
                 _safe("; ".join(item.helpers)),
+                "" if item.estimate is None else item.estimate,
+                _safe(item.stack_title),
             ]
         )
     return out.getvalue()

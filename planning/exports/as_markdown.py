@@ -9,16 +9,18 @@ from __future__ import annotations
 
 import re
 
+from planning.exports.changes import describe_change
+from planning.exports.dates import human_datetime
 from planning.exports.document import (
     STATE_LABELS,
     STATES,
     PlanDocument,
     PlanItem,
     Summary,
-    describe_change,
-    human_datetime,
     mean_text,
 )
+from planning.exports.load import WILL_NOT_FIT
+from planning.exports.stacks import stacked_text
 
 # `&` too: "&amp;" or "&#60;" typed by a member would otherwise render as "&" or "<".
 _INLINE = re.compile(r"([\\`*_\[\]<>|~&])")
@@ -77,19 +79,38 @@ def update(item: PlanItem) -> str:
     return cell(f"{progress.note} {byline}".strip()) if progress.note or byline else "—"
 
 
+def _item(item: PlanItem) -> str:
+    """The item's cell: its title, and the cards stacked under it, one line each ("↳ …")."""
+    text = cell(item.title)
+    if item.stack_title:  # a row of its own though stacked: accepted, under a head that is not
+        text += f" (stacked under “{one_line(item.stack_title)}”)"
+    return text + "".join(f"<br>↳ {one_line(stacked_text(card, item))}" for card in item.stacked)
+
+
+def _estimate(item: PlanItem) -> str:
+    return f"{item.estimate_text}, **{WILL_NOT_FIT}**" if item.will_not_fit else item.estimate_text
+
+
 def _items_table(
-    items: list[PlanItem], *, with_lane: bool = False, with_status: bool = False, with_progress: bool = False
+    items: list[PlanItem],
+    *,
+    with_lane: bool = False,
+    with_status: bool = False,
+    with_progress: bool = False,
+    with_estimate: bool = False,
 ) -> list[str]:
     headers = ["Item", *(["Lane"] if with_lane else []), *(["Status"] if with_status else [])]
-    headers += ["Owners", "Due", "Votes", "Notes", *(["Progress", "Update", "Help"] if with_progress else [])]
+    headers += ["Owners", *(["Estimate"] if with_estimate else []), "Due", "Votes", "Notes"]
+    headers += ["Progress", "Update", "Help"] if with_progress else []
     lines = [_row(*headers), _row(*["---"] * len(headers))]
     for item in items:
         lines.append(
             _row(
-                cell(item.title),
+                _item(item),
                 *([cell(item.lane)] if with_lane else []),
                 *([item.status] if with_status else []),
                 cell(", ".join(item.owners)) if item.owners else "—",
+                *([_estimate(item)] if with_estimate else []),
                 item.due_text or "—",
                 "hidden" if item.votes is None else str(item.votes),
                 cell(item.notes) if item.notes else "—",
@@ -113,6 +134,9 @@ def _summary(plan: PlanDocument, summary: Summary) -> list[str]:
     lines = ["## Summary", "", f"- **{_count(summary.accepted, 'accepted item')}**, {_count(owners, 'owner')}"]
     if summary.unowned:
         lines.append(f"- **{_count(summary.unowned, 'accepted item')} without an owner yet**")
+    if plan.load is not None:
+        lines.append(f"- **{plan.load.line}**" if plan.load.over else f"- {plan.load.line}")
+        lines += [f"   - {remark}" for remark in plan.load.remarks]
     if summary.progress is not None:
         lines.append(f"- Progress: {summary.progress_line}")
     lines.append(f"- {summary.coverage}")
@@ -136,7 +160,11 @@ def _summary(plan: PlanDocument, summary: Summary) -> list[str]:
             for item in summary.attention
         ]
         lines.append("")
-    if summary.owner_load:
+    if plan.load is not None and plan.load.people:
+        lines += [_row("Owner", "Load", "Accepted items"), _row("---", "---:", "---:")]
+        lines += [_row(cell(person.name), person.hours_text, str(person.items)) for person in plan.load.people]
+        lines.append("")
+    elif summary.owner_load:
         lines += [_row("Owner", "Accepted items"), _row("---", "---:")]
         lines += [_row(cell(name), str(load)) for name, load in summary.owner_load]
         lines.append("")
@@ -192,6 +220,8 @@ def _checkins(plan: PlanDocument) -> list[str]:
 
 def render_markdown(plan: PlanDocument) -> str:
     lines = [heading(1, plan.title), "", f"**{escape(plan.status_line)}**", ""]
+    if plan.face_down:
+        lines += [f"**{plan.face_down_line}**", ""]
     if plan.summary is not None:
         lines += _summary(plan, plan.summary)
     lines += _changes(plan)
@@ -213,13 +243,13 @@ def render_markdown(plan: PlanDocument) -> str:
     for lane in plan.lanes:
         lines += [heading(3, lane.title), ""]
         lines += (
-            [*_items_table(lane.accepted, with_progress=plan.is_live), ""]
+            [*_items_table(lane.accepted, with_progress=plan.is_live, with_estimate=plan.estimating), ""]
             if lane.accepted
             else ["No accepted items.", ""]
         )
     lines += ["## Not taken", ""]
     if plan.not_taken:
-        lines += [*_items_table(plan.not_taken, with_lane=True, with_status=True), ""]
+        lines += [*_items_table(plan.not_taken, with_lane=True, with_status=True, with_estimate=plan.estimating), ""]
     else:
         lines += ["Nothing.", ""]
     lines += ["## Participants", ""]

@@ -3,13 +3,15 @@
 Text is set and tables laid out by fpdf2's public API (`multi_cell()`, `FPDF.table()`), not by a
 copy of fpdf2's line breaker: a copy was faster but tied to fpdf2's internals, and drifted from
 fpdf2's fixes. docs/decisions.md has what that costs in time. The page, its colours and its text
-helpers are in pdf_page, the tables in pdf_tables, the summary box and the charts in pdf_figures.
+helpers are in pdf_page, the tables in pdf_tables, the summary box and the charts in pdf_figures,
+the load against the capacity in pdf_load.
 """
 
 from __future__ import annotations
 
 from planning.exports.document import PlanDocument
 from planning.exports.pdf_figures import checkins_section, histogram, summary_box
+from planning.exports.pdf_load import load_section
 from planning.exports.pdf_page import ACCENT, FONT, MUTED, WARN, PlanPDF
 from planning.exports.pdf_tables import changes_table, items_table, participants_table
 
@@ -51,19 +53,20 @@ def _criteria(pdf: PlanPDF, plan: PlanDocument) -> None:
 
 
 def _lanes(pdf: PlanPDF, plan: PlanDocument) -> None:
+    estimate = ["Estimate"] if plan.estimating else []
     pdf.heading("The plan, lane by lane", keep=TABLE_ROOM + 18)
     for lane in plan.lanes:
         pdf.heading(lane.title, 11.5, keep=TABLE_ROOM if lane.accepted else 0)
-        if lane.accepted and plan.is_live:
-            items_table(pdf, lane.accepted, columns=["Item", "Progress", "Owners", "Due", "Votes"], progress=True)
-        elif lane.accepted:
-            items_table(pdf, lane.accepted, columns=["Item", "Owners", "Due", "Votes"])
+        if lane.accepted:
+            progress = ["Progress"] if plan.is_live else []
+            columns = ["Item", *progress, "Owners", *estimate, "Due", "Votes"]
+            items_table(pdf, lane.accepted, columns=columns, progress=plan.is_live)
         else:
             pdf.paragraph("No accepted items.", size=9.5, color=MUTED)
 
     pdf.heading("Not taken", keep=TABLE_ROOM if plan.not_taken else 0)
     if plan.not_taken:
-        items_table(pdf, plan.not_taken, columns=["Item", "Lane", "Status", "Votes"])
+        items_table(pdf, plan.not_taken, columns=["Item", "Lane", "Status", *estimate, "Votes"])
     else:
         pdf.paragraph("Every item was accepted.", size=9.5, color=MUTED)
 
@@ -77,8 +80,11 @@ def render_pdf(plan: PlanDocument) -> bytes:
     pdf.paragraph(plan.title, size=20, style="B")
     pdf.ln(1.5)
     pdf.paragraph(plan.status_line, size=10, style="B" if plan.is_draft else "", color=WARN if plan.is_draft else MUTED)
+    if plan.face_down:
+        pdf.paragraph(plan.face_down_line, size=10, color=WARN)
     if plan.summary is not None:
         summary_box(pdf, plan, plan.summary)
+    load_section(pdf, plan)
     _changes(pdf, plan)
     checkins_section(pdf, plan)
     if plan.why:

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from planning.exports.dates import human_date
 from planning.models import ItemStatus
 
 ADDED, DROPPED, OWNERS, DUE = "added", "dropped", "owners", "due"
@@ -86,3 +87,27 @@ def plan_changes(previous: dict[str, Any], current: dict[str, Any]) -> PlanChang
             title, lane = (now["title"], now["lane"]) if now is not None else (old["title"], old["lane"])
             dropped.append(ItemChange(DROPPED, item_id, title, lane, old["status"], status))
     return PlanChanges(since=previous["version"], added=added, dropped=dropped, owners=owners, due=due)
+
+
+CHANGE_LABELS = {ADDED: "Added", DROPPED: "Dropped", OWNERS: "Owners", DUE: "Due date"}
+_STATUS_TEXT = {
+    NOT_ON_THE_BOARD: "Not on the board",
+    ItemStatus.PROPOSED: "Proposed",
+    ItemStatus.DROPPED: "Dropped",
+    ItemStatus.ACCEPTED: "Accepted",
+}
+
+
+def describe_change(change: ItemChange) -> tuple[str, str, str]:
+    """A change as the exports print it: its label, what was before and what is now."""
+    if change.kind in (ADDED, DROPPED):
+        before, after = _STATUS_TEXT[change.before], _STATUS_TEXT[change.after]
+        if change.after == NOT_ON_THE_BOARD:
+            after = "Deleted from the board"
+        elif change.kind == ADDED:
+            after = f"Accepted, in {change.lane}"
+    elif change.kind == OWNERS:
+        before, after = ", ".join(change.before) or "Nobody", ", ".join(change.after) or "Nobody"
+    else:
+        before, after = human_date(change.before) or "No due date", human_date(change.after) or "No due date"
+    return CHANGE_LABELS[change.kind], before, after

@@ -8,27 +8,18 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from goals.models import Role
-from planning.exports.changes import (
-    ADDED,
-    DROPPED,
-    DUE,
-    NOT_ON_THE_BOARD,
-    OWNERS,
-    ItemChange,
-    PlanChanges,
-    plan_changes,
-)
+from planning.exports.changes import PlanChanges, plan_changes
+from planning.exports.dates import human_date, human_datetime
+from planning.exports.load import Load, hours_text, past_the_line, plan_load
+from planning.exports.stacks import arrange_stacks
 from planning.models import ItemStatus
 
 DRAFT_HEADING = "Draft — not yet agreed"
 ROLE_ORDER = [Role.LEADER, Role.FACILITATOR, Role.MEMBER, Role.OBSERVER]
-# English abbreviations, not strftime's %b: that follows the process's locale, and a plan printed
-# by a server in another locale would read differently.
-MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 # How an accepted item is going, in the order the exports list and stack them: finished work
 # first, then what is moving, then what needs help, then what nobody reported on. NO_UPDATE is a
 # check-in's `none`.
@@ -47,21 +38,6 @@ PROGRESS_LINE = (*ATTENTION, "on_track", NO_UPDATE)
 # The summary lists this many of the soonest due dates: enough to see what comes first, few
 # enough to stay one glance (the lanes' tables have every date).
 NEXT_DUE = 5
-
-
-def human_date(value: date | str | None) -> str:
-    """A date as "5 Dec 2026": day, month as a word, year, which no reader takes for another date
-    (05/12 is May in one country and December in the next); "" for no date."""
-    if value is None or value == "":
-        return ""
-    day = date.fromisoformat(value) if isinstance(value, str) else value
-    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
-
-
-def human_datetime(value: datetime) -> str:
-    """A moment as "5 Dec 2026, 14:03 UTC": in UTC, so that every reader sees the same time."""
-    moment = value.astimezone(UTC) if value.tzinfo else value
-    return f"{human_date(moment.date())}, {moment:%H:%M} UTC"
 
 
 @dataclass(frozen=True)
@@ -117,10 +93,19 @@ class PlanItem:
     progress: Progress | None = None  # as of the export; None before a report, and in a draft
     helpers: list[str] = field(default_factory=list)  # as of the export, in the order they offered
     help_notes: list[str] = field(default_factory=list)  # each helper's "how I can help", or ""
+    estimate: int | None = None  # hours; None for none, and in plans frozen before estimates
+    stack: int | None = None  # the id of the head it is stacked under
+    stack_title: str = ""  # that head's title, when the plan holds the head
+    stacked: list[PlanItem] = field(default_factory=list)  # a head's cards, listed under it (planning.exports.stacks)
+    will_not_fit: bool = False  # accepted and past the capacity line (a draft over capacity)
 
     @property
     def due_text(self) -> str:
         return human_date(self.due)
+
+    @property
+    def estimate_text(self) -> str:
+        return hours_text(self.estimate)
 
     @property
     def state(self) -> str:
@@ -208,6 +193,19 @@ class PlanDocument:
     changes: PlanChanges | None = None  # against the version agreed before it; None for version 1
     # What lives on after the agreement (protocol §7), read when exported; None for a draft.
     checkins: list[CheckIn] | None = None
+    # The planning game (protocol §10): whether items show an estimate (the workshop estimates, or
+    # some item has one), and the load against the capacity (None: nothing to say).
+    estimating: bool = False
+    load: Load | None = None
+    face_down: int = 0  # others' cards a draft leaves out while a private gather lasts
+
+    @property
+    def face_down_line(self) -> str:
+        """What a draft made during a private gather leaves out, in a sentence; "" when nothing."""
+        if not self.face_down:
+            return ""
+        cards = "1 card stays" if self.face_down == 1 else f"{self.face_down} cards stay"
+        return f"{cards} face down until gathering ends: this draft lists only your own."
 
     @property
     def is_live(self) -> bool:
@@ -283,6 +281,18 @@ def plan_document(
     changed since then too; with `live` (planning.plan.plan_progress, for an agreed version), its
     accepted items' progress and helpers and the check-ins, as they are now."""
     now = live["items"] if live is not None else {}
+    planning = content.get("planning") or {}
+    capacity = planning.get("capacity_hours")
+    titles = {item["id"]: item["title"] for lane in content["lanes"] for item in lane["items"]}
+    past = past_the_line(
+        [
+            (item["id"], item.get("estimate"))
+            for lane in content["lanes"]
+            for item in lane["items"]
+            if item["status"] == ItemStatus.ACCEPTED
+        ],
+        capacity,
+    )
     items = [
         PlanItem(
             title=item["title"],
@@ -299,22 +309,33 @@ def plan_document(
             progress=_progress(now[item["id"]]["progress"]) if item["id"] in now else None,
             helpers=list(now[item["id"]]["helpers"]) if item["id"] in now else [],
             help_notes=list(now[item["id"]].get("help_notes", [])) if item["id"] in now else [],
+            estimate=item.get("estimate"),
+            stack=item.get("stack"),
+            stack_title=titles.get(item.get("stack"), ""),
+            will_not_fit=item["id"] in past,
         )
         for index, lane in enumerate(content["lanes"])
         for item in lane["items"]
     ]
     accepted = [item for item in items if item.status == ItemStatus.ACCEPTED]
+    # A stack's cards are listed under its head, not as rows of their own.
+    under = arrange_stacks(items)
+    rows = [item for item in items if item.id not in under]
+    load = plan_load(accepted, capacity, len(past))
     criteria = [
         Criterion(number=index + 1, text=text, served_by=[item for item in accepted if item.criterion == index])
         for index, text in enumerate(content["success_criteria"])
     ]
     lanes = [
-        Lane(title=lane["title"], accepted=[item for item in accepted if item.lane_index == index])
+        Lane(
+            title=lane["title"],
+            accepted=[item for item in rows if item.lane_index == index and item.status == ItemStatus.ACCEPTED],
+        )
         for index, lane in enumerate(content["lanes"])
     ]
     # Statuses then board order: what was proposed and not decided, then what was dropped.
-    not_taken = [item for item in items if item.status == ItemStatus.PROPOSED] + [
-        item for item in items if item.status == ItemStatus.DROPPED
+    not_taken = [item for item in rows if item.status == ItemStatus.PROPOSED] + [
+        item for item in rows if item.status == ItemStatus.DROPPED
     ]
     participants = sorted(
         ((person["name"], person["role"]) for person in content["participants"]),
@@ -337,31 +358,12 @@ def plan_document(
         summary=summarize(accepted, criteria, live=live is not None),
         changes=plan_changes(previous, content) if previous is not None else None,
         checkins=[_checkin(checkin) for checkin in live["checkins"]] if live is not None else None,
+        estimating=load is not None
+        or bool(planning.get("estimates"))
+        or any(item.estimate is not None for item in items),
+        load=load,
+        face_down=content.get("face_down", 0),
     )
-
-
-CHANGE_LABELS = {ADDED: "Added", DROPPED: "Dropped", OWNERS: "Owners", DUE: "Due date"}
-_STATUS_TEXT = {
-    NOT_ON_THE_BOARD: "Not on the board",
-    ItemStatus.PROPOSED: "Proposed",
-    ItemStatus.DROPPED: "Dropped",
-    ItemStatus.ACCEPTED: "Accepted",
-}
-
-
-def describe_change(change: ItemChange) -> tuple[str, str, str]:
-    """A change as the exports print it: its label, what was before and what is now."""
-    if change.kind in (ADDED, DROPPED):
-        before, after = _STATUS_TEXT[change.before], _STATUS_TEXT[change.after]
-        if change.after == NOT_ON_THE_BOARD:
-            after = "Deleted from the board"
-        elif change.kind == ADDED:
-            after = f"Accepted, in {change.lane}"
-    elif change.kind == OWNERS:
-        before, after = ", ".join(change.before) or "Nobody", ", ".join(change.after) or "Nobody"
-    else:
-        before, after = human_date(change.before) or "No due date", human_date(change.after) or "No due date"
-    return CHANGE_LABELS[change.kind], before, after
 
 
 def mean_text(mean: float) -> str:

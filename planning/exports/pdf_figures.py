@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from datetime import UTC
 
-from planning.exports.document import STATE_LABELS, STATES, CheckIn, PlanDocument, Summary, human_date, mean_text
+from planning.exports.dates import human_date
+from planning.exports.document import STATE_LABELS, STATES, CheckIn, PlanDocument, Summary, mean_text
+from planning.exports.load import hours_text
 from planning.exports.pdf_page import (
     ACCENT,
     FONT,
@@ -59,6 +61,9 @@ def summary_box(pdf: PlanPDF, plan: PlanDocument, summary: Summary) -> None:
     if plan.confidence and plan.confidence["mean"] is not None:
         answers = _count(plan.confidence_answers, "answer")
         figures.append((f"{mean_text(plan.confidence['mean'])} of 5", f"confidence ({answers})", INK))
+    if plan.load is not None:
+        of = f"of {hours_text(plan.load.capacity)} capacity" if plan.load.capacity is not None else "estimated"
+        figures.append((hours_text(plan.load.hours), of, WARN if plan.load.over else INK))
     tile = inner / max(len(figures), 4)
     pdf.set_font(FONT, "", 8.5)
     labels = [pdf.lines(label, tile - 4)[:2] for _, label, _ in figures]

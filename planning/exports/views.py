@@ -36,8 +36,9 @@ VERSION_MAX = 2**31 - 1
 
 
 def plan_content(member: Member, version: str | None) -> tuple[dict[str, Any], dict[str, Any] | None]:
-    """Agreed version N, else the latest agreed one, else the board now as a draft; and the content
-    of the version agreed before it (None for version 1 and a first draft), for "Changed since".
+    """Agreed version N, else the latest agreed one, else the board now as a draft, as `member`
+    sees it (others' cards face down stay out of it); and the content of the version agreed
+    before it (None for version 1 and a first draft), for "Changed since".
 
     The previous version comes in the same query as the one asked for: two rows instead of one.
     """
@@ -55,7 +56,7 @@ def plan_content(member: Member, version: str | None) -> tuple[dict[str, Any], d
     if found:
         return found[0].content, found[1].content if len(found) > 1 else None
     with transaction.atomic():
-        return current_plan(member.workshop), None
+        return current_plan(member.workshop, viewer=member), None
 
 
 @methods("GET", "HEAD")

@@ -10,11 +10,13 @@ import re
 import pytest
 
 from clients.models import Client, ClientWorkshop
+from core.errors import OverCapacity
 from frameworks.models import BuiltinUse, Template
 from frameworks.templates import builtin_templates
 from frameworks.validation import template_fields
 from goals.models import Member, Role, Workshop
 from planning.models import Lane
+from room.protocol import dispatch
 from tests.frameworks.test_api import TEMPLATE
 from tests.goals.conftest import logged_in, make_user
 
@@ -133,3 +135,40 @@ def test_the_page_offers_the_library_first_then_shows_the_prompts_beside_empty_f
     assert response.status_code == 302
     workshop = Workshop.objects.get(title="From the page")
     assert lanes_of(workshop.id) == builtin_templates()[STORYBOARD]["lanes"]
+
+
+def test_the_templates_planning_settings_rule_the_board_it_starts():
+    """Protocol §10 through §8: a workshop from a template with a capacity and private writing
+    keeps cards face down while gathering and refuses an agreement over that capacity."""
+    browser = logged_in(make_user())
+    planning = {"estimates": True, "capacity_hours": 8, "private_gather": True}
+    template = browser.post(
+        "/api/templates", json.dumps({**TEMPLATE, "planning": planning}), content_type="application/json"
+    ).json()
+    made = start(browser, title="Fits or not", template=template["id"]).json()
+    leader = Member.objects.get(workshop_id=made["id"], role=Role.LEADER)
+    other = Member.objects.create(workshop_id=made["id"], name="Mo", role=Role.MEMBER)
+
+    def op(actor, name, **fields):
+        return dispatch(
+            workshop_id=made["id"], actor_id=actor.id, frame={"op": name, "ref": f"r{name}{fields}", **fields}
+        )
+
+    lane = Lane.objects.filter(workshop_id=made["id"]).order_by("position").first()
+    _, outcome = op(leader, "item.add", lane=lane.id, title="Too big for the week")
+    item = outcome.events[0].data["item"]["id"]
+    assert outcome.events[0].data["item"] == {
+        "id": item,
+        "lane": lane.id,
+        "position": 0,
+        "author": leader.id,
+        "stack": None,
+        "hidden": True,
+    }
+    op(leader, "item.estimate", item=item, hours=16)
+    op(leader, "phase.set", phase="plan")
+    op(leader, "item.status", item=item, status="accepted")
+    op(other, "item.claim", item=item)
+    with pytest.raises(OverCapacity) as refused:
+        op(leader, "phase.set", phase="agreed")
+    assert refused.value.detail == {"load": 16, "capacity": 8}

@@ -130,6 +130,10 @@ ENDPOINTS = {
         "post", "/join/{token}/", ANYONE, 302, form={"display_name": "Newcomer"}, refused=REMOVED_PAGE
     ),
     "GET /api/w/<id>/state": Endpoint("get", "/api/w/{workshop}/state", MEMBERS, 200),
+    # Protocol §10: the likely duplicates while gathering; observers stack nothing (403, as `item.stack`).
+    "GET /api/w/<id>/duplicates": Endpoint(
+        "get", "/api/w/{workshop}/duplicates", MEMBERS, 200, refused={OBSERVER: 403}
+    ),
     "GET /api/w/<id>/invites": Endpoint("get", "/api/w/{workshop}/invites", FACILITATORS, 200),
     "POST /api/w/<id>/invites": Endpoint(
         "post", "/api/w/{workshop}/invites", FACILITATORS, 201, body={"role": "observer", "max_uses": 3}
@@ -396,7 +400,7 @@ def test_the_table_covers_every_url():
 
     routed = {str(pattern.pattern) for pattern in urlpatterns}
     covered = {endpoint.path.lstrip("/") for endpoint in ENDPOINTS.values()}
-    assert len(routed) == 52
+    assert len(routed) == 53
     for route in routed:
         shape = route.replace("<str:workshop_id>", "{workshop}").replace("<str:token>", "{token}")
         shape = shape.replace("<str:tid>", "{template}").replace("<str:client_id>", "{client}")

@@ -62,6 +62,8 @@ COLUMNS = [
     "progress_by",
     "progress_at",
     "helpers",
+    "estimate",
+    "stack",
 ]
 A4_POINTS = (595.28, 841.89)
 

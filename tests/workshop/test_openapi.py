@@ -159,3 +159,18 @@ def test_the_calendar_feed_validates(board):
     outsider = Client().post(f"/api/w/{workshop.id}/me/calendar")
     assert outsider.status_code == 404
     check(outsider, path, "post")
+
+
+@pytest.mark.django_db
+def test_the_likely_duplicates_validate_while_gathering_and_after(workshop, leader, join):
+    member = join(Role.MEMBER, "Mia")
+    first = add_item(workshop, leader, title="Write the onboarding guide")
+    add_item(workshop, member, title="write onboarding guide!")
+    client = logged_in(leader.user)
+    path = "/api/w/{workshop_id}/duplicates"
+    (found,) = check(client.get(f"/api/w/{workshop.id}/duplicates"), path)["duplicates"]
+    assert found["head"] == first
+    set_phase(workshop, "vote")
+    refused = client.get(f"/api/w/{workshop.id}/duplicates")
+    assert refused.status_code == 409
+    assert check(refused, path)["code"] == "phase"
