@@ -27,7 +27,7 @@ from playwright.sync_api import Locator, Page, expect
 
 from . import boards
 from .boards import LONG_NOTE_TITLE, MIA, NOOR, Board, Open, op, seed_board
-from .pages import wait_for_seq, wait_live
+from .pages import wait_live
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -364,51 +364,58 @@ def test_a_card_dropped_on_another_is_stacked_and_shows_as_one_card_with_a_count
     expect(card(mia, head).locator(".stack-cards [data-action^='vote.']")).to_have_count(0)
 
 
+def add_card(page: Page, title: str) -> None:
+    lane = page.locator("#board-root .lane").first
+    if not lane.locator("form[data-form='item.add']").count():
+        lane.locator("button[data-action='item.add.open']").click()
+    lane.locator("form[data-form='item.add'] [name=title]").fill(title)
+    lane.locator("form[data-form='item.add'] button[type=submit]").click()
+    expect(page.locator(f"{CARD} .item-title", has_text=title)).to_be_visible()
+
+
 def test_likely_duplicates_are_offered_while_gathering_and_stacked_in_one_click(open_as: Open) -> None:
     board = seed_board(phase="gather")
     page = open_as(board, board.leader, DESKTOP)
-    head, twin = board.items["Guided first project"], board.items["Progress bar in setup"]
-    suggestion = {"duplicates": [{"head": head, "items": [twin], "score": 88}]}
-    page.route(
-        re.compile(r"/api/w/[^/]+/duplicates$"),
-        lambda route: route.fulfill(status=200, content_type="application/json", body=json.dumps(suggestion)),
-    )
-    page.reload()
-    wait_live(page)
     prompt = page.locator(".duplicates")
+    expect(prompt).to_be_hidden()  # the seeded titles are all different
+    head = board.items["Guided first project"]
+    add_card(page, "A guided first project")  # the server finds it alike (planning.duplicates)
     expect(prompt.locator(".duplicate")).to_have_count(1)
-    expect(prompt).to_contain_text("“Guided first project”, “Progress bar in setup” look alike")
+    expect(prompt).to_contain_text("“Guided first project”, “A guided first project” look alike")
     shot(page, "duplicates")
-    before = int(page.locator("body").get_attribute("data-seq"))
     prompt.locator("button[data-action='duplicates.stack']").click()
-    wait_for_seq(page, before + 1)
     expect(card(page, head).locator(".stack-badge")).to_have_text("+1")
     expect(prompt).to_be_hidden()  # stacked: nothing left to suggest
 
 
-def test_not_duplicates_is_remembered_and_a_missing_endpoint_shows_nothing(open_as: Open) -> None:
+def test_not_duplicates_is_remembered_for_the_page(open_as: Open) -> None:
     board = seed_board(phase="gather")
     page = open_as(board, board.leader, DESKTOP)
-    expect(page.locator(".duplicates")).to_be_hidden()  # the server has no such endpoint yet: 404
-    suggestion = {
-        "duplicates": [
-            {"head": board.items["Guided first project"], "items": [board.items["Progress bar in setup"]], "score": 80}
-        ]
-    }
-    page.route(
-        re.compile(r"/api/w/[^/]+/duplicates$"),
-        lambda route: route.fulfill(status=200, content_type="application/json", body=json.dumps(suggestion)),
-    )
-    page.reload()
-    wait_live(page)
+    add_card(page, "Guided first project, again")
     prompt = page.locator(".duplicates")
+    expect(prompt.locator(".duplicate")).to_have_count(1)
     prompt.locator("button[data-action='duplicates.dismiss']").click()
     expect(prompt).to_be_hidden()
-    # A change that asks again gets the same suggestion: still not offered.
-    lane = page.locator("#board-root .lane").first
-    lane.locator("button[data-action='item.add.open']").click()
-    lane.locator("form[data-form='item.add'] [name=title]").fill("Something new")
+    # A change makes the board ask again and get the same suggestion: still not offered.
     with page.expect_response(re.compile(r"/api/w/[^/]+/duplicates$")):
-        lane.locator("form[data-form='item.add'] button[type=submit]").click()
-    expect(page.locator(f"{CARD} .item-title", has_text="Something new")).to_be_visible()
+        add_card(page, "Something new")
     expect(prompt).to_be_hidden()
+
+
+def test_a_server_without_suggestions_shows_nothing_and_is_not_asked_again(open_as: Open) -> None:
+    board = seed_board(phase="gather")
+    page = open_as(board, board.leader, DESKTOP)
+    asked: list[str] = []
+
+    def missing(route: Any) -> None:
+        asked.append(route.request.url)
+        route.fulfill(status=404, content_type="application/json", body=json.dumps({"code": "not_found"}))
+
+    page.route(re.compile(r"/api/w/[^/]+/duplicates$"), missing)
+    with page.expect_response(re.compile(r"/api/w/[^/]+/duplicates$")):
+        page.reload()
+        wait_live(page)
+    add_card(page, "Guided first project, again")
+    add_card(page, "Guided first project, once more")
+    expect(page.locator(".duplicates")).to_be_hidden()
+    assert len(asked) == 1, asked
