@@ -382,7 +382,9 @@ def test_likely_duplicates_are_offered_while_gathering_and_stacked_in_one_click(
     add_card(page, "A guided first project")  # the server finds it alike (planning.duplicates)
     expect(prompt.locator(".duplicate")).to_have_count(1)
     expect(prompt).to_contain_text("“Guided first project”, “A guided first project” look alike")
-    shot(page, "duplicates")
+    if SHOTS:
+        page.evaluate("window.scrollTo(0, 0)")
+        shot(page, "duplicates")
     prompt.locator("button[data-action='duplicates.stack']").click()
     expect(card(page, head).locator(".stack-badge")).to_have_text("+1")
     expect(prompt).to_be_hidden()  # stacked: nothing left to suggest
