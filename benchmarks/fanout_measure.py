@@ -56,6 +56,14 @@ def service_pids() -> dict[str, list[int]]:
     return found
 
 
+def machine_ticks() -> tuple[int, int]:
+    """All CPUs' busy and steal ticks from /proc/stat."""
+    with open("/proc/stat") as stat:
+        fields = [int(value) for value in stat.readline().split()[1:]]
+    user, nice, system, _idle, _iowait, irq, softirq, steal = fields[:8]
+    return user + nice + system + irq + softirq, steal
+
+
 class CpuMeter:
     """CPU seconds of the servers, PostgreSQL and Redis between start() and stop()."""
 
@@ -69,17 +77,27 @@ class CpuMeter:
     def start(self) -> None:
         self.started = time.monotonic()
         self.before = self.sample()
+        self.ticks = machine_ticks()
 
     def stop(self) -> dict[str, float]:
         after = self.sample()
         wall = time.monotonic() - self.started
+        busy, steal = (now - then for now, then in zip(machine_ticks(), self.ticks, strict=True))
         # Per process, over the processes there at both ends (a backend that exited is not counted).
         return {
-            f"{name}_cpu_pct": round(
-                100 * sum(seconds - self.before[name].get(pid, seconds) for pid, seconds in after[name].items()) / wall,
-                1,
-            )
-            for name in ("servers", "postgres", "redis")
+            **{
+                f"{name}_cpu_pct": round(
+                    100
+                    * sum(seconds - self.before[name].get(pid, seconds) for pid, seconds in after[name].items())
+                    / wall,
+                    1,
+                )
+                for name in ("servers", "postgres", "redis")
+            },
+            # The whole machine (100 = one core), everything on it included, and the time the
+            # hypervisor gave its cores to others: a run that shares the machine says so here.
+            "machine_cpu_pct": round(100 * busy / CLK_TCK / wall, 1),
+            "steal_pct": round(100 * steal / CLK_TCK / wall, 1),
         }
 
 
