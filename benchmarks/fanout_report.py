@@ -162,7 +162,8 @@ def private_gather_lines(rows: list[dict[str, Any]]) -> list[str]:
                 f" on {'/'.join(str(r['last_p99_ms']) for r in on)} ms (median {p99_on}); on/off {ratio}:"
                 f" {'meets' if ok else 'MISSES'} (on ≤ {PRIVATE_GATHER_RATIO} × off)"
             )
-        lines.append(f"{head}, {verdict}; {words}" + ("" if not wrong else " — WRONG: " + "; ".join(wrong)))
+        smoke = "" if every_on[0]["members"] >= 200 else " — smoke run: the target is for 200 members, three pairs"
+        lines.append(f"{head}, {verdict}; {words}{smoke}" + ("" if not wrong else " — WRONG: " + "; ".join(wrong)))
     return lines
 
 
