@@ -31,6 +31,9 @@ SWITCH_BEFORE, SWITCH_AFTER = 0.3, 0.5
 SWITCH_SPREAD = 1.0
 # Tries per websocket while the clients join (a browser reconnects too); retries are counted.
 CONNECT_ATTEMPTS = 3
+# In the `add` mix every title and note carries this, so that a card's words are found in any
+# frame that carries them, whatever the field (the private gather check, below).
+CARD_MARKER = "Bench card"
 
 
 @dataclass
@@ -74,8 +77,9 @@ class Sock:
 class Run:
     """One run's counters in a worker."""
 
-    def __init__(self, prefix: str) -> None:
+    def __init__(self, prefix: str, *, cards: bool = False) -> None:
         self.prefix = prefix
+        self.cards = cards  # look for cards' words in every event (the `add` mix)
         self.ops: dict[str, list[Any]] = {}  # ref -> [room, kind, scheduled, sent, ack_t, ack_seq, error]
         self.receipts: dict[str, list[Any]] = {}  # ref -> [count, max_t, set of seqs]
         self.unique = 0
@@ -88,6 +92,11 @@ class Run:
         self.frames = 0
         self.closed: list[int] = []
         self.lags: list[float] = []
+        # Cards added in this run, per socket that received the item.added (the private gather check).
+        self.own_full = 0  # the author's own socket, the card in full
+        self.hidden_to_others = 0  # anyone else's, face down (no title)
+        self.titles_to_others = 0  # anyone else's, with its words: a leak while cards are face down
+        self.leak_examples: list[str] = []
 
 
 class Worker:
@@ -164,7 +173,8 @@ class Worker:
         sock.seq = frame["seq"]
         sock.member = frame["me"]["member"]
         sock.votes = {int(item): dots for item, dots in frame["me"]["votes"].items()}
-        sock.owned = {item["id"] for item in frame["items"] if sock.member in item["owners"]}
+        # A face-down card (private gather) shows no owners.
+        sock.owned = {item["id"] for item in frame["items"] if sock.member in item.get("owners", ())}
 
     def track_snapshot(self, room: int, frame: dict[str, Any]) -> None:
         state = self.rooms[room] = RoomState(phase=frame["workshop"]["phase"])
@@ -214,6 +224,8 @@ class Worker:
             if last is None or seq > last:
                 sock.seq = seq
             ref = frame["ref"]
+            if run is not None and run.cards:
+                self.check_card(run, sock, frame, text)
             if run is not None and ref is not None and ref.startswith(run.prefix):
                 if seq not in sock.measured:
                     sock.measured.add(seq)
@@ -242,6 +254,32 @@ class Worker:
             self.pending.discard(frame["ref"])
             if not self.pending:
                 self.answered.set()
+
+    @staticmethod
+    def check_card(run: Run, sock: Sock, frame: dict[str, Any], text: str) -> None:
+        """Who received a card's words: counted per item.added of this run, and any event that
+        carries a card's words to someone who did not write it is a leak when cards are face down.
+
+        The words are looked for in the frame's text (the marker, whatever the field) and in the
+        items it carries (a title on an item of someone else's); the run's summary decides, from
+        the room's setting, whether that is a leak or what everyone is meant to see."""
+        data = frame["data"]
+        items = [data["item"]] if isinstance(data.get("item"), dict) else []
+        if isinstance(data.get("items"), list):
+            items += data["items"]
+        mine = frame["actor"] == sock.member
+        leaked = not mine and CARD_MARKER in text
+        leaked = leaked or any("title" in item and item.get("author") != sock.member for item in items)
+        if frame["name"] == "item.added" and frame["ref"] is not None and frame["ref"].startswith(run.prefix):
+            full = "title" in data["item"]
+            if mine and full:
+                run.own_full += 1
+            elif not mine and data["item"].get("hidden") and not full:
+                run.hidden_to_others += 1
+        if leaked:
+            run.titles_to_others += 1
+            if len(run.leak_examples) < 3:
+                run.leak_examples.append(f"member {sock.member}: {text[:300]}")
 
     def track_event(self, room: int, frame: dict[str, Any]) -> None:
         name, data = frame["name"], frame["data"]
@@ -273,6 +311,14 @@ class Worker:
 
     def make_op(self, sock: Sock, ref: str, mode: str, rng: random.Random) -> tuple[dict[str, Any], str]:
         state = self.rooms[sock.room]
+        if mode == "add":
+            return {
+                "op": "item.add",
+                "ref": ref,
+                "lane": rng.choice(state.lanes),
+                "title": f"{CARD_MARKER} {ref}",
+                "notes": f"{CARD_MARKER} {ref}: added by the fan-out benchmark.",
+            }, "item.add"
         roll = rng.random()
         if mode == "gather" and roll < 0.35:
             return {
@@ -307,24 +353,30 @@ class Worker:
         sock.owned.add(item)
         return {"op": "item.claim", "ref": ref, "item": item}, "claim"
 
-    async def prepare(self, prefix: str) -> int:
-        """Every room this worker leads goes back to gather (a previous run ended in vote)."""
-        self.run = Run(prefix)
-        sent = 0
+    async def prepare(self, prefix: str, planning: dict[str, Any] | None = None) -> list[str]:
+        """Every room this worker leads goes back to gather (a previous run ended in vote), and
+        takes the `planning` settings if given (planning.set from its leader, a facilitator).
+        Returns the refusals (and unanswered ops) as text: the orchestrator stops on any."""
+        run = self.run = Run(prefix)
         for sock in self.socks:
-            if sock.slot == 0 and self.rooms[sock.room].phase != "gather":
+            if sock.slot != 0:
+                continue
+            if self.rooms[sock.room].phase != "gather":
                 await self.send(
                     sock,
                     {"op": "phase.set", "ref": f"{prefix}{sock.room}", "phase": "gather"},
                     "phase.set",
                     time.monotonic(),
                 )
-                sent += 1
+            if planning:
+                await self.send(
+                    sock, {"op": "planning.set", "ref": f"{prefix}pl{sock.room}", **planning}, "planning.set", 0.0
+                )
         if self.pending:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.answered.wait(), 30)
         self.run = None
-        return sent
+        return [f"{ref}: {op[6] or 'unanswered'}" for ref, op in run.ops.items() if op[6] is not None or op[4] is None]
 
     async def lag_monitor(self, run: Run, until: float) -> None:
         while time.monotonic() < until:
@@ -340,7 +392,9 @@ class Worker:
         # a burst no real set of workshops makes): over SWITCH_SPREAD s, in room order.
         spread = min(SWITCH_SPREAD, duration / 4)
         t_switch = [t0 + duration / 2 + ((r + 0.5) / rooms - 0.5) * spread for r in range(rooms)]
-        run = Run(params["prefix"])
+        # The `add` mix: item.add only, and no phase switch (the private gather scenario).
+        adding = params.get("mix") == "add"
+        run = Run(params["prefix"], cards=adding)
         usage_before = resource.getrusage(resource.RUSAGE_SELF)
         await asyncio.sleep(max(0.0, t0 - 0.2 - time.monotonic()))
         self.run = run
@@ -353,7 +407,9 @@ class Worker:
                 sock, {"op": "phase.set", "ref": f"{run.prefix}ph{sock.room}", "phase": "vote"}, "phase.set", at
             )
 
-        switches = [asyncio.create_task(switch(s)) for s in self.socks if s.slot == 0 and s.room < rooms]
+        switches = (
+            [] if adding else [asyncio.create_task(switch(s)) for s in self.socks if s.slot == 0 and s.room < rooms]
+        )
         sleep, monotonic = asyncio.sleep, time.monotonic
         for i in range(total):
             room, slot = i % rooms, 1 + (i // rooms) % (members - 1)
@@ -364,7 +420,9 @@ class Worker:
             wait = scheduled - monotonic()
             if wait > 0:
                 await sleep(wait)
-            if scheduled < t_switch[room] - SWITCH_BEFORE:
+            if adding:
+                mode = "add"
+            elif scheduled < t_switch[room] - SWITCH_BEFORE:
                 mode = "gather"
             elif scheduled < t_switch[room] + SWITCH_AFTER:
                 mode = "claim"
@@ -402,6 +460,10 @@ class Worker:
             "cpu_s": cpu,
             "lag_p99_ms": lags[int(0.99 * (len(lags) - 1))] * 1000,
             "lag_max_ms": lags[-1] * 1000,
+            "own_full": run.own_full,
+            "hidden_to_others": run.hidden_to_others,
+            "titles_to_others": run.titles_to_others,
+            "leak_examples": run.leak_examples,
         }
 
     async def close_all(self) -> None:
@@ -424,7 +486,7 @@ def client_main(commands: multiprocessing.connection.Connection, spec: dict[str,
         while True:
             command, params = await loop.run_in_executor(None, commands.recv)
             if command == "prepare":
-                commands.send(("prepared", await worker.prepare(params["prefix"])))
+                commands.send(("prepared", await worker.prepare(params["prefix"], params.get("planning"))))
             elif command == "run":
                 commands.send(("result", await worker.execute(params, commands)))
             elif command == "close":

@@ -56,6 +56,14 @@ def service_pids() -> dict[str, list[int]]:
     return found
 
 
+def machine_ticks() -> tuple[int, int]:
+    """All CPUs' busy and steal ticks from /proc/stat."""
+    with open("/proc/stat") as stat:
+        fields = [int(value) for value in stat.readline().split()[1:]]
+    user, nice, system, _idle, _iowait, irq, softirq, steal = fields[:8]
+    return user + nice + system + irq + softirq, steal
+
+
 class CpuMeter:
     """CPU seconds of the servers, PostgreSQL and Redis between start() and stop()."""
 
@@ -69,17 +77,27 @@ class CpuMeter:
     def start(self) -> None:
         self.started = time.monotonic()
         self.before = self.sample()
+        self.ticks = machine_ticks()
 
     def stop(self) -> dict[str, float]:
         after = self.sample()
         wall = time.monotonic() - self.started
+        busy, steal = (now - then for now, then in zip(machine_ticks(), self.ticks, strict=True))
         # Per process, over the processes there at both ends (a backend that exited is not counted).
         return {
-            f"{name}_cpu_pct": round(
-                100 * sum(seconds - self.before[name].get(pid, seconds) for pid, seconds in after[name].items()) / wall,
-                1,
-            )
-            for name in ("servers", "postgres", "redis")
+            **{
+                f"{name}_cpu_pct": round(
+                    100
+                    * sum(seconds - self.before[name].get(pid, seconds) for pid, seconds in after[name].items())
+                    / wall,
+                    1,
+                )
+                for name in ("servers", "postgres", "redis")
+            },
+            # The whole machine (100 = one core), everything on it included, and the time the
+            # hypervisor gave its cores to others: a run that shares the machine says so here.
+            "machine_cpu_pct": round(100 * busy / CLK_TCK / wall, 1),
+            "steal_pct": round(100 * steal / CLK_TCK / wall, 1),
         }
 
 
@@ -158,6 +176,7 @@ def summarize(
             seq_ref[(ops[ref][0] if ref in ops else None, seq)] = ref
 
     ack_latency, last_latency, send_lag = [], [], []
+    last_at: list[tuple[float, float]] = []  # (sent, last-member latency): where in the run the tail lies
     errors: dict[str, int] = defaultdict(int)
     kinds: dict[str, int] = defaultdict(int)
     acked = unanswered = no_event = incomplete = 0
@@ -192,6 +211,7 @@ def summarize(
         if count >= len(seqs) * members:
             if kind != "phase.set":
                 last_latency.append(last - sent)
+                last_at.append((sent, last - sent))
         else:
             incomplete += 1
     expected = sum(len(seqs) for seqs in expected_events.values()) * members
@@ -212,6 +232,10 @@ def summarize(
         "last_p50_ms": ms(nearest_rank(last_latency, 50)),
         "last_p99_ms": ms(nearest_rank(last_latency, 99)),
         "last_max_ms": ms(max(last_latency) if last_latency else None),
+        # The five slowest ops, [seconds into the run, ms]: one stall of the machine, or spread out.
+        "last_slowest": [
+            [round(sent - first_send, 2), ms(latency)] for sent, latency in sorted(last_at, key=lambda x: -x[1])[:5]
+        ],
         "send_lag_p99_ms": ms(nearest_rank(send_lag, 99)),
         "deliveries_expected": expected,
         "deliveries_received": received,
@@ -226,4 +250,9 @@ def summarize(
         "closed": sum(len(result["closed"]) for result in results),
         "presence_frames": sum(result["presence"] for result in results),
         "presence_frames_before_run": sum(result["presence_before"] for result in results),
+        # The `add` mix's item.added frames, by whose socket and whether the card's words came with them.
+        "own_full": sum(result["own_full"] for result in results),
+        "hidden_to_others": sum(result["hidden_to_others"] for result in results),
+        "titles_to_others": sum(result["titles_to_others"] for result in results),
+        "leak_examples": [example for result in results for example in result["leak_examples"]][:3],
     }

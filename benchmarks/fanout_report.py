@@ -6,6 +6,7 @@ The targets live here with the verdicts that judge them."""
 from __future__ import annotations
 
 import os
+import statistics
 from typing import Any
 
 from fanout_clients import SWITCH_AFTER, SWITCH_BEFORE, SWITCH_SPREAD
@@ -14,18 +15,23 @@ from measures import write_results
 
 RESULTS = ROOT / "benchmarks" / "results" / "fanout.json"
 
+# The last-member p99 with private gather on, at most this times the same run's with it off.
+PRIVATE_GATHER_RATIO = 1.15
+
 
 # The issue's targets (client on the same 2-core machine, full path).
 TARGETS = {
     "rooms10x20": {"last_p99_ms": 25, "lost": 0},
     "room500": {"last_p50_ms": 30, "last_p99_ms": 150, "gaps": 0},
+    # Issue 24: fan-out once per audience, so face-down cards cost the room (almost) nothing.
+    "privategather": {"median_last_p99_on_over_off": PRIVATE_GATHER_RATIO, "titles_to_others_on": 0},
     "maxrate": {"ops_per_s_two_processes": 500, "last_p99_ms": 100},
     "connections1000": {"kb_per_connection": 100},
 }
 
 
 COLUMNS = (
-    ("scenario", "scenario", 15, "{}"),
+    ("scenario", "scenario", 17, "{}"),
     ("proc", "processes", 4, "{}"),
     ("rooms×mem", None, 9, "{}"),
     ("rate", "target_ops_s", 5, "{:.0f}"),
@@ -46,6 +52,8 @@ COLUMNS = (
     ("pg%", "postgres_cpu_pct", 4, "{:.0f}"),
     ("rds%", "redis_cpu_pct", 4, "{:.0f}"),
     ("cli%", "client_cpu_pct", 4, "{:.0f}"),
+    ("oth%", "others_cpu_pct", 4, "{:.0f}"),
+    ("st%", "steal_pct", 3, "{:.0f}"),
     ("load", "load_average", 5, "{:.2f}"),
     ("ref ms", "reference_ms", 6, "{:.0f}"),
 )
@@ -73,7 +81,9 @@ def print_row(row: dict[str, Any]) -> None:
         return
     cells = []
     for i, (_, key, width, form) in enumerate(COLUMNS):
-        if key is None and i == 2:
+        if i == 0 and "private_gather" in row:
+            value = f"{row['scenario']} {'on' if row['private_gather'] else 'off'}"
+        elif key is None and i == 2:
             value = f"{row['rooms']}×{row['members']}"
         elif key is None:
             errors = sum(row["errors"].values()) + row["unanswered"]
@@ -83,6 +93,99 @@ def print_row(row: dict[str, Any]) -> None:
             value = "–" if raw is None else form.format(raw)
         cells.append(value.rjust(width) if i else value.ljust(width))
     print(" | ".join(cells), flush=True)
+
+
+def private_gather_runs(
+    rows: list[dict[str, Any]], procs: int, *, clean: bool = True
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The runs with private gather off, and those with it on, on `procs` processes (of the clean pairs only)."""
+    runs = [r for r in rows if r["scenario"] == "privategather" and r["processes"] == procs and not r.get("skipped")]
+    runs = [r for r in runs if r["clean"] or not clean]
+    return [r for r in runs if not r["private_gather"]], [r for r in runs if r["private_gather"]]
+
+
+def median_p99(runs: list[dict[str, Any]]) -> float | None:
+    values = sorted(r["last_p99_ms"] for r in runs if r["last_p99_ms"] is not None)
+    return statistics.median(values) if values else None
+
+
+def cards_wrong(row: dict[str, Any]) -> list[str]:
+    """What the members' sockets were shown of the cards added in a private gather run, if it is not
+    what the protocol says: the author the card in full, everyone else face down, no one else its words.
+
+    Every card added was acked (an op refused or unanswered is an error of the run), so the author's
+    socket got each in full; a delivery lost is counted as lost, so face-down copies may lack those."""
+    wrong = []
+    adds = row["acked"]  # every op of the run adds a card
+    others = (row["members"] - 1) * adds
+    if row["private_gather"]:
+        if row["titles_to_others"]:
+            wrong.append(
+                f"LEAK: {row['titles_to_others']} frames carried a card's words to someone other than its author,"
+                f" e.g. {row['leak_examples'][:1]}"
+            )
+        if row["hidden_to_others"] < others - row["lost"]:
+            wrong.append(f"{row['hidden_to_others']} face-down copies to the others, {others} expected")
+    elif row["titles_to_others"] < others - row["lost"]:
+        # The check must see words that are sent, or its zero above would mean nothing.
+        wrong.append(f"the check saw {row['titles_to_others']} cards in full at the others', {others} were sent")
+    if row["own_full"] < adds - row["lost"]:
+        wrong.append(f"the authors got {row['own_full']} of their {adds} cards in full")
+    return wrong
+
+
+def private_gather_lines(rows: list[dict[str, Any]]) -> list[str]:
+    """Per process count: the last-member p99 of each clean pair's runs with private gather off and
+    on, their medians and the ratio of the medians against the target, and what the members were
+    shown of the cards (in every run, clean or not)."""
+    lines = []
+    for procs in (1, 2):
+        every_off, every_on = private_gather_runs(rows, procs, clean=False)
+        if not every_off or not every_on:
+            continue
+        wrong = [w for row in every_off + every_on for w in cards_wrong(row)]
+        off, on = private_gather_runs(rows, procs)
+        head = f"privategather, {procs} proc, 1 room × {every_on[0]['members']}"
+        words = f"cards' words to others with it on: {sum(r['titles_to_others'] for r in every_on)}"
+        if not on:
+            verdict = (
+                f"no clean pair of {len(every_on)} (other work on the machine in every one):"
+                " not compared, run it again on a quieter machine"
+            )
+        else:
+            p99_off, p99_on = median_p99(off), median_p99(on)
+            ratio = round(p99_on / p99_off, 2) if p99_on is not None and p99_off else None
+            ok = ratio is not None and ratio <= PRIVATE_GATHER_RATIO
+            verdict = (
+                f"{len(on)} clean pairs of {len(every_on)}: last-member p99 off"
+                f" {'/'.join(str(r['last_p99_ms']) for r in off)} ms (median {p99_off}),"
+                f" on {'/'.join(str(r['last_p99_ms']) for r in on)} ms (median {p99_on}); on/off {ratio}:"
+                f" {'meets' if ok else 'MISSES'} (on ≤ {PRIVATE_GATHER_RATIO} × off)"
+            )
+        smoke = "" if every_on[0]["members"] >= 200 else " — smoke run: the target is for 200 members, three pairs"
+        lines.append(f"{head}, {verdict}; {words}{smoke}" + ("" if not wrong else " — WRONG: " + "; ".join(wrong)))
+    return lines
+
+
+def private_gather_failures(rows: list[dict[str, Any]]) -> list[str]:
+    """What makes the benchmark fail (exit status 1): a card shown to someone it was hidden from,
+    or not shown as the protocol says."""
+    failures = []
+    for row in rows:
+        if row["scenario"] == "privategather" and not row.get("skipped"):
+            failures += [
+                f"privategather {'on' if row['private_gather'] else 'off'}, {row['processes']} proc: {w}"
+                for w in cards_wrong(row)
+            ]
+    return failures
+
+
+def print_private_gather(rows: list[dict[str, Any]]) -> None:
+    """Under the pair's two rows: the ratio and the target, and loudly what the members were wrongly shown."""
+    for line in private_gather_lines(rows):
+        print("  " + line, flush=True)
+    for failure in private_gather_failures(rows):
+        print(f"  !!! {failure}", flush=True)
 
 
 def verdicts(rows: list[dict[str, Any]]) -> list[str]:
@@ -115,6 +218,7 @@ def verdicts(rows: list[dict[str, Any]]) -> list[str]:
                 f" {'meets' if ok else 'MISSES'} (p50 ≤ 30, p99 ≤ 150, no gap)"
                 + ("" if row["members"] == 500 else " — smoke run: the target is for 500 members")
             )
+        lines += [line for line in private_gather_lines(rows) if line.startswith(f"privategather, {procs} proc")]
         steps = [r for r in rows if r["scenario"] == "maxrate" and r["processes"] == procs and not r.get("skipped")]
         if steps:
             passed = [r["target_ops_s"] for r in steps if r.get("passed")]
@@ -151,6 +255,8 @@ def print_summary(rows: list[dict[str, Any]], elapsed: float) -> None:
         if row.get("connect_retried"):
             print(f"{row['scenario']} ({row['processes']} proc): {row['connect_retried']} joins retried")
     print(f"Total {elapsed:.0f} s.")
+    for failure in private_gather_failures(rows):
+        print(f"FAILED: {failure}")
 
 
 def save(rows: list[dict[str, Any]], notes: list[str], *, clients: int, load_start: float, elapsed: float) -> None:
@@ -166,7 +272,7 @@ def save(rows: list[dict[str, Any]], notes: list[str], *, clients: int, load_sta
             "mix": "first half gather: item.add 35%, item.move 40%, claim/unclaim 25%;"
             f" each room's leader switches it to vote (rooms staggered over {SWITCH_SPREAD} s);"
             " second half: vote.cast/retract 70%, claim/unclaim 30%; only claims within"
-            f" -{SWITCH_BEFORE}/+{SWITCH_AFTER} s of the switch",
+            f" -{SWITCH_BEFORE}/+{SWITCH_AFTER} s of the switch; privategather: item.add only, in gather",
         },
         targets=TARGETS,
         verdicts=verdicts(rows),

@@ -24,7 +24,9 @@ from fanout_http import http_request
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 PG = ["-h", "127.0.0.1", "-p", "5432", "-U", "postgres"]
-REDIS_DB = 8
+# Another checkout's benchmark may be running on the same Redis and PostgreSQL (sessions share
+# machines): FANOUT_REDIS_DB picks the db this run flushes and uses, FANOUT_DATABASE the database.
+REDIS_DB = int(os.environ.get("FANOUT_REDIS_DB", "8"))
 REDIS_URL = f"redis://127.0.0.1:6379/{REDIS_DB}"
 
 
@@ -51,7 +53,7 @@ def redis_flush() -> None:
 
 class Infra:
     def __init__(self) -> None:
-        self.database = f"rallypoint_bench_{os.getpid()}"
+        self.database = os.environ.get("FANOUT_DATABASE") or f"rallypoint_bench_{os.getpid()}"
         self.servers: list[Server] = []
         self.created = False
         self.app = "workshop.asgi:application"
