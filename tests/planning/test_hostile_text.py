@@ -205,6 +205,28 @@ def test_the_csv_export_starts_no_formula_and_reads_as_typed(board, typed):
         assert line == ",".join(f'"{name}"' for name in header)
 
 
+def test_a_stack_under_a_typed_head_reads_as_typed_in_every_export(board, typed):
+    """Protocol §10: a stacked card is listed under its head; the CSV names the head by its title."""
+    workshop = Workshop.objects.get(pk=board.workshop.pk)
+    head = Item.objects.get(workshop=workshop, title=typed)
+    lane = lanes_of(workshop)[0]
+    added = send(workshop, board.member, "item.add", lane=lane.id, title=f"{typed} again")
+    stacked = added.events[0].data["item"]["id"]
+    send(workshop, board.member, "item.stack", item=stacked, onto=head.id)
+    content = board.leader.get(f"/w/{workshop.id}/export/plan.csv").content.decode("utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(content, newline="")))
+    (row,) = [row for row in rows if row["title"].endswith(" again")]
+    assert row["stack"] == (f"'{typed}" if typed.startswith(FORMULA_START) else typed)
+    markdown = board.leader.get(f"/w/{workshop.id}/export/plan.md").content.decode()
+    # The one tag of our own: a stacked card's line break inside its head's table cell.
+    assert re.search(r"(?<!\\)<(?!br>)", markdown) is None, "raw HTML in the Markdown"
+    html = MarkdownIt("commonmark", {"linkify": True}).enable(["table", "linkify"]).render(markdown)
+    assert_inert(html, typed, where="plan.md with a stack")
+    assert f"{' '.join(typed.split())} again" in Parsed(html).text
+    pdf = PdfReader(io.BytesIO(board.leader.get(f"/w/{workshop.id}/export/plan.pdf").content))
+    assert "again" in " ".join(page.extract_text() for page in pdf.pages)
+
+
 def test_the_pdf_export_reads_as_typed(board, typed):
     content = board.leader.get(f"/w/{board.workshop.id}/export/plan.pdf").content
     reader = PdfReader(io.BytesIO(content))
