@@ -75,7 +75,8 @@ def print_row(row: dict[str, Any]) -> None:
             f"connections1000: {row['connections']} sockets ({row['layout']}) on one process opened in"
             f" {row['open_s']} s; RSS {row['rss_before_kb']} -> {row['rss_after_kb']} kB ="
             f" {row['kb_per_connection']} kB per connection; threads {row['threads_before']} ->"
-            f" {row['threads_after']}; after closing {row['rss_after_close_kb']} kB; load {row['load_average']}",
+            f" {row['threads_after']}; after closing {row['rss_after_close_kb']} kB; load {row['load_average']};"
+            f" idle {row['idle_cpu_pct']}% of a core over a heartbeat",
             flush=True,
         )
         return

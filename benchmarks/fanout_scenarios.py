@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from fanout_clients import Clients
-from fanout_measure import CpuMeter, start_profilers, status_field, stop_profilers, summarize, wait_quiet
+from fanout_measure import CpuMeter, cpu_seconds, start_profilers, status_field, stop_profilers, summarize, wait_quiet
 from fanout_report import print_header, print_private_gather, print_row
 from fanout_rooms import Room, make_rooms
 from fanout_servers import Infra, Server
@@ -355,6 +355,17 @@ def passes_maxrate(row: dict[str, Any]) -> bool:
     )
 
 
+def idle_cost(server: Server) -> tuple[float, list[str]]:
+    """The server's CPU (% of one core) with every socket open and nobody doing anything, over one
+    heartbeat and a bit (issue 25: 1,000 idle members cost at most 2% of a core)."""
+    window = HEARTBEAT_SECONDS + 5
+    profilers = start_profilers([server], window)
+    before = cpu_seconds(server.pid)
+    time.sleep(window)
+    used = cpu_seconds(server.pid) - before
+    return round(100 * used / window, 1), stop_profilers(profilers)
+
+
 def scenario_connections(infra: Infra, count: int, workers: int, leader: tuple[str, str], label: str) -> dict[str, Any]:
     """Idle sockets on one fresh process: 10 rooms x 20 members, as many sockets per member as it takes."""
     (server,) = infra.start_servers(1)
@@ -377,6 +388,7 @@ def scenario_connections(infra: Infra, count: int, workers: int, leader: tuple[s
             rss_after = status_field(server.pid, "VmRSS")
             threads_after = status_field(server.pid, "Threads")
             open_sockets = connect["connected"]
+            idle_pct, idle_profile = idle_cost(server)
         finally:
             clients.close()
         wait_quiet([server])
@@ -399,6 +411,8 @@ def scenario_connections(infra: Infra, count: int, workers: int, leader: tuple[s
         "kb_per_connection": round(per, 1) if per is not None else None,
         "threads_before": threads_before,
         "threads_after": threads_after,
+        "idle_cpu_pct": idle_pct,
+        "idle_profile": idle_profile,
         "load_average": round(os.getloadavg()[0], 2),
     }
 
