@@ -7,6 +7,7 @@ its socket was last seen; rows older than PRESENCE_TIMEOUT do not count.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Final
 
@@ -67,5 +68,17 @@ def presence_leave(*, workshop_id: str, channel_name: str) -> list[int]:
 
 def presence_beat(*, workshop_id: str, channel_name: str) -> int:
     """Refresh the socket's row; the workshop's seq tells the socket whether it missed an event."""
-    Connection.objects.filter(channel_name=channel_name).update(seen_at=clock.now())
-    return workshop_model().objects.filter(pk=workshop_id).values_list("seq", flat=True).get()
+    seqs = presence_beat_many([(workshop_id, channel_name)])
+    if workshop_id not in seqs:
+        raise workshop_model().DoesNotExist(workshop_id)
+    return seqs[workshop_id]
+
+
+def presence_beat_many(sockets: Sequence[tuple[str, str]]) -> dict[str, int]:
+    """Refresh the rows of many sockets (workshop id, channel name) in two queries, whatever their
+    number: each workshop's seq, for those that still exist."""
+    if not sockets:
+        return {}
+    Connection.objects.filter(channel_name__in=[channel for _, channel in sockets]).update(seen_at=clock.now())
+    workshops = {workshop_id for workshop_id, _ in sockets}
+    return dict(workshop_model().objects.filter(pk__in=workshops).values_list("pk", "seq"))

@@ -26,11 +26,11 @@ from core.errors import BadRequest, DomainError, NotFound, RateLimited
 from core.ratelimit import TokenBucket
 from core.validation import integer
 from goals.members import membership
-from goals.models import Workshop
 from live.broadcast import encode, start_publisher
-from live.presence import HEARTBEAT_SECONDS, online_member_ids, presence_admit, presence_beat, presence_leave
+from live.presence import HEARTBEAT_SECONDS, online_member_ids, presence_admit, presence_beat_many, presence_leave
 from live.rooms import Room, room_of
 from planning.snapshot import catch_up, logged_frames
+from room.heartbeats import heartbeats
 from room.protocol import dispatch, frame_ref
 
 logger = logging.getLogger(__name__)
@@ -345,15 +345,13 @@ class WorkshopConsumer(AsyncWebsocketConsumer):
             await asyncio.sleep(HEARTBEAT_SECONDS)
             try:
                 await self.room.refresh()
-                seq = await in_database_thread(presence_beat)(
-                    workshop_id=self.workshop_id, channel_name=self.channel_name
-                )
-            except Workshop.DoesNotExist:
+                seq = await heartbeats(in_database_thread(presence_beat_many)).beat(self.workshop_id, self.channel_name)
+            except Exception:  # noqa: S112 (the next beat tries again)
+                continue
+            if seq is None:
                 # Deleted (`manage.py delete_workshop`) by a process whose channel layer does not
                 # reach this one (the embedded setup's is in memory): no one's workshop any more.
                 await self._close(CLOSE_NOT_A_MEMBER)
                 return
-            except Exception:  # noqa: S112 (the next beat tries again)
-                continue
             if seq > self.caught_up_to and self.gap_filler is None and not self.closing:
                 self.gap_filler = asyncio.create_task(self._fill_gap(upto=seq))
