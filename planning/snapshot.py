@@ -20,9 +20,9 @@ from goals.payloads import workshop_json
 from live.broadcast import encode, event_frame
 from live.models import Event
 from live.presence import online_member_ids
-from planning.board import checkins_of, my_votes, offers_by_item, owners_by_item, tallies_hidden, tally_by_item
-from planning.models import ConfidenceAnswer, ConfidenceCheck, Item, Lane
-from planning.payloads import ITEM_COLUMNS, confidence_json, item_values, lane_json
+from planning.board import board_items, checkins_of, my_votes
+from planning.models import ConfidenceAnswer, ConfidenceCheck, Lane
+from planning.payloads import confidence_json, lane_json
 from planning.privacy import load_seen, planning_of, public_load, shown_to
 
 
@@ -83,17 +83,9 @@ def build_snapshot(workshop_id: str, member_id: int) -> dict[str, Any]:
         me = next((member for member in members if member[0] == member_id), None)
         if me is None:
             raise NotFound("There is no such workshop.")
-        hidden = tallies_hidden(workshop)
-        tallies = {} if hidden else tally_by_item(workshop)
-        owners = owners_by_item(workshop)
-        offers = offers_by_item(workshop)
+        items = board_items(workshop)
         checkins = checkins_of(workshop)
         lanes = list(Lane.objects.filter(workshop=workshop).order_by("position", "id"))
-        items = list(
-            Item.objects.filter(workshop=workshop)
-            .order_by("lane__position", "lane_id", "position", "id")
-            .values_list(*ITEM_COLUMNS)
-        )
         votes = my_votes(member_id)
         confidence = confidence_state(workshop)
         my_score = (
@@ -105,19 +97,7 @@ def build_snapshot(workshop_id: str, member_id: int) -> dict[str, Any]:
         )
         online = online_member_ids(workshop.id)
     _, _, role, _, used = me
-    shown = shown_to(
-        [
-            item_values(
-                item,
-                owners=owners.get(item[0], []),
-                offers=offers.get(item[0]),
-                votes=None if hidden else tallies.get(item[0], 0),
-            )
-            for item in items
-        ],
-        workshop,
-        member_id,
-    )
+    shown = shown_to(items, workshop, member_id)
     return {
         "type": "snapshot",
         "seq": workshop.seq,

@@ -18,7 +18,7 @@ import {
   progressOf,
 } from "./progress.js";
 import { faceDownCard, stackBadge, stackList, stackPicker, stackVotes } from "./stacks.js";
-import { avatar, menuButton, menuNode } from "./widgets.js";
+import { avatar, cardAttributes, menuButton, menuNode } from "./widgets.js";
 
 // Once agreed, an accepted item carries the plan's progress (protocol §7).
 export const tracked = (item, state) => state.workshop.phase === "agreed" && item.status === "accepted";
@@ -53,23 +53,13 @@ export function buildCard(item, { index, laneLength, laneIndex, myDots, stacked 
       tracking && needsHelp(item) && "needs-help",
       ui.flash === id && "flash",
     ],
-    tabindex: "0",
-    "aria-labelledby": titleId,
-    "aria-describedby": movable ? "move-hint" : null,
-    "aria-keyshortcuts": movable ? "Alt+ArrowUp Alt+ArrowDown Alt+ArrowLeft Alt+ArrowRight" : null,
-    draggable: movable ? "true" : null,
-    dataset: {
-      itemId: id,
-      item: id,
-      lane: item.lane,
-      focus: `item:${id}`,
-      focusFallback: `lane:${item.lane}`,
+    ...cardAttributes(item, titleId, movable, {
       rank: rank || null,
       progress: tracking ? progressOf(item) : null,
       helpers: agreed ? helpersOf(item).length : null,
       estimate: item.estimate ?? null,
       stacked: stacked.length || null,
-    },
+    }),
   });
 
   const tags = [];

@@ -11,7 +11,7 @@
 
 import { h } from "./dom.js";
 import { plural, quote } from "./format.js";
-import { avatar } from "./widgets.js";
+import { avatar, cardAttributes } from "./widgets.js";
 
 // head id -> the cards stacked under it, in position order. `previous` (the last result) lends its
 // lists where they have the very same cards, so a head is redrawn only when its own stack changed.
@@ -195,19 +195,7 @@ export function faceDownCard(item, { menu, movable, stacked }, ctx) {
     "li",
     {
       class: ["item", "face-down", ui.flash === id && "flash"],
-      tabindex: "0",
-      "aria-labelledby": titleId,
-      "aria-describedby": movable ? "move-hint" : null,
-      "aria-keyshortcuts": movable ? "Alt+ArrowUp Alt+ArrowDown Alt+ArrowLeft Alt+ArrowRight" : null,
-      draggable: movable ? "true" : null,
-      dataset: {
-        itemId: id,
-        item: id,
-        lane: item.lane,
-        hidden: "true",
-        focus: `item:${id}`,
-        focusFallback: `lane:${item.lane}`,
-      },
+      ...cardAttributes(item, titleId, movable, { hidden: "true" }),
     },
     menu,
     h(

@@ -50,3 +50,23 @@ export function avatar(id, name, { you = false } = {}) {
 export function row(label, dd) {
   return h("div", null, h("dt", { text: label }), dd);
 }
+
+// What every card on the board carries, face up or down: its focus, its keyboard moves, its drag,
+// and the data the handlers find it by.
+export function cardAttributes(item, titleId, movable, data = {}) {
+  return {
+    tabindex: "0",
+    "aria-labelledby": titleId,
+    "aria-describedby": movable ? "move-hint" : null,
+    "aria-keyshortcuts": movable ? "Alt+ArrowUp Alt+ArrowDown Alt+ArrowLeft Alt+ArrowRight" : null,
+    draggable: movable ? "true" : null,
+    dataset: {
+      itemId: item.id,
+      item: item.id,
+      lane: item.lane,
+      focus: `item:${item.id}`,
+      focusFallback: `lane:${item.lane}`,
+      ...data,
+    },
+  };
+}
