@@ -173,7 +173,7 @@ def item_move(change: Change, *, item: Any, lane: Any, index: Any) -> None:
         if stack is not None:
             stacks.unstack(change, item_id)
         block = [item_id, *stacks.find(change, item_id).stacked]
-        stacks.relocate(change, block, source, destination, index)
+        stacks.relocate(change, block, source, destination, index=index)
         return
     if destination == source and position == index:
         return

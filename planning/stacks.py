@@ -69,15 +69,18 @@ def lane_cards(lane_id: int) -> list[Card]:
     ]
 
 
-def relocate(change: Change, block: Sequence[int], source: int, destination: int, index: int) -> None:
+def relocate(
+    change: Change, block: Sequence[int], source: int, destination: int, *, index: int = 0, after: int | None = None
+) -> None:
     """Move `block` (a card, or a head and its stack, ids in board order) to `index` of `destination`,
-    counted without the block and pushed past any block it falls inside."""
+    counted without the block and pushed past any block it falls inside; or, `after` a head, to the
+    end of that head's block."""
     source_cards = lane_cards(source)
     moving = set(block)
     rest = [card for card in source_cards if card.id not in moving]
     same_lane = source == destination
     target = rest if same_lane else lane_cards(destination)
-    at = after_block(target, max(0, min(index, len(target))))
+    at = end_of_block(target, after) if after is not None else after_block(target, max(0, min(index, len(target))))
     moves = plain_moves(source_cards, block, at, same_lane=same_lane)
     if not moves:
         return
@@ -153,8 +156,7 @@ def item_stack(change: Change, *, item: Any, onto: Any) -> None:
     change.write(f"UPDATE planning_item SET stack_id = %s WHERE id IN ({ids})", [head.id, *block])  # noqa: S608
     for stacked in block:
         change.emit("item.stacked", {"item": stacked, "onto": head.id})
-    rest = [other for other in lane_cards(head.lane) if other.id not in set(block)]
-    relocate(change, block, card.lane, head.lane, end_of_block(rest, head.id))
+    relocate(change, block, card.lane, head.lane, after=head.id)
 
 
 @operation
@@ -165,8 +167,7 @@ def item_unstack(change: Change, *, item: Any) -> None:
     if card.stack is None:
         return
     unstack(change, card.id)
-    rest = [other for other in lane_cards(card.lane) if other.id != card.id]
-    relocate(change, [card.id], card.lane, card.lane, end_of_block(rest, card.stack))
+    relocate(change, [card.id], card.lane, card.lane, after=card.stack)
 
 
 def unstack(change: Change, item_id: int) -> None:
