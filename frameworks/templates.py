@@ -26,6 +26,7 @@ from goals.models import Workshop
 from live.changes import Change
 from planning.agenda_steps import DEFAULT_PLANNING
 from planning.models import Lane
+from planning.privacy import planning_of
 
 BUILTIN_PREFIX = "builtin-"
 
@@ -172,7 +173,7 @@ def template_from_workshop(*, user: AbstractBaseUser, workshop: Workshop, name: 
         "votes_per_member": workshop.votes_per_member,
         "goal_prompts": {"why": "", "criteria": []},
         "agenda": list(workshop.agenda or []),
-        "planning": {**DEFAULT_PLANNING, **(workshop.planning or {})},
+        "planning": planning_of(workshop),
     }
     return Template.objects.create(owner=user, **template_fields(body))
 

@@ -16,7 +16,7 @@ from typing import Any, Final
 from core import limits
 from core.errors import DomainError, Invalid
 from core.validation import integer, text
-from planning.agenda_steps import DEFAULT_PLANNING, PLANNING_KEYS, STEP_KEYS, agenda_step, planning_settings
+from planning.agenda_steps import DEFAULT_PLANNING, PLANNING_KEYS, STEP_KEYS, agenda_step, planning_setting
 
 NAME_MAX: Final = 80
 DESCRIPTION_MAX: Final = 2000
@@ -141,9 +141,9 @@ def _planning(errors: _Errors, value: Any) -> dict[str, Any]:
         return dict(DEFAULT_PLANNING)
     _unknown(errors, value, frozenset(PLANNING_KEYS), "planning.")
     checked = dict(DEFAULT_PLANNING)
-    for key in ("estimates", "capacity_hours", "private_gather"):
+    for key in DEFAULT_PLANNING:
         if key in value:
-            one = errors.check(lambda k=key: planning_settings({k: value[k]}))
+            one = errors.check(lambda k=key: {k: planning_setting(k, value[k], f"planning.{k}")})
             if one is not None:
                 checked[key] = one[key]
     return checked

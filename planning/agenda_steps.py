@@ -58,15 +58,19 @@ def agenda_steps(value: Any, field: str = "agenda") -> list[dict[str, Any]]:
     return [agenda_step(step, f"{field}[{index}]") for index, step in enumerate(value)]
 
 
+def planning_setting(key: str, value: Any, field: str) -> Any:
+    """One planning setting, checked; `field` names it in a refusal (`capacity_hours` for the op,
+    `planning.capacity_hours` in a template)."""
+    if key == "capacity_hours":
+        if value is None:
+            return None
+        return integer(value, field, minimum=limits.CAPACITY_HOURS_MIN, maximum=limits.CAPACITY_HOURS_MAX)
+    return boolean(value, field)
+
+
 def planning_settings(value: Any, field: str = "planning") -> dict[str, Any]:
     value = _object(value, field, PLANNING_KEYS)
-    capacity = value.get("capacity_hours")
     return {
-        "estimates": boolean(value.get("estimates", False), f"{field}.estimates"),
-        "capacity_hours": None
-        if capacity is None
-        else integer(
-            capacity, f"{field}.capacity_hours", minimum=limits.CAPACITY_HOURS_MIN, maximum=limits.CAPACITY_HOURS_MAX
-        ),
-        "private_gather": boolean(value.get("private_gather", False), f"{field}.private_gather"),
+        key: planning_setting(key, value.get(key, default), f"{field}.{key}")
+        for key, default in DEFAULT_PLANNING.items()
     }

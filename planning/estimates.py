@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from core import limits
 from core.errors import BadRequest, Invalid
 from core.sql import fetch_one
-from core.validation import UNSET, boolean, identifier, integer
+from core.validation import UNSET, identifier, integer
 from goals.models import FACILITATING, PARTICIPATING
 from live.changes import Change, operation
+from planning.agenda_steps import planning_setting
 from planning.board import missing_item
 from planning.capacity import ESTIMATES
 from planning.phases import EDITING_PHASES, require_open_board
@@ -61,21 +61,8 @@ def planning_set(
         raise BadRequest("`planning.set` needs estimates, capacity_hours or private_gather.", field="estimates")
     workshop = change.workshop
     settings = planning_of(workshop)
-    if "estimates" in given:
-        settings["estimates"] = boolean(given["estimates"], "estimates")
-    if "capacity_hours" in given:
-        settings["capacity_hours"] = (
-            None
-            if given["capacity_hours"] is None
-            else integer(
-                given["capacity_hours"],
-                "capacity_hours",
-                minimum=limits.CAPACITY_HOURS_MIN,
-                maximum=limits.CAPACITY_HOURS_MAX,
-            )
-        )
-    if "private_gather" in given:
-        settings["private_gather"] = boolean(given["private_gather"], "private_gather")
+    for name, value in given.items():
+        settings[name] = planning_setting(name, value, name)
     if settings == planning_of(workshop):
         return
     if face_down(workshop) and not face_down(workshop, private_gather=settings["private_gather"]):
