@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlparse
 
 import pytest
@@ -39,6 +39,8 @@ from room.protocol import dispatch
 from room.workshops import workshop_create
 
 from .pages import open_page, wait_live
+
+T = TypeVar("T")
 
 PHASES = ("gather", "vote", "plan", "agreed")
 # The issue's three screens: a laptop, a projector, a phone (width, height).
@@ -220,22 +222,27 @@ def op(workshop_id: str, actor: Person, name: str, **fields: Any) -> Any:
     return outcome
 
 
-def seed_board(leader_user: AbstractBaseUser | None = None, phase: str = "gather", *, six_lanes: bool = False) -> Board:
-    """`_seed_board` in a thread of its own, with its own database connection, closed after.
+def in_thread(work: Callable[[], T]) -> T:
+    """`work` on a thread of its own, with its own database connection, closed after.
 
-    Seeding runs the ops' after-commit broadcast; on the test's thread, where Playwright's event
-    loop runs, that broadcast cannot run (`async_to_sync` refuses) and logs an error per change.
+    Ops run their after-commit broadcast; on the test's thread, where Playwright's event loop
+    runs, that broadcast cannot run (`async_to_sync` refuses) and logs an error per change.
     Nobody listens to this process's channel layer (the browsers are on Daphne's), so the thread
     only keeps the path the same as a socket's, without the noise."""
+
+    def run() -> T:
+        try:
+            return work()
+        finally:
+            connections.close_all()
+
     with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(_in_thread, leader_user, phase, six_lanes).result()
+        return pool.submit(run).result()
 
 
-def _in_thread(leader_user: AbstractBaseUser | None, phase: str, six_lanes: bool) -> Board:
-    try:
-        return _seed_board(leader_user, phase, six_lanes=six_lanes)
-    finally:
-        connections.close_all()
+def seed_board(leader_user: AbstractBaseUser | None = None, phase: str = "gather", *, six_lanes: bool = False) -> Board:
+    """`_seed_board` in a thread of its own (`in_thread`)."""
+    return in_thread(lambda: _seed_board(leader_user, phase, six_lanes=six_lanes))
 
 
 def _seed_board(leader_user: AbstractBaseUser | None, phase: str, *, six_lanes: bool) -> Board:

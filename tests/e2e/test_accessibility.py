@@ -21,13 +21,11 @@ import os
 import re
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import pytest
-from django.db import connections
 from django.test import override_settings
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
@@ -45,6 +43,7 @@ from .boards import (
     SIZES,
     Board,
     advance,
+    in_thread,
     is_phone,
     log_in,
     op,
@@ -225,22 +224,6 @@ def check_walk(audit: Audit, step: str, pages: dict[str, Page]) -> None:
     for who, page in pages.items():
         detail, tabs = WALK[step][who]
         check_board(audit, page, f"{step}, {who}", detail=detail, tabs=tabs)
-
-
-T = TypeVar("T")
-
-
-def in_thread(run: Callable[[], T]) -> T:
-    """`run` on a thread of its own with its own database connection (see boards.seed_board)."""
-
-    def once() -> T:
-        try:
-            return run()
-        finally:
-            connections.close_all()
-
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(once).result()
 
 
 LOOPBACK = "http://127.0.0.1:9/x"  # never contacted: the served app runs no jobs (RUN_JOBS is off)

@@ -16,17 +16,14 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import pytest
-from django.db import connections
 from playwright.sync_api import Locator, Page, expect
 
 from . import boards
-from .boards import LONG_NOTE_TITLE, MIA, NOOR, Board, Open, op, seed_board
+from .boards import LONG_NOTE_TITLE, MIA, NOOR, Board, Open, in_thread, op, seed_board
 from .pages import wait_live
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -36,19 +33,6 @@ open_as = boards.open_as  # the fixture
 PHONE, DESKTOP, PROJECTOR = "390x844", "1440x900", "1920x1080"
 CARD = "#board-root .lane .items > .item[data-item-id]"
 SHOTS = os.environ.get("PLANNING_SHOTS")
-
-
-def in_thread(work: Callable[[], Any]) -> Any:
-    """Ops from the test run beside Playwright's event loop, as boards.seed_board's do."""
-
-    def run() -> Any:
-        try:
-            return work()
-        finally:
-            connections.close_all()
-
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(run).result()
 
 
 def shot(page: Page, name: str) -> None:

@@ -9,16 +9,12 @@ whether a label is cut short, what the agree dialog lets one do.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
-from typing import Any
 
 import pytest
-from django.db import connections
 from playwright.sync_api import Locator, Page, expect
 
 from . import boards
-from .boards import CRITERIA, Open, op, seed_board, seed_progress
+from .boards import CRITERIA, Open, in_thread, op, seed_board, seed_progress
 from .pages import on_a_clock_of_its_own
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -27,19 +23,6 @@ open_as = boards.open_as  # the fixture
 
 PHONE, TABLET, LAPTOP, DESKTOP = "390x844", "820x1180", "1280x800", "1440x900"
 CARD = "#board-root .lane .item[data-item-id]"
-
-
-def in_thread(work: Callable[[], Any]) -> Any:
-    """Ops from the test run beside Playwright's event loop, as boards.seed_board's do."""
-
-    def run() -> Any:
-        try:
-            return work()
-        finally:
-            connections.close_all()
-
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(run).result()
 
 
 def rect(locator: Locator) -> dict[str, float]:
