@@ -7,11 +7,12 @@ its socket was last seen; rows older than PRESENCE_TIMEOUT do not count.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import timedelta
 from typing import Final
 
 from django.db import transaction
+from django.db.models import QuerySet
 
 from core import clock, limits
 from live.models import Connection, member_model, workshop_model
@@ -21,13 +22,28 @@ HEARTBEAT_SECONDS: Final = 30
 PRESENCE_TIMEOUT: Final = timedelta(seconds=3 * HEARTBEAT_SECONDS)
 
 
-def online_member_ids(workshop_id: str) -> list[int]:
-    fresh = Connection.objects.filter(
+def _fresh(workshop_id: str) -> QuerySet[Connection]:
+    return Connection.objects.filter(
         workshop_id=workshop_id,
         seen_at__gte=clock.now() - PRESENCE_TIMEOUT,
         member__removed_at__isnull=True,
     )
-    return sorted(set(fresh.values_list("member_id", flat=True)))
+
+
+def online_member_ids(workshop_id: str) -> list[int]:
+    return sorted(set(_fresh(workshop_id).values_list("member_id", flat=True)))
+
+
+def presence_now(workshop_id: str, members: Collection[int], *, whole: bool) -> tuple[list[int] | None, set[int]]:
+    """Who is online now: the whole list when `whole` (for sockets that take the list), and which of
+    `members` (those whose sockets came or went) are online. Read when a room sends presence
+    rather than trusted from the messages, which two processes may publish in either order."""
+    if whole:
+        online = online_member_ids(workshop_id)
+        return online, set(members).intersection(online)
+    if not members:
+        return None, set()
+    return None, set(_fresh(workshop_id).filter(member_id__in=list(members)).values_list("member_id", flat=True))
 
 
 def session_hash(session_key: str | None) -> str:
@@ -61,9 +77,8 @@ def session_channels(session_key: str | None) -> list[str]:
     return list(sockets.values_list("channel_name", flat=True))
 
 
-def presence_leave(*, workshop_id: str, channel_name: str) -> list[int]:
+def presence_leave(*, channel_name: str) -> None:
     Connection.objects.filter(channel_name=channel_name).delete()
-    return online_member_ids(workshop_id)
 
 
 def presence_beat(*, workshop_id: str, channel_name: str) -> int:

@@ -6,6 +6,12 @@ room was most of a process's time. A room subscribes once per process instead,
 receives each message once and passes the already encoded text to each local
 socket in one pass of the event loop. The channel layer still carries every
 message between processes, so the order and the guarantees are the layer's.
+
+Presence is gathered: a message says only whose sockets came or went, and the room sends at once
+when it has not sent for PRESENCE_GATHER_SECONDS, else once that long after it last did, reading
+who is online then. A thousand members joining at twenty a second cost each socket a few frames a
+second instead of one per join, and no one but a joiner (in its snapshot) is sent the whole list
+unless its socket asked for the list (protocol §4's `presence` frame without `?presence=changes`).
 """
 
 from __future__ import annotations
@@ -19,7 +25,9 @@ from typing import Any, Protocol
 
 from channels.layers import BaseChannelLayer
 
-from live.broadcast import workshop_group
+from live.broadcast import encode, workshop_group
+from live.database import in_database_thread
+from live.presence import presence_now
 
 logger = logging.getLogger(__name__)
 
@@ -27,12 +35,17 @@ logger = logging.getLogger(__name__)
 RETRY_SECONDS = 1.0
 # Every socket's heartbeat asks the room to renew its subscription; once in this long is enough.
 REFRESH_SECONDS = 10.0
+# Presence goes out at most once in this long: soon enough for a person, few frames in a join rush.
+PRESENCE_GATHER_SECONDS = 0.25
 
 
 class Socket(Protocol):
     async def take_events(self, frames: list[dict[str, Any]]) -> None: ...
 
     async def take_presence(self, text: str) -> None: ...
+
+    # Whether the socket takes presence as changes (`came`, `went`) rather than the whole list.
+    presence_changes: bool
 
 
 class Room:
@@ -45,6 +58,9 @@ class Room:
         self.listener: asyncio.Task[None] | None = None
         self.subscribed = asyncio.Lock()
         self.refreshed_at = 0.0
+        self.presence_members: set[int] = set()
+        self.presence_sender: asyncio.Task[None] | None = None
+        self.presence_sent_at = -PRESENCE_GATHER_SECONDS
 
     async def join(self, socket: Socket) -> None:
         """Returns once the room is subscribed, so that no event can fall between this and a read."""
@@ -103,14 +119,47 @@ class Room:
 
     async def hand_out(self, message: dict[str, Any]) -> None:
         kind = message.get("type")
+        if kind == "workshop.presence":
+            self.presence_members.update(message["members"])
+            if self.presence_sender is None:
+                self.presence_sender = asyncio.create_task(self.send_presence())
+            return
         for socket in list(self.sockets):
             try:
                 if kind == "workshop.events":
                     await socket.take_events(message["frames"])
-                elif kind == "workshop.presence":
-                    await socket.take_presence(message["text"])
             except Exception:
                 logger.exception("could not hand %s to a socket of %s", kind, self.group)
+
+    async def send_presence(self) -> None:
+        """Send what the presence messages gathered so far mean, at most once per gathering time."""
+        try:
+            while self.presence_members and self.sockets:
+                wait = self.presence_sent_at + PRESENCE_GATHER_SECONDS - time.monotonic()
+                if wait > 0:
+                    await asyncio.sleep(wait)
+                members, self.presence_members = self.presence_members, set()
+                self.presence_sent_at = time.monotonic()
+                sockets = list(self.sockets)
+                whole = any(not socket.presence_changes for socket in sockets)
+                try:
+                    online, online_now = await in_database_thread(presence_now)(self.workshop_id, members, whole=whole)
+                except Exception:
+                    logger.exception("room %s could not read presence", self.group)
+                    continue
+                as_list = encode({"type": "presence", "online": online}) if whole else ""
+                as_changes = encode(
+                    {"type": "presence", "came": sorted(online_now), "went": sorted(members - online_now)}
+                )
+                for socket in sockets:
+                    try:
+                        await socket.take_presence(as_changes if socket.presence_changes else as_list)
+                    except Exception:
+                        logger.exception("could not hand presence to a socket of %s", self.group)
+        finally:
+            self.presence_sender = None
+            if not self.sockets:
+                self.presence_members.clear()
 
 
 # Rooms being left in the background: asyncio keeps only weak references to tasks.

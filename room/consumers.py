@@ -12,43 +12,25 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Final, ParamSpec, TypeVar
+from typing import Any, Final
 from urllib.parse import parse_qs
 
 from channels.consumer import get_handler_name
-from channels.db import DatabaseSyncToAsync
 from channels.generic.websocket import AsyncWebsocketConsumer
-from django.conf import settings
 
 from core.errors import BadRequest, DomainError, NotFound, RateLimited
 from core.ratelimit import TokenBucket
 from core.validation import integer
 from goals.members import membership
 from live.broadcast import encode, start_publisher
-from live.presence import HEARTBEAT_SECONDS, online_member_ids, presence_admit, presence_beat_many, presence_leave
+from live.database import in_database_thread
+from live.presence import HEARTBEAT_SECONDS, presence_admit, presence_beat_many, presence_leave
 from live.rooms import Room, room_of
 from planning.snapshot import catch_up, logged_frames
 from room.heartbeats import heartbeats
 from room.protocol import dispatch, frame_ref
 
 logger = logging.getLogger(__name__)
-
-P = ParamSpec("P")
-R = TypeVar("R")
-
-# Channels runs the database calls of every consumer of a process on one shared thread,
-# so each op waited behind every other socket's round trips. They run on a pool instead:
-# a workshop's changes are still ordered by its row lock, and a socket awaits each call
-# before it reads its next frame, so its own ops keep their order.
-_database_threads = ThreadPoolExecutor(max_workers=settings.DATABASE_THREADS, thread_name_prefix="database")
-
-
-def in_database_thread(fn: Callable[P, R]) -> Callable[P, Any]:
-    """`database_sync_to_async`, on the pool: connections are closed (back to the pool) after each call."""
-    return DatabaseSyncToAsync(fn, thread_sensitive=False, executor=_database_threads)
-
 
 MAX_FRAME_BYTES: Final = 16 * 1024
 
@@ -74,6 +56,12 @@ def _since(query_string: bytes) -> int | None:
         return integer(values[0], "since", minimum=0, from_text=True) if len(values) == 1 else None
     except DomainError:
         return None
+
+
+def _presence_changes(query_string: bytes) -> bool:
+    """`?presence=changes`: this socket takes presence as what changed (`came`, `went`) rather than
+    the whole online list after every join and leave (docs/protocol.md §4)."""
+    return parse_qs(query_string.decode("latin-1")).get("presence") == ["changes"]
 
 
 def _decoded(text: str) -> Any:
@@ -124,6 +112,7 @@ class WorkshopConsumer(AsyncWebsocketConsumer):
     gap_filler: asyncio.Task[None] | None = None
     closing: bool = False
     heartbeat: asyncio.Task[None] | None = None
+    presence_changes: bool = False
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         """However the consumer ends, its socket leaves the room, or the room would go on handing
@@ -166,6 +155,7 @@ class WorkshopConsumer(AsyncWebsocketConsumer):
             await self.close(code=CLOSE_TOO_MANY_SOCKETS)
             return
         self.member_id = member.id
+        self.presence_changes = _presence_changes(self.scope.get("query_string", b""))
         self.bucket = TokenBucket()
         self.early = {}
         self.held_presence = []
@@ -180,7 +170,7 @@ class WorkshopConsumer(AsyncWebsocketConsumer):
         except NotFound:
             # Removed between the membership check and the read: no longer a member, nothing sent.
             await self.room.leave(self)
-            await in_database_thread(presence_leave)(workshop_id=self.workshop_id, channel_name=self.channel_name)
+            await in_database_thread(presence_leave)(channel_name=self.channel_name)
             self.member_id = None
             await self.close(code=CLOSE_NOT_A_MEMBER)
             return
@@ -189,7 +179,7 @@ class WorkshopConsumer(AsyncWebsocketConsumer):
         self.ready = True
         await self._deliver()
         # The socket's row was written when it was admitted; now that it has its snapshot, say so.
-        await self._announce(await in_database_thread(online_member_ids)(self.workshop_id))
+        await self._announce()
         self.heartbeat = asyncio.create_task(self._beat())
 
     async def disconnect(self, code: int) -> None:
@@ -200,10 +190,8 @@ class WorkshopConsumer(AsyncWebsocketConsumer):
                 task.cancel()
         await self.room.leave(self)
         with contextlib.suppress(Exception):
-            online = await in_database_thread(presence_leave)(
-                workshop_id=self.workshop_id, channel_name=self.channel_name
-            )
-            await self._announce(online)
+            await in_database_thread(presence_leave)(channel_name=self.channel_name)
+            await self._announce()
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         # Frames already in flight keep arriving while the socket closes: ignore them.
@@ -321,10 +309,10 @@ class WorkshopConsumer(AsyncWebsocketConsumer):
         if self.member_id is not None and not self.closing:
             await self._close(CLOSE_NOT_A_MEMBER)
 
-    async def _announce(self, online: list[int]) -> None:
-        await self.channel_layer.group_send(
-            self.room.group, {"type": "workshop.presence", "text": encode({"type": "presence", "online": online})}
-        )
+    async def _announce(self) -> None:
+        """Tell the room's processes that this member's sockets changed: only the id travels, and
+        each process's room reads who is online when it sends (live.rooms), once for many joins."""
+        await self.channel_layer.group_send(self.room.group, {"type": "workshop.presence", "members": [self.member_id]})
 
     async def _close(self, code: int, reason: str | None = None) -> None:
         self.closing = True

@@ -121,12 +121,13 @@ export class Connection {
     this.retryTimer = null;
     this.retryAt = null;
     if (this.ended) return;
-    const since = this.state && !this.forceSnapshot ? `?since=${this.state.seq}` : "";
+    // Presence as who came and went: a big room's joins do not send everyone the whole list.
+    const since = this.state && !this.forceSnapshot ? `&since=${this.state.seq}` : "";
     this.forceSnapshot = false;
     this.setStatus("connecting");
     let socket;
     try {
-      socket = new WebSocket(this.url + since);
+      socket = new WebSocket(`${this.url}?presence=changes${since}`);
     } catch {
       this.scheduleReconnect();
       return;
@@ -261,7 +262,7 @@ export class Connection {
         return this.receiveError(frame);
       case "presence":
         if (!this.state) return undefined;
-        this.commit(applyPresence(this.state, frame.online || []), { cause: "presence", events: [] });
+        this.commit(applyPresence(this.state, frame), { cause: "presence", events: [] });
         return undefined;
       default:
         return undefined;

@@ -53,8 +53,13 @@ function withLoad(state) {
 }
 
 // Presence is not logged and has no seq: it only replaces who is online.
-export function applyPresence(state, online) {
-  return { ...state, online: [...online] };
+// A `presence` frame: the whole online list, or (asked for with `?presence=changes`) who came and went.
+export function applyPresence(state, frame) {
+  if (Array.isArray(frame.online)) return { ...state, online: [...frame.online] };
+  const online = new Set(state.online);
+  for (const id of frame.came || []) online.add(id);
+  for (const id of frame.went || []) online.delete(id);
+  return { ...state, online: [...online].sort((a, b) => a - b) };
 }
 
 // Board order (lane, then position); the same array when it is in order already. Array.prototype.sort

@@ -349,8 +349,15 @@ test("an unknown event moves seq on and shares everything", () => {
 
 test("presence replaces who is online and nothing else", () => {
   const state = start();
-  const next = applyPresence(state, [1, 2, 3]);
+  const next = applyPresence(state, { type: "presence", online: [1, 2, 3] });
   assert.deepEqual(next.online, [1, 2, 3]);
+  assert.equal(next.items, state.items);
+});
+
+test("presence as changes adds who came and removes who went, in order of ids", () => {
+  const state = applyPresence(start(), { type: "presence", online: [2, 5] });
+  const next = applyPresence(state, { type: "presence", came: [9, 1, 2], went: [5, 7] });
+  assert.deepEqual(next.online, [1, 2, 9]);
   assert.equal(next.items, state.items);
 });
 

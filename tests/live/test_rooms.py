@@ -19,8 +19,9 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 class FakeSocket:
-    def __init__(self, *, fails: bool = False) -> None:
+    def __init__(self, *, fails: bool = False, presence_changes: bool = False) -> None:
         self.fails = fails
+        self.presence_changes = presence_changes
         self.events: list[list[dict[str, Any]]] = []
         self.presence: list[str] = []
         self.arrived = asyncio.Event()
@@ -58,16 +59,19 @@ async def arrival(*sockets: FakeSocket) -> None:
 async def test_every_local_socket_gets_each_message_even_when_one_of_them_fails():
     layer = get_channel_layer()
     room = room_of("w-one-room", layer)
-    broken, first, second = FakeSocket(fails=True), FakeSocket(), FakeSocket()
+    broken, first, second = FakeSocket(fails=True), FakeSocket(), FakeSocket(presence_changes=True)
     for socket in (broken, first, second):
         await room.join(socket)
     assert room_of("w-one-room", layer) is room
     await layer.group_send(workshop_group("w-one-room"), events_message(1))
-    await layer.group_send(workshop_group("w-one-room"), {"type": "workshop.presence", "text": "online"})
+    await arrival(first, second)
+    # Presence names whose sockets changed; who is online is read when it is sent (nobody, here).
+    await layer.group_send(workshop_group("w-one-room"), {"type": "workshop.presence", "members": [7]})
     await arrival(first, second)
     await asyncio.sleep(0.05)
     assert first.events == second.events == [events_message(1)["frames"]]
-    assert first.presence == second.presence == ["online"]
+    assert first.presence == ['{"type":"presence","online":[]}']
+    assert second.presence == ['{"type":"presence","came":[],"went":[7]}']
     await leave_all(room, broken, first, second)
 
 

@@ -162,6 +162,16 @@ class Ws:
                 got.append(frame)
         return got
 
+    async def presence_until(self, online: list[int], most: int, timeout: float = TIMEOUT) -> list[dict[str, Any]]:
+        """Presence frames until one lists `online`, at most `most` of them: a room gathers the
+        comings and goings of a quarter second into one frame (live.rooms), never more frames
+        than there were changes."""
+        got: list[dict[str, Any]] = []
+        while not got or got[-1]["online"] != online:
+            assert len(got) < most, f"{len(got)} presence frames, none with {online}: {got}"
+            got.extend(await self.take(1, "presence", timeout=timeout))
+        return got
+
     async def reply(self, ref: str, timeout: float = TIMEOUT) -> dict[str, Any]:
         """The (first) ack or error for `ref`, received already or next (other frames are kept on the way)."""
 

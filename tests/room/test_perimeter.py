@@ -344,7 +344,7 @@ async def test_logging_out_closes_that_sessions_sockets_with_4404_and_only_those
     online = await run(lambda: sorted(Connection.objects.values_list("member_id", flat=True)))
     assert online == sorted([room.target.id, room.leader.id])
     # three sockets came, two went: the leader is still online, on the phone
-    assert (await watcher.take(5, "presence"))[-1]["online"] == sorted([room.target.id, room.leader.id])
+    await watcher.presence_until(sorted([room.target.id, room.leader.id]), most=5)
 
     again = await connect(room.workshop, room.leader, cookie=laptop)
     if again.accepted:
@@ -367,13 +367,12 @@ async def test_a_guest_whose_session_is_logged_out_loses_their_sockets(room, con
     sockets = [await connect(room.workshop, room.member, cookie=cookie) for _ in range(2)]
     for ws in sockets:
         assert (await ws.recv())["type"] == "snapshot"
-    await watcher.take(2, "presence")
+    await watcher.presence_until(sorted([room.target.id, room.member.id]), most=2)
 
     assert (await run(browser_of(cookie).post, "/accounts/logout/")).status_code == 302
     for ws in sockets:
         assert await ws.closed() == CLOSE_NOT_A_MEMBER
-    presences = await watcher.take(2, "presence")
-    assert presences[-1]["online"] == [room.target.id]
+    await watcher.presence_until([room.target.id], most=2)
     assert await run(lambda: Member.objects.get(pk=room.member.pk).removed_at) is None
     assert await run(lambda: SessionStore().exists(cookie)) is False
 

@@ -1,0 +1,98 @@
+"""Presence in a big room (issue 25): who came and went, gathered, without the whole list for all.
+
+A socket may ask for presence as changes (`?presence=changes`): it gets `came` and `went` instead of
+the whole online list after every join and leave. Every room gathers the comings and goings of
+PRESENCE_GATHER_SECONDS into one frame and reads who is online when it sends.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+import pytest
+
+from goals.models import Role
+from live.presence import online_member_ids
+from live.rooms import PRESENCE_GATHER_SECONDS
+from tests.planning.ws import Ws, run
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+CHANGES = "presence=changes"
+
+
+def applied(online: set[int], frame: dict[str, Any]) -> set[int]:
+    return (online | set(frame["came"])) - set(frame["went"])
+
+
+async def test_a_socket_that_asks_for_changes_is_told_who_came_and_went(room, connect):
+    watcher = await connect(room.workshop, room.member, query=CHANGES)
+    snapshot = await watcher.recv()
+    assert snapshot["type"] == "snapshot"
+    assert snapshot["online"] == [room.member.id], "the joiner alone gets the whole list, in its snapshot"
+    assert await watcher.recv() == {"type": "presence", "came": [room.member.id], "went": []}
+
+    other = await connect(room.workshop, room.target)  # takes the whole list, as protocol §4 has it
+    assert (await other.recv())["type"] == "snapshot"
+    both = sorted([room.member.id, room.target.id])
+    assert await other.recv() == {"type": "presence", "online": both}
+    assert await watcher.recv() == {"type": "presence", "came": [room.target.id], "went": []}
+
+    await other.close()
+    assert await watcher.recv() == {"type": "presence", "came": [], "went": [room.target.id]}
+    assert await watcher.nothing()
+
+
+async def test_a_member_with_another_socket_open_has_not_gone(room, connect):
+    watcher = await connect(room.workshop, room.member, query=CHANGES)
+    await watcher.take(1, "presence")
+    phone = await connect(room.workshop, room.target, query=CHANGES)
+    laptop = await connect(room.workshop, room.target, query=CHANGES)
+    for ws in (phone, laptop):
+        assert (await ws.recv())["type"] == "snapshot"
+    online = {room.member.id}
+    while online != {room.member.id, room.target.id}:
+        online = applied(online, (await watcher.take(1, "presence"))[0])
+    await laptop.close()
+    frame = (await watcher.take(1, "presence"))[0]
+    assert frame == {"type": "presence", "came": [room.target.id], "went": []}, "still online, on the phone"
+
+
+async def test_a_rush_of_joins_is_gathered_and_ends_with_everyone_online(room, connect, join):
+    """Forty people join at once: a watcher gets a few frames, each no bigger than what changed,
+    never one per join, and in the end sees exactly who the server has online."""
+    people = [await run(join, Role.MEMBER, f"Rush {n}") for n in range(40)]
+    watcher = await connect(room.workshop, room.member, query=CHANGES)
+    await watcher.take(1, "presence")
+    lister = await connect(room.workshop, room.leader)
+    assert (await lister.recv())["type"] == "snapshot"
+    await lister.take(1, "presence")
+    await watcher.take(1, "presence")
+
+    started = time.monotonic()
+    sockets: list[Ws] = await asyncio.gather(
+        *(connect(room.workshop, person, query=CHANGES) for person in people)
+    )
+    for ws in sockets:
+        assert (await ws.recv())["type"] == "snapshot"
+    everyone = {room.member.id, room.leader.id, *(person.id for person in people)}
+
+    online = {room.member.id, room.leader.id}
+    frames: list[dict[str, Any]] = []
+    while online != everyone:
+        frames.extend(await watcher.take(1, "presence"))
+        assert "online" not in frames[-1], "a socket that asked for changes never gets the whole list"
+        online = applied(online, frames[-1])
+    took = time.monotonic() - started
+    assert len(frames) < len(people), f"{len(frames)} frames for {len(people)} joins: not gathered"
+    assert len(frames) <= took / PRESENCE_GATHER_SECONDS + 2, "more often than once per gathering time"
+    assert online == set(await run(online_member_ids, room.workshop.id))
+
+    lists = []
+    while not lists or set(lists[-1]["online"]) != everyone:
+        lists.extend(await lister.take(1, "presence"))
+    assert len(lists) < len(people), "the whole list went out once per join"
+    for ws in sockets:
+        assert all("online" not in frame for frame in ws.frames if frame["type"] == "presence")
