@@ -72,9 +72,7 @@ async def test_a_rush_of_joins_is_gathered_and_ends_with_everyone_online(room, c
     await watcher.take(1, "presence")
 
     started = time.monotonic()
-    sockets: list[Ws] = await asyncio.gather(
-        *(connect(room.workshop, person, query=CHANGES) for person in people)
-    )
+    sockets: list[Ws] = await asyncio.gather(*(connect(room.workshop, person, query=CHANGES) for person in people))
     for ws in sockets:
         assert (await ws.recv())["type"] == "snapshot"
     everyone = {room.member.id, room.leader.id, *(person.id for person in people)}
