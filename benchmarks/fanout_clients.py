@@ -45,6 +45,7 @@ class RoomState:
     item_lane: dict[int, int] = field(default_factory=dict)
     item_ids: list[int] = field(default_factory=list)
     lane_size: dict[int, int] = field(default_factory=lambda: defaultdict(int))
+    added: dict[str, int] = field(default_factory=dict)  # the ref of the op that added an item -> the item
 
     def place(self, item: int, lane: int) -> None:
         old = self.item_lane.get(item)
@@ -97,6 +98,7 @@ class Run:
         self.hidden_to_others = 0  # anyone else's, face down (no title)
         self.titles_to_others = 0  # anyone else's, with its words: a leak while cards are face down
         self.leak_examples: list[str] = []
+        self.claims_not_previous = 0  # the `cards` mix: claims of another card than the one just added
 
 
 class Worker:
@@ -286,6 +288,7 @@ class Worker:
         state = self.rooms[room]
         if name == "item.added":
             state.place(data["item"]["id"], data["item"]["lane"])
+            state.added[frame["ref"]] = data["item"]["id"]
         elif name == "item.moved":
             state.place(data["item"], data["lane"])
         elif name == "phase.changed":
@@ -353,6 +356,22 @@ class Worker:
         sock.owned.add(item)
         return {"op": "item.claim", "ref": ref, "item": item}, "claim"
 
+    def card_op(self, sock: Sock, run: Run, i: int, rooms: int, rng: random.Random) -> tuple[dict[str, Any], str]:
+        """The `cards` mix, a card in two ops: a member adds it, and the room's next op, the next
+        member's, claims it. The claimer's worker knows the card once its first socket in the room
+        has the item.added; if it has not yet (the card is still on its way), it claims the newest
+        card it knows, and that is counted."""
+        ref = f"{run.prefix}{i}"
+        if (i // rooms) % 2 == 0:
+            return self.make_op(sock, ref, "add", rng)
+        state = self.rooms[sock.room]
+        item = state.added.get(f"{run.prefix}{i - rooms}")
+        if item is None or item in sock.owned:
+            run.claims_not_previous += 1
+            item = next((item for item in reversed(state.item_ids) if item not in sock.owned), state.item_ids[-1])
+        sock.owned.add(item)
+        return {"op": "item.claim", "ref": ref, "item": item}, "claim"
+
     async def prepare(self, prefix: str, planning: dict[str, Any] | None = None) -> list[str]:
         """Every room this worker leads goes back to gather (a previous run ended in vote), and
         takes the `planning` settings if given (planning.set from its leader, a facilitator).
@@ -392,9 +411,10 @@ class Worker:
         # a burst no real set of workshops makes): over SWITCH_SPREAD s, in room order.
         spread = min(SWITCH_SPREAD, duration / 4)
         t_switch = [t0 + duration / 2 + ((r + 0.5) / rooms - 0.5) * spread for r in range(rooms)]
-        # The `add` mix: item.add only, and no phase switch (the private gather scenario).
-        adding = params.get("mix") == "add"
-        run = Run(params["prefix"], cards=adding)
+        # The `add` mix: item.add only (the private gather scenario); `cards`: add, then claim
+        # (the big rooms). Only the default `mixed` switches phase.
+        mix = params.get("mix", "mixed")
+        run = Run(params["prefix"], cards=mix == "add")
         usage_before = resource.getrusage(resource.RUSAGE_SELF)
         await asyncio.sleep(max(0.0, t0 - 0.2 - time.monotonic()))
         self.run = run
@@ -407,9 +427,8 @@ class Worker:
                 sock, {"op": "phase.set", "ref": f"{run.prefix}ph{sock.room}", "phase": "vote"}, "phase.set", at
             )
 
-        switches = (
-            [] if adding else [asyncio.create_task(switch(s)) for s in self.socks if s.slot == 0 and s.room < rooms]
-        )
+        leaders = [s for s in self.socks if s.slot == 0 and s.room < rooms] if mix == "mixed" else []
+        switches = [asyncio.create_task(switch(s)) for s in leaders]
         sleep, monotonic = asyncio.sleep, time.monotonic
         for i in range(total):
             room, slot = i % rooms, 1 + (i // rooms) % (members - 1)
@@ -420,8 +439,8 @@ class Worker:
             wait = scheduled - monotonic()
             if wait > 0:
                 await sleep(wait)
-            if adding:
-                mode = "add"
+            if mix != "mixed":
+                mode = mix
             elif scheduled < t_switch[room] - SWITCH_BEFORE:
                 mode = "gather"
             elif scheduled < t_switch[room] + SWITCH_AFTER:
@@ -429,7 +448,10 @@ class Worker:
             else:
                 mode = "vote"
             rng = random.Random(params["seed"] * 1_000_003 + i)  # noqa: S311 (a load mix, not a secret)
-            frame, kind = self.make_op(sock, f"{run.prefix}{i}", mode, rng)
+            if mode == "cards":
+                frame, kind = self.card_op(sock, run, i, rooms, rng)
+            else:
+                frame, kind = self.make_op(sock, f"{run.prefix}{i}", mode, rng)
             await self.send(sock, frame, kind, scheduled)
         await asyncio.gather(*switches)
         # Wait for this worker's answers (bounded), tell the orchestrator, keep counting until it collects.
@@ -464,6 +486,7 @@ class Worker:
             "hidden_to_others": run.hidden_to_others,
             "titles_to_others": run.titles_to_others,
             "leak_examples": run.leak_examples,
+            "claims_not_previous": run.claims_not_previous,
         }
 
     async def close_all(self) -> None:

@@ -79,6 +79,12 @@ class CpuMeter:
         self.before = self.sample()
         self.ticks = machine_ticks()
 
+    def servers_seconds(self) -> float:
+        """The servers' CPU seconds since start(), read whenever asked: after stop() too, once the
+        deliveries still queued at the end of the schedule have gone out, so that they count."""
+        before = self.before["servers"]
+        return sum(cpu_seconds(server.pid) - before.get(server.pid, 0.0) for server in self.servers)
+
     def stop(self) -> dict[str, float]:
         after = self.sample()
         wall = time.monotonic() - self.started
@@ -99,6 +105,12 @@ class CpuMeter:
             "machine_cpu_pct": round(100 * busy / CLK_TCK / wall, 1),
             "steal_pct": round(100 * steal / CLK_TCK / wall, 1),
         }
+
+
+def per_delivery_us(cpu_s: float, deliveries: int) -> float | None:
+    """Server CPU per event reaching a member's socket (µs): the op, its write and its fan-out all
+    divided over the deliveries, which is what a bigger room multiplies (issue 25: at most 35 µs)."""
+    return round(1e6 * cpu_s / deliveries, 1) if deliveries else None
 
 
 def wait_quiet(servers: list[Server], *, idle_pct: float = 12.0, timeout: float = 45.0) -> float:
@@ -255,4 +267,5 @@ def summarize(
         "hidden_to_others": sum(result["hidden_to_others"] for result in results),
         "titles_to_others": sum(result["titles_to_others"] for result in results),
         "leak_examples": [example for result in results for example in result["leak_examples"]][:3],
+        "claims_not_previous": sum(result["claims_not_previous"] for result in results),
     }

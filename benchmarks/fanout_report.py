@@ -19,6 +19,12 @@ RESULTS = ROOT / "benchmarks" / "results" / "fanout.json"
 PRIVATE_GATHER_RATIO = 1.15
 
 
+# Issue 25's big rooms: the last-member p99 (ms) of the runs that have one, by (members, ops/s,
+# processes) of the full-size run, and for every run the servers' CPU per delivery (µs).
+BIGROOM_P99_MS = {(1000, 5.0, 2): 40, (1000, 20.0, 2): 150, (500, 20.0, 1): 50}
+CPU_PER_DELIVERY_US = 35
+
+
 # The issue's targets (client on the same 2-core machine, full path).
 TARGETS = {
     "rooms10x20": {"last_p99_ms": 25, "lost": 0},
@@ -26,6 +32,12 @@ TARGETS = {
     # Issue 24: fan-out once per audience, so face-down cards cost the room (almost) nothing.
     "privategather": {"median_last_p99_on_over_off": PRIVATE_GATHER_RATIO, "titles_to_others_on": 0},
     "maxrate": {"ops_per_s_two_processes": 500, "last_p99_ms": 100},
+    "bigroom": {
+        "lost": 0,
+        "gaps": 0,
+        "cpu_us_per_delivery": CPU_PER_DELIVERY_US,
+        "last_p99_ms": {f"{m} members, {r:.0f} ops/s, {p} proc": ms for (m, r, p), ms in BIGROOM_P99_MS.items()},
+    },
     "connections1000": {"kb_per_connection": 100},
 }
 
@@ -53,6 +65,7 @@ COLUMNS = (
     ("rds%", "redis_cpu_pct", 4, "{:.0f}"),
     ("cli%", "client_cpu_pct", 4, "{:.0f}"),
     ("oth%", "others_cpu_pct", 4, "{:.0f}"),
+    ("µs/dlv", "cpu_us_per_delivery", 6, "{:.1f}"),
     ("st%", "steal_pct", 3, "{:.0f}"),
     ("load", "load_average", 5, "{:.2f}"),
     ("ref ms", "reference_ms", 6, "{:.0f}"),
@@ -68,7 +81,9 @@ def print_header() -> None:
 
 def print_row(row: dict[str, Any]) -> None:
     if row.get("skipped"):
-        print(f"{row['scenario']} ({row['processes']} proc, {row.get('target_ops_s', '')}): skipped, {row['skipped']}")
+        size = f"{row['rooms']}×{row['members']}, " if "members" in row else ""
+        run = f"{size}{row['processes']} proc, {row.get('target_ops_s', '')}"
+        print(f"{row['scenario']} ({run}): skipped, {row['skipped']}", flush=True)
         return
     if row["scenario"] == "connections1000":
         print(
@@ -231,6 +246,7 @@ def verdicts(rows: list[dict[str, Any]]) -> list[str]:
             lines.append(
                 f"maxrate, {procs} proc: highest rate with p99 < 100 ms and nothing lost: {best} ops/s{target}{verdict}"
             )
+    lines += [bigroom_verdict(row) for row in rows if row["scenario"] == "bigroom"]
     row = next((r for r in rows if r["scenario"] == "connections1000"), None)
     if row and row.get("kb_per_connection") is not None:
         ok = row["kb_per_connection"] < 100
@@ -240,6 +256,28 @@ def verdicts(rows: list[dict[str, Any]]) -> list[str]:
             + ("" if row["connections"] >= 1000 else " — smoke run: the target is for 1,000")
         )
     return lines
+
+
+def bigroom_verdict(row: dict[str, Any]) -> str:
+    """One big-room run against issue 25: everything delivered, its p99 where the issue sets one,
+    and the servers' CPU per delivery; a --quick run is judged and says what it stands for."""
+    head = f"bigroom 1×{row['members']}, {row['target_ops_s']:.0f} ops/s, {row['processes']} proc"
+    if row.get("skipped"):
+        return f"{head}: not run ({row['skipped']})"
+    members, rate, seconds, procs = row["stands_for"]
+    p99_target = BIGROOM_P99_MS.get((members, rate, procs))
+    per = row["cpu_us_per_delivery"]
+    ok = row["lost"] == 0 and row["gaps"] == 0 and per is not None and per <= CPU_PER_DELIVERY_US
+    wanted = ["none lost", "no gap", f"≤ {CPU_PER_DELIVERY_US} µs per delivery"]
+    if p99_target is not None:
+        ok = ok and row["last_p99_ms"] is not None and row["last_p99_ms"] <= p99_target
+        wanted.insert(0, f"p99 ≤ {p99_target} ms")
+    smoke = (row["members"], row["seconds"]) != (members, seconds)
+    return (
+        f"{head}: last-member p99 {row['last_p99_ms']} ms, lost {row['lost']}, gaps {row['gaps']},"
+        f" {per} µs of server CPU per delivery: {'meets' if ok else 'MISSES'} ({', '.join(wanted)})"
+        + (f" — smoke run: the target is for {members} members, {seconds:.0f} s" if smoke else "")
+    )
 
 
 def print_summary(rows: list[dict[str, Any]], elapsed: float) -> None:
@@ -273,7 +311,8 @@ def save(rows: list[dict[str, Any]], notes: list[str], *, clients: int, load_sta
             "mix": "first half gather: item.add 35%, item.move 40%, claim/unclaim 25%;"
             f" each room's leader switches it to vote (rooms staggered over {SWITCH_SPREAD} s);"
             " second half: vote.cast/retract 70%, claim/unclaim 30%; only claims within"
-            f" -{SWITCH_BEFORE}/+{SWITCH_AFTER} s of the switch; privategather: item.add only, in gather",
+            f" -{SWITCH_BEFORE}/+{SWITCH_AFTER} s of the switch; privategather: item.add only, in gather;"
+            " bigroom: item.add by a member, then item.claim of that card by the next, in gather",
         },
         targets=TARGETS,
         verdicts=verdicts(rows),

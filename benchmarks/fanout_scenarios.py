@@ -15,13 +15,22 @@ from dataclasses import dataclass
 from typing import Any
 
 from fanout_clients import Clients
-from fanout_measure import CpuMeter, cpu_seconds, start_profilers, status_field, stop_profilers, summarize, wait_quiet
+from fanout_measure import (
+    CpuMeter,
+    cpu_seconds,
+    per_delivery_us,
+    start_profilers,
+    status_field,
+    stop_profilers,
+    summarize,
+    wait_quiet,
+)
 from fanout_report import print_header, print_private_gather, print_row
 from fanout_rooms import Room, make_rooms
 from fanout_servers import Infra, Server
 from measures import reference_now
 
-SCENARIOS = ("rooms10x20", "room500", "privategather", "maxrate", "connections1000")
+SCENARIOS = ("rooms10x20", "room500", "privategather", "maxrate", "bigroom", "connections1000")
 # maxrate stops at the first rate whose last-member p99 reaches this.
 MAXRATE_P99_MS = 100
 # A run during which processes not of the benchmark used more CPU than this (% of one core) is not
@@ -31,6 +40,20 @@ BUSY_ELSEWHERE_PCT = 40.0
 # live.presence.HEARTBEAT_SECONDS: every socket writes its presence row this long after it opened,
 # and again and again; sockets opened together write together.
 HEARTBEAT_SECONDS = 30.0
+# Issue 25's big rooms, each run (members, ops/s, seconds, processes) in the `cards` mix. A room is
+# made once per size and process count, and its runs follow one another on the same sockets.
+BIGROOM_RUNS: tuple[tuple[int, float, float, int], ...] = (
+    (1000, 5.0, 15.0, 1),
+    (1000, 20.0, 15.0, 1),
+    (1000, 5.0, 15.0, 2),
+    (1000, 20.0, 15.0, 2),
+    (500, 20.0, 15.0, 1),
+)
+# What making a big room and opening its sockets takes per member (joining over HTTP, then the
+# socket, its snapshot and everyone's presence frames), to skip a room that would not be ready
+# before the deadline: 0.06 s for 200 members on 2 cores; a join's presence goes to everyone, so
+# a bigger room takes longer per member.
+BIGROOM_SETUP_S_PER_MEMBER = 0.15
 
 
 @dataclass
@@ -51,7 +74,11 @@ class Plan:
     maxrate_steps: tuple[float, ...] = (50, 100, 200, 300, 400, 500, 600, 800)
     maxrate_seconds: float = 6.0
     connections: int = 1000
+    # With --quick, each run is the full run at the same index made smaller (its verdict says so).
+    bigroom: tuple[tuple[int, float, float, int], ...] = BIGROOM_RUNS
     deadline_s: float = 720.0
+    # Added to the deadline when bigroom runs: its joins alone would take the others' time.
+    bigroom_budget_s: float = 600.0
 
     @classmethod
     def make(cls, quick: bool) -> Plan:
@@ -67,8 +94,13 @@ class Plan:
             maxrate_steps=(50, 150),
             maxrate_seconds=3.0,
             connections=200,
+            bigroom=tuple((members // 5, rate, 8.0, procs) for members, rate, _, procs in BIGROOM_RUNS),
             deadline_s=200.0,
+            bigroom_budget_s=120.0,
         )
+
+    def deadline_for(self, wanted: set[str]) -> float:
+        return self.deadline_s + (self.bigroom_budget_s if "bigroom" in wanted else 0.0)
 
 
 class Deadline:
@@ -140,11 +172,14 @@ def run_load(
     # Events still on their way keep the servers busy: wait until they are idle (bounded), then count.
     wait_quiet(servers, timeout=settle_max)
     time.sleep(0.5)
+    servers_cpu_s = meter.servers_seconds()  # the run and its settling: every delivery's cost
     client_cpu_wall = time.monotonic() - t0
     clients.broadcast("collect")
     results = clients.receive("result", 60)
     row = summarize(results, len(rooms), members, rate, seconds, total)
     row.update(cpu)
+    row["servers_cpu_s"] = round(servers_cpu_s, 3)
+    row["cpu_us_per_delivery"] = per_delivery_us(servers_cpu_s, row["deliveries_received"])
     row["client_cpu_pct"] = round(100 * sum(r["cpu_s"] for r in results) / client_cpu_wall, 1)
     ours = sum(row[f"{name}_cpu_pct"] for name in ("servers", "postgres", "redis", "client"))
     row["others_cpu_pct"] = round(max(0.0, row["machine_cpu_pct"] - ours), 1)
@@ -355,6 +390,81 @@ def passes_maxrate(row: dict[str, Any]) -> bool:
     )
 
 
+def scenario_bigroom(
+    infra: Infra, servers: list[Server], plan: Plan, workers: int, leader: tuple[str, str], deadline: Deadline
+) -> list[dict[str, Any]]:
+    """The plan's big-room runs on this many processes, grouped by room size.
+
+    Joining 1,000 members over HTTP and opening their sockets takes longer than the runs, so each
+    size gets one room per process count and its rates run one after another on the same sockets
+    (the first run's cards stay on the board: 9 seed items and a few dozen more)."""
+    by_size: dict[int, list[int]] = {}
+    for index, (members, _, _, procs) in enumerate(plan.bigroom):
+        if procs == len(servers):
+            by_size.setdefault(members, []).append(index)
+    rows = []
+    for members, indexes in by_size.items():
+        first_seconds = plan.bigroom[indexes[0]][2]
+        if deadline.left() < members * BIGROOM_SETUP_S_PER_MEMBER + first_seconds + 40:
+            rows += [bigroom_skipped(plan, index, "global deadline") for index in indexes]
+            continue
+        rows += bigroom_room(infra, servers, plan, indexes, workers, leader, deadline)
+    return rows
+
+
+def bigroom_room(
+    infra: Infra,
+    servers: list[Server],
+    plan: Plan,
+    indexes: list[int],
+    workers: int,
+    leader: tuple[str, str],
+    deadline: Deadline,
+) -> list[dict[str, Any]]:
+    """One big room, made and connected once, and the plan's runs `indexes` on it."""
+    members = plan.bigroom[indexes[0]][0]
+    label = f"bigroom{members}-{len(servers)}p"
+    rooms, setup_s = make_rooms(infra, servers, label, 1, members, leader)
+    clients = Clients(rooms, members, workers)
+    rows = []
+    try:
+        connect = clients.connect(timeout=300)
+        if connect["failed"]:
+            raise RuntimeError(f"{connect['failed']} websockets failed to open: {connect['failures']}")
+        storm = wait_quiet(servers, timeout=90)
+        for index in indexes:
+            _, rate, seconds, _ = plan.bigroom[index]
+            if deadline.left() < seconds + 40:
+                rows.append(bigroom_skipped(plan, index, "global deadline"))
+                continue
+            row = run_load(clients, servers, rooms, members, rate, seconds, mix="cards")
+            row.update(
+                {
+                    "scenario": "bigroom",
+                    "processes": len(servers),
+                    # The full-size run this one is (or, with --quick, stands for): its targets.
+                    "stands_for": list(BIGROOM_RUNS[index]),
+                    "setup_s": round(setup_s, 1),
+                    "connect_s": connect["seconds"],
+                    "connect_retried": connect["retried"],
+                    "connect_quiet_s": round(storm, 1),
+                }
+            )
+            rows.append(row)
+            print_row(row)
+    finally:
+        clients.close()
+    return rows
+
+
+def bigroom_skipped(plan: Plan, index: int, why: str) -> dict[str, Any]:
+    members, rate, _, procs = plan.bigroom[index]
+    row = {"scenario": "bigroom", "processes": procs, "rooms": 1, "members": members, "target_ops_s": rate}
+    row["skipped"] = why
+    print_row(row)
+    return row
+
+
 def idle_cost(server: Server) -> tuple[float, list[str]]:
     """The server's CPU (% of one core) with every socket open and nobody doing anything, over one
     heartbeat and a bit (issue 25: 1,000 idle members cost at most 2% of a core)."""
@@ -454,6 +564,8 @@ def run_scenarios(
                         )
                 if "maxrate" in wanted:
                     rows.extend(scenario_maxrate(infra, servers, plan, workers, leader, deadline, f"maxrate-{procs}p"))
+                if "bigroom" in wanted:
+                    rows.extend(scenario_bigroom(infra, servers, plan, workers, leader, deadline))
             finally:
                 infra.stop_servers(servers)
         if "connections1000" in wanted:
