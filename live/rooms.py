@@ -37,6 +37,9 @@ RETRY_SECONDS = 1.0
 REFRESH_SECONDS = 10.0
 # Presence goes out at most once in this long: soon enough for a person, few frames in a join rush.
 PRESENCE_GATHER_SECONDS = 0.25
+# A socket of a killed process leaves no message, only a row that stops counting once it is old
+# (live.presence.PRESENCE_TIMEOUT): each room compares who is online with what it last said this often.
+PRESENCE_SWEEP_SECONDS = 30.0
 
 
 class Socket(Protocol):
@@ -61,6 +64,9 @@ class Room:
         self.presence_members: set[int] = set()
         self.presence_sender: asyncio.Task[None] | None = None
         self.presence_sent_at = -PRESENCE_GATHER_SECONDS
+        # Who this room last knew to be online (None until its first sweep), and when it looked.
+        self.known_online: set[int] | None = None
+        self.swept_at = time.monotonic()
 
     async def join(self, socket: Socket) -> None:
         """Returns once the room is subscribed, so that no event can fall between this and a read."""
@@ -99,10 +105,24 @@ class Room:
             task.add_done_callback(_leaving.discard)
 
     async def refresh(self) -> None:
-        """Layers forget group members after `group_expiry`; the sockets' heartbeat renews it."""
+        """Layers forget group members after `group_expiry`; the sockets' heartbeat renews it, and
+        has the room look for presence rows that aged out."""
         if self.channel is not None and time.monotonic() - self.refreshed_at >= REFRESH_SECONDS:
             self.refreshed_at = time.monotonic()
             await self.layer.group_add(self.group, self.channel)
+        if time.monotonic() - self.swept_at >= PRESENCE_SWEEP_SECONDS:
+            self.swept_at = time.monotonic()
+            await self.sweep_presence()
+
+    async def sweep_presence(self) -> None:
+        """Tell the sockets about members who went without a word (their process was killed): one
+        read of the whole list per room and sweep, and a frame only when something differs."""
+        online_list, _ = await in_database_thread(presence_now)(self.workshop_id, (), whole=True)
+        online = set(online_list or ())
+        known, self.known_online = self.known_online, online
+        if known is None or known == online:
+            return
+        await self._hand_presence(online_list or [], came=online - known, went=known - online)
 
     async def listen(self, channel: str) -> None:
         while True:
@@ -131,6 +151,18 @@ class Room:
             except Exception:
                 logger.exception("could not hand %s to a socket of %s", kind, self.group)
 
+    async def _hand_presence(
+        self, online: list[int] | None, *, came: set[int], went: set[int], sockets: list[Socket] | None = None
+    ) -> None:
+        """One frame encoded once for the sockets that take changes, one for those that take the list."""
+        as_list = encode({"type": "presence", "online": online}) if online is not None else ""
+        as_changes = encode({"type": "presence", "came": sorted(came), "went": sorted(went)})
+        for socket in list(self.sockets) if sockets is None else sockets:
+            try:
+                await socket.take_presence(as_changes if socket.presence_changes else as_list)
+            except Exception:
+                logger.exception("could not hand presence to a socket of %s", self.group)
+
     async def send_presence(self) -> None:
         """Send what the presence messages gathered so far mean, at most once per gathering time."""
         try:
@@ -147,15 +179,9 @@ class Room:
                 except Exception:
                     logger.exception("room %s could not read presence", self.group)
                     continue
-                as_list = encode({"type": "presence", "online": online}) if whole else ""
-                as_changes = encode(
-                    {"type": "presence", "came": sorted(online_now), "went": sorted(members - online_now)}
-                )
-                for socket in sockets:
-                    try:
-                        await socket.take_presence(as_changes if socket.presence_changes else as_list)
-                    except Exception:
-                        logger.exception("could not hand presence to a socket of %s", self.group)
+                if self.known_online is not None:
+                    self.known_online = (self.known_online | online_now) - (members - online_now)
+                await self._hand_presence(online, came=online_now, went=members - online_now, sockets=sockets)
         finally:
             self.presence_sender = None
             if not self.sockets:

@@ -9,13 +9,18 @@ from __future__ import annotations
 
 import asyncio
 import time
+from datetime import timedelta
 from typing import Any
 
 import pytest
+from channels.layers import get_channel_layer
 
+from core import clock
 from goals.models import Role
-from live.presence import online_member_ids
-from live.rooms import PRESENCE_GATHER_SECONDS
+from live.broadcast import workshop_group
+from live.models import Connection
+from live.presence import PRESENCE_TIMEOUT, online_member_ids
+from live.rooms import PRESENCE_GATHER_SECONDS, room_of
 from tests.planning.ws import Ws, run
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -94,3 +99,34 @@ async def test_a_rush_of_joins_is_gathered_and_ends_with_everyone_online(room, c
     assert len(lists) < len(people), "the whole list went out once per join"
     for ws in sockets:
         assert all("online" not in frame for frame in ws.frames if frame["type"] == "presence")
+
+
+async def test_a_member_whose_process_died_is_seen_to_go_once_their_row_is_old(room, connect):
+    """A killed process says nothing: its sockets' rows stop counting after PRESENCE_TIMEOUT, and
+    the room's sweep (every PRESENCE_SWEEP_SECONDS, from the sockets' heartbeat) tells everyone."""
+    watcher = await connect(room.workshop, room.member, query=CHANGES)
+    lister = await connect(room.workshop, room.leader)
+    for ws in (watcher, lister):
+        await ws.take(1, "snapshot")
+    # Another process's socket for the target, announced as that process would.
+    await run(
+        lambda: Connection.objects.create(
+            workshop=room.workshop, member=room.target, channel_name="elsewhere!dead", session_hash=""
+        )
+    )
+    layer = get_channel_layer()
+    await layer.group_send(workshop_group(room.workshop.id), {"type": "workshop.presence", "members": [room.target.id]})
+    everyone = sorted([room.member.id, room.leader.id, room.target.id])
+    await lister.presence_until(everyone, most=3)
+    online = {room.member.id}
+    while online != set(everyone):
+        online = applied(online, (await watcher.take(1, "presence"))[0])
+
+    the_room = room_of(room.workshop.id, layer)
+    await the_room.sweep_presence()  # the first sweep learns who is online
+    assert await watcher.nothing(), "nothing changed, nothing sent"
+    old = clock.now() - PRESENCE_TIMEOUT - timedelta(seconds=1)
+    await run(lambda: Connection.objects.filter(channel_name="elsewhere!dead").update(seen_at=old))
+    await the_room.sweep_presence()
+    assert await watcher.recv() == {"type": "presence", "came": [], "went": [room.target.id]}
+    assert await lister.recv() == {"type": "presence", "online": sorted([room.member.id, room.leader.id])}
