@@ -49,7 +49,14 @@ def send_room(room_id: int) -> int:
                 continue
             payload = ChatPost.objects.values_list("payload", flat=True).get(pk=post_id)
             answer = poster.post(url, json.dumps(payload).encode(), HEADERS)
-            row = attempts.record(ChatPost, post_id, ok=answer.ok, status_code=answer.status, error=answer.error)
+            row = attempts.record(
+                ChatPost,
+                post_id,
+                ok=answer.ok,
+                status_code=answer.status,
+                error=answer.error,
+                retry_after=answer.retry_after,
+            )
             if answer.ok:
                 delivered += 1
                 continue

@@ -38,6 +38,9 @@ ATTEMPTS_MAX = len(RETRY_AFTER) + 1
 # Longer than an attempt may last (a 10 s timeout on connecting and on each read, a slow mail
 # server): a lease that old belonged to a worker that died.
 LEASE = timedelta(seconds=90)
+# A receiver's Retry-After moves the next attempt later than the schedule, never by more than the
+# schedule's longest wait: a receiver cannot park a message for days.
+RETRY_AFTER_MAX = RETRY_AFTER[-1]
 
 
 class Status(models.TextChoices):
@@ -107,8 +110,18 @@ def record_delivered(model: type[Attempted], delivered: dict[int, int]) -> None:
         )
 
 
-def record(model: type[Attempted], pk: int, *, ok: bool, status_code: int | None, error: str = "") -> Attempted:
-    """Record the attempt just made: sent, or when to try again, or failed for good."""
+def record(
+    model: type[Attempted],
+    pk: int,
+    *,
+    ok: bool,
+    status_code: int | None,
+    error: str = "",
+    retry_after: timedelta | None = None,
+) -> Attempted:
+    """Record the attempt just made: sent, or when to try again, or failed for good. A receiver
+    that said when to come back (`retry_after`, its Retry-After) is tried then if that is later than
+    the schedule's next attempt: asking again sooner would only be refused again."""
     now = clock.now()
     row = model.objects.get(pk=pk)
     row.leased_until = None
@@ -124,6 +137,8 @@ def record(model: type[Attempted], pk: int, *, ok: bool, status_code: int | None
             row.status = Status.FAILED
             row.next_attempt_at = None
         else:
+            if retry_after is not None:
+                delay = max(delay, min(retry_after, RETRY_AFTER_MAX))
             row.next_attempt_at = now + delay
     row.save(
         update_fields=["leased_until", "last_status_code", "last_error", "status", "delivered_at", "next_attempt_at"]

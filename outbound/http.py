@@ -13,7 +13,11 @@ import http.client
 import socket
 import ssl
 from dataclasses import dataclass
+from datetime import timedelta
+from email.utils import parsedate_to_datetime
 from types import TracebackType
+
+from django.utils import timezone
 
 from outbound import guard
 
@@ -23,10 +27,17 @@ TIMEOUT_SECONDS = 10.0
 BODY_READ_MAX = 4096
 
 
+# Statuses whose Retry-After says when the receiver wants to hear from us again (RFC 9110 §10.2.3,
+# RFC 6585 §4): Slack, Discord and Teams answer 429 with it when a channel gets too many posts.
+RETRY_AFTER_STATUSES = frozenset({429, 503})
+
+
 @dataclass(frozen=True)
 class Answer:
     status: int | None  # None: no HTTP answer (refused, unreachable, timed out)
     error: str = ""
+    # How long the receiver asked us to wait (its Retry-After), if it did and the value made sense.
+    retry_after: timedelta | None = None
 
     @property
     def ok(self) -> bool:
@@ -82,7 +93,10 @@ class Poster:
                 if response.will_close or response.length:
                     connection.close()
                     del self.connections[key]
-                return Answer(response.status)
+                wait = (
+                    retry_after(response.getheader("Retry-After")) if response.status in RETRY_AFTER_STATUSES else None
+                )
+                return Answer(response.status, retry_after=wait)
             except guard.Refused as refusal:
                 self._drop(key)
                 return Answer(None, str(refusal))
@@ -103,6 +117,22 @@ class Poster:
         connection = self.connections.pop(key, None)
         if connection is not None:
             connection.close()
+
+
+def retry_after(value: str | None) -> timedelta | None:
+    """A Retry-After header as a wait: delta-seconds or an HTTP date; None when absent or unreadable."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isascii() and value.isdigit():
+        return timedelta(seconds=int(value))
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        return None
+    return max(when - timezone.now(), timedelta())
 
 
 def post(url: str, body: bytes, headers: dict[str, str], timeout: float = TIMEOUT_SECONDS) -> Answer:

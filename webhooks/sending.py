@@ -6,8 +6,9 @@ and one that got its 2xx is never sent again. One job at a time sends to an endp
 its row, `sending_until`): a job that finds the lease held leaves, and the holder looks again for
 what became due before it lets go, so nothing is left behind and a slow receiver holds one worker
 thread, never all of them. A receiver that gives no answer at all (down, unreachable, hanging
-until the timeout) ends the run and rests the endpoint until the failed delivery's retry
-(`resting_until`): the rest of the backlog is not made to wait for a timeout each. What is left
+until the timeout), or one that asks us to wait (a 429 or 503 with Retry-After), ends the run and
+rests the endpoint until the failed delivery's retry (`resting_until`): the rest of the backlog is
+not made to wait for a timeout each, nor sent into a rate limit. What is left
 is sent by the job queued for that retry, or by the tick's sweep, whichever comes first.
 
 An endpoint that has failed every delivery for 24 hours (`failing_since`, the first failure after
@@ -69,7 +70,9 @@ def attempt(
     body = delivery.body.encode()
     answer = poster.post(endpoint.url, body, signed_headers(secret, delivery.message_id, body))
     error = answer.error or ("" if answer.ok else f"The receiver answered {answer.status}.")
-    recorded = attempts.record(Delivery, delivery_id, ok=answer.ok, status_code=answer.status, error=error)
+    recorded = attempts.record(
+        Delivery, delivery_id, ok=answer.ok, status_code=answer.status, error=error, retry_after=answer.retry_after
+    )
     outcome(endpoint, answer)
     return recorded  # type: ignore[return-value]
 
@@ -172,10 +175,17 @@ def _drain(endpoint_id: int) -> tuple[int, bool | None]:
                 continue
             error = answer.error or f"The receiver answered {answer.status}."
             Delivery.objects.filter(pk=delivery_id).update(attempts=F("attempts") + 1)
-            recorded = attempts.record(Delivery, delivery_id, ok=False, status_code=answer.status, error=error)
+            recorded = attempts.record(
+                Delivery,
+                delivery_id,
+                ok=False,
+                status_code=answer.status,
+                error=error,
+                retry_after=answer.retry_after,
+            )
             failed.append(recorded)  # type: ignore[arg-type]
             outcome(endpoint, answer)
-            if answer.status is None or not endpoint.active:
+            if answer.status is None or answer.retry_after is not None or not endpoint.active:
                 if recorded.next_attempt_at is not None:
                     Endpoint.objects.filter(pk=endpoint_id).update(resting_until=recorded.next_attempt_at)
                 break

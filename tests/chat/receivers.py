@@ -25,6 +25,7 @@ class Receiver:
     received: list[dict[str, Any]] = field(default_factory=list)
     problems: list[list[str]] = field(default_factory=list)
     answers: list[int] = field(default_factory=list)  # statuses to give first, in order
+    retry_after: str | None = None  # sent as Retry-After with a 429
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
@@ -51,6 +52,8 @@ def _handler(receiver: Receiver, check: Callable[[Any], list[str]]) -> type[Base
                 status = receiver.answers.pop(0) if receiver.answers else (400 if problems else 200)
             answer = json.dumps({"ok": status < 300, "problems": problems}).encode()
             self.send_response(status)
+            if status == 429 and receiver.retry_after is not None:
+                self.send_header("Retry-After", receiver.retry_after)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(answer)))
             self.end_headers()

@@ -187,6 +187,36 @@ def test_a_failed_post_is_retried_on_the_webhooks_schedule_and_keeps_its_place(
     assert len(got.received) == 3
 
 
+def test_a_service_that_limits_posts_is_posted_to_again_when_it_says(
+    workshop, leader, member, leader_client, receivers
+):
+    """Slack answers a channel that gets too many posts 429 with Retry-After: its posts wait that long."""
+    got = receivers["slack"]
+    add_room(leader_client, workshop, "slack", got.url)
+    got.answers[:] = [429]
+    got.retry_after = "30"
+    item = add_item(workshop, member, title="Guided start")
+    start = clock.now()
+    with mock.patch("core.clock.now", return_value=start):
+        agree(workshop, leader, {item: member})
+        send(workshop, member, "item.progress", item=item, state="blocked")
+        run_due_jobs()
+    first, second = ChatPost.objects.order_by("id")
+    assert (first.status, first.last_status_code, first.next_attempt_at) == (
+        Status.PENDING,
+        429,
+        start + timedelta(seconds=30),
+    )
+    assert second.next_attempt_at == first.next_attempt_at, "the post behind keeps its place"
+    with mock.patch("core.clock.now", return_value=start + timedelta(seconds=10)):
+        run_due_jobs()
+    assert len(got.received) == 1, "not before the service said"
+    with mock.patch("core.clock.now", return_value=start + timedelta(seconds=31)):
+        run_due_jobs()
+    assert len(got.received) == 3
+    assert set(ChatPost.objects.values_list("status", flat=True)) == {Status.DELIVERED}
+
+
 def test_a_service_that_never_answers_well_fails_the_post_after_the_last_retry(
     workshop, leader, member, leader_client, receivers
 ):

@@ -5,7 +5,7 @@ The receiver verifies each request's signature with `standardwebhooks.Webhook(se
 against the secret the API gave for its path; a request that does not verify is kept apart
 (`forged`), and every test asserts there is none. What it answers is scripted per path: a list
 of statuses taken one by one (the last one repeats), "hang" to answer nothing until the test
-ends, or ("redirect", path) for a 302.
+ends, ("redirect", path) for a 302, or ("wait", status, value) for a status with a Retry-After.
 """
 
 from __future__ import annotations
@@ -80,7 +80,10 @@ class Receiver:
                     self.received[path].append(
                         {"id": handler.headers["webhook-id"], "body": payload, "raw": body.decode()}
                     )
-        if isinstance(answer, tuple):
+        if isinstance(answer, tuple) and answer[0] == "wait":
+            handler.send_response(answer[1])
+            handler.send_header("Retry-After", answer[2])
+        elif isinstance(answer, tuple):
             handler.send_response(302)
             handler.send_header("Location", self.url(answer[1]))
         else:
