@@ -178,6 +178,7 @@ class WorkshopConsumer(AsyncWebsocketConsumer):
         self.early = {seq: waiting for seq, waiting in self.early.items() if seq > self.caught_up_to}
         self.ready = True
         await self._deliver()
+        await self._release_presence()
         # The socket's row was written when it was admitted; now that it has its snapshot, say so.
         await self._announce()
         self.heartbeat = asyncio.create_task(self._beat())
@@ -222,9 +223,7 @@ class WorkshopConsumer(AsyncWebsocketConsumer):
         finally:
             self.holding = False
         await self._deliver()
-        held, self.held_presence = self.held_presence, []
-        for text in held:
-            await self.take_presence(text)
+        await self._release_presence()
 
     async def _apply(self, ref: str | None, frame: Any) -> None:
         try:
@@ -298,11 +297,18 @@ class WorkshopConsumer(AsyncWebsocketConsumer):
         await self._deliver()
 
     async def take_presence(self, text: str) -> None:
-        # Before the snapshot it is stale: this socket announces the online list itself once sent.
-        if self.holding:
+        """Presence waits behind the snapshot and behind an op on its way. None is dropped: a frame
+        read before the snapshot was is older than it, but a later frame for every member who
+        changed since follows, so a socket that takes changes ends where the room is."""
+        if self.holding or not self.ready:
             self.held_presence.append(text)
-        elif self.ready and not self.closing:
+        elif not self.closing:
             await self.send(text_data=text)
+
+    async def _release_presence(self) -> None:
+        held, self.held_presence = self.held_presence, []
+        for text in held:
+            await self.take_presence(text)
 
     async def session_ended(self, message: dict[str, Any]) -> None:
         """The session this socket was opened with logged out (live.sockets): no member's any more."""

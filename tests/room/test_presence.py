@@ -8,6 +8,7 @@ PRESENCE_GATHER_SECONDS into one frame and reads who is online when it sends.
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 from datetime import timedelta
 from typing import Any
@@ -21,6 +22,7 @@ from live.broadcast import workshop_group
 from live.models import Connection
 from live.presence import PRESENCE_TIMEOUT, online_member_ids
 from live.rooms import PRESENCE_GATHER_SECONDS, room_of
+from room import consumers
 from tests.planning.ws import Ws, run
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -130,3 +132,33 @@ async def test_a_member_whose_process_died_is_seen_to_go_once_their_row_is_old(r
     await the_room.sweep_presence()
     assert await watcher.recv() == {"type": "presence", "came": [], "went": [room.target.id]}
     assert await lister.recv() == {"type": "presence", "online": sorted([room.member.id, room.leader.id])}
+
+
+async def test_presence_sent_while_a_socket_reads_its_snapshot_waits_for_it(room, connect, monkeypatch):
+    """A frame the room sends between a socket's joining and its snapshot is held, not dropped."""
+    watcher = await connect(room.workshop, room.member, query=CHANGES)
+    await watcher.take(1, "presence")
+    release = threading.Event()
+    reading = threading.Event()
+    real_catch_up = consumers.catch_up
+
+    def slow_catch_up(*args: Any) -> Any:
+        reading.set()
+        release.wait(5)
+        return real_catch_up(*args)
+
+    monkeypatch.setattr(consumers, "catch_up", slow_catch_up)
+    joining = asyncio.create_task(connect(room.workshop, room.leader, query=CHANGES))
+    await asyncio.to_thread(reading.wait, 5)
+    await run(
+        lambda: Connection.objects.create(
+            workshop=room.workshop, member=room.target, channel_name="elsewhere!alive", session_hash=""
+        )
+    )
+    layer = get_channel_layer()
+    await layer.group_send(workshop_group(room.workshop.id), {"type": "workshop.presence", "members": [room.target.id]})
+    assert await watcher.recv() == {"type": "presence", "came": [room.target.id], "went": []}
+    release.set()
+    late = await joining
+    assert (await late.recv())["type"] == "snapshot"
+    assert await late.recv() == {"type": "presence", "came": [room.target.id], "went": []}, "held, then sent"
