@@ -114,6 +114,33 @@ def room_test(*, workshop_id: str, room_id: Any) -> ChatPost:
     return post
 
 
+# What the settings page shows of a room's posts: enough to see that the last ones arrived.
+POSTS_LISTED = 20
+
+
+def post_list(*, workshop_id: str, room_id: Any) -> list[ChatPost]:
+    """The room's latest posts, newest first, so a facilitator sees whether the channel gets them."""
+    room = ChatRoom.objects.filter(workshop_id=workshop_id, pk=_room_id(room_id)).first()
+    if room is None:
+        raise NotFound("There is no such chat room.")
+    return list(ChatPost.objects.filter(room=room).order_by("-id").defer("payload")[:POSTS_LISTED])
+
+
+def post_json(post: ChatPost) -> dict[str, Any]:
+    """A post as the settings page lists it; `about` is what it told the room (a §9 chat event, or
+    `test`), never its text, which the channel has."""
+    return {
+        "id": post.id,
+        "about": post.reason.split(":", 1)[0],
+        "status": post.status,
+        "attempts": post.attempts,
+        "last_status_code": post.last_status_code,
+        "created_at": post.created_at.isoformat(),
+        "delivered_at": post.delivered_at.isoformat() if post.delivered_at else None,
+        "next_attempt_at": post.next_attempt_at.isoformat() if post.next_attempt_at else None,
+    }
+
+
 def _room_id(value: Any) -> int:
     pk = path_id(value)
     if pk is None:

@@ -38,3 +38,11 @@ def chat_room(request: HttpRequest, workshop_id: str, room_id: str) -> HttpRespo
 def chat_room_test(request: HttpRequest, workshop_id: str, room_id: str) -> HttpResponse:
     post = rooms.room_test(workshop_id=workshop_id, room_id=room_id)
     return JsonResponse({"id": post.id, "status": post.status}, status=202)
+
+
+@methods("GET")
+@api_facilitators_only
+@never_cache
+def chat_room_posts(request: HttpRequest, workshop_id: str, room_id: str) -> HttpResponse:
+    listed = rooms.post_list(workshop_id=workshop_id, room_id=room_id)
+    return JsonResponse({"posts": [rooms.post_json(post) for post in listed]})

@@ -66,6 +66,7 @@ urlpatterns = [
     path("api/w/<str:workshop_id>/chat", chat_views.chat_rooms, name="chat_rooms"),
     path("api/w/<str:workshop_id>/chat/<str:room_id>", chat_views.chat_room, name="chat_room"),
     path("api/w/<str:workshop_id>/chat/<str:room_id>/test", chat_views.chat_room_test, name="chat_room_test"),
+    path("api/w/<str:workshop_id>/chat/<str:room_id>/posts", chat_views.chat_room_posts, name="chat_room_posts"),
     # Mail (protocol §9): confirming an address, unsubscribing, a guest's sign-in link, offering help.
     path("mail/confirm/<str:token>/", mail_views.confirm, name="mail_confirm"),
     path("mail/unsubscribe/<str:token>/", mail_views.unsubscribe, name="mail_unsubscribe"),

@@ -13,6 +13,9 @@ const status = document.querySelector("[data-status]");
 const KINDS = { slack: "Slack", mattermost: "Mattermost", teams: "Microsoft Teams", discord: "Discord" };
 const SUBJECTS = { agreed: "plan agreed", blocked: "item blocked", checkin: "check-in", step: "agenda step" };
 const STATES = { pending: "Pending", delivered: "Delivered", failed: "Failed" };
+const ABOUT = { ...SUBJECTS, test: "test message" };
+// After "Send a test", the room's line is read again this long after (ms): most posts arrive in the first.
+const RECHECK_AFTER = [1500, 6000];
 
 function say(text) {
   status.textContent = text;
@@ -71,12 +74,37 @@ async function submit(form, url, body) {
 
 // ---- chat rooms -------------------------------------------------------------------------------
 
+// Whether the room's last post reached the channel: the one thing a facilitator checks here.
+function postLine(posts) {
+  if (!posts.length) return "Nothing posted yet.";
+  const last = posts[0];
+  const what = ABOUT[last.about] || last.about;
+  const answer = last.last_status_code ? ` (the service answered ${last.last_status_code})` : " (no answer)";
+  if (last.status === "delivered") return `Last post, ${what}: delivered ${when(last.delivered_at)}.`;
+  if (last.status === "failed") return `Last post, ${what}: failed after ${last.attempts} tries${answer}.`;
+  if (!last.attempts) return `Last post, ${what}: on its way.`;
+  return `Last post, ${what}: not delivered yet${answer}; next try ${when(last.next_attempt_at)}.`;
+}
+
+async function loadPosts(room, line) {
+  try {
+    const { posts } = await api(`${base}/chat/${room.id}/posts`);
+    line.textContent = postLine(posts);
+    line.dataset.postStatus = posts[0]?.status || "none";
+  } catch {
+    line.textContent = "";
+  }
+}
+
 function chatItem(room) {
   const test = h("button", { type: "button", class: "small", text: "Send a test" });
   const remove = h("button", { type: "button", class: "small", text: "Remove" });
-  test.addEventListener("click", () =>
-    act(test, () => api(`${base}/chat/${room.id}/test`, { method: "POST", body: {} }), "Test message queued."),
-  );
+  const line = h("p", { class: "muted connection-posts", "aria-live": "polite" });
+  loadPosts(room, line);
+  test.addEventListener("click", async () => {
+    await act(test, () => api(`${base}/chat/${room.id}/test`, { method: "POST", body: {} }), "Test message queued.");
+    for (const delay of RECHECK_AFTER) setTimeout(() => loadPosts(room, line), delay);
+  });
   remove.addEventListener("click", async () => {
     if (!window.confirm(`Stop posting to this ${KINDS[room.kind] || room.kind} room?`)) return;
     await act(remove, () => api(`${base}/chat/${room.id}`, { method: "DELETE" }), "Chat room removed.");
@@ -95,6 +123,7 @@ function chatItem(room) {
       class: "muted connection-events-line",
       text: `Posts: ${room.events.map((e) => SUBJECTS[e] || e).join(", ")}`,
     }),
+    line,
     h("div", { class: "connection-actions" }, test, remove),
   );
 }

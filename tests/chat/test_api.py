@@ -1,6 +1,7 @@
-"""`GET,POST /api/w/<id>/chat`, `DELETE …/chat/<cid>` and `POST …/chat/<cid>/test` (protocol §9,
-docs/integrations.md): rooms are added, listed and removed by facilitators; a refusal names its
-field and stores nothing; the URL is a secret, stored sealed and never shown back."""
+"""`GET,POST /api/w/<id>/chat`, `DELETE …/chat/<cid>`, `POST …/chat/<cid>/test` (protocol §9) and
+`GET …/chat/<cid>/posts` (docs/integrations.md): rooms are added, listed and removed by
+facilitators; a refusal names its field and stores nothing; the URL is a secret, stored sealed and
+never shown back."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ from django_tasks_db.models import DBTaskResult
 
 from chat.models import ChatPost, ChatRoom
 from chat.sending import send_room
+from core import clock
+from jobs.worker import run_due_jobs
 from live.models import LogCursor
 from outbound import guard
 from tests.chat.conftest import add_room
@@ -125,6 +128,7 @@ def test_another_workshops_room_is_not_found(workshop, other_workshop, leader_cl
     ChatRoom.objects.filter(pk=room.pk).update(workshop=other_workshop)
     assert leader_client.delete(f"/api/w/{workshop.id}/chat/{room.pk}").status_code == 404
     assert leader_client.post(f"/api/w/{workshop.id}/chat/{room.pk}/test").status_code == 404
+    assert leader_client.get(f"/api/w/{workshop.id}/chat/{room.pk}/posts").status_code == 404
     assert leader_client.delete(f"/api/w/{workshop.id}/chat/not-a-number").status_code == 404
 
 
@@ -169,3 +173,51 @@ def test_answers_validate_against_the_openapi_description(workshop, leader_clien
     check(tested, rooms + "/{room_id}/test", "post")
     missing = leader_client.delete(f"/api/w/{workshop.id}/chat/999999")
     check(missing, rooms + "/{room_id}", "delete")
+    check(leader_client.get(f"/api/w/{workshop.id}/chat/{room['id']}/posts"), rooms + "/{room_id}/posts")
+    check(leader_client.get(f"/api/w/{workshop.id}/chat/999999/posts"), rooms + "/{room_id}/posts")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_posts_list_says_whether_a_test_message_arrived(workshop, leader_client, receivers):
+    """What the settings page shows under a room: its test message delivered, or waiting for a
+    retry with the service's answer, newest first, and never the text the channel got."""
+    got = receivers["slack"]
+    created = add_room(leader_client, workshop, "slack", got.url)
+    posts = f"/api/w/{workshop.id}/chat/{created['id']}/posts"
+    assert leader_client.get(posts).json() == {"posts": []}
+
+    got.answers[:] = [503]
+    leader_client.post(f"/api/w/{workshop.id}/chat/{created['id']}/test")
+    run_due_jobs()
+    (waiting,) = leader_client.get(posts).json()["posts"]
+    assert (waiting["about"], waiting["status"], waiting["attempts"], waiting["last_status_code"]) == (
+        "test",
+        "pending",
+        1,
+        503,
+    )
+    assert waiting["next_attempt_at"] is not None
+    assert waiting["delivered_at"] is None
+
+    ChatPost.objects.update(next_attempt_at=clock.now())  # its retry's time has come
+    send_room.enqueue(created["id"])
+    run_due_jobs()
+    (delivered,) = leader_client.get(posts).json()["posts"]
+    assert (delivered["id"], delivered["status"], delivered["attempts"], delivered["last_status_code"]) == (
+        waiting["id"],
+        "delivered",
+        2,
+        200,
+    )
+    assert delivered["next_attempt_at"] is None
+    assert set(delivered) == {
+        "id",
+        "about",
+        "status",
+        "attempts",
+        "last_status_code",
+        "created_at",
+        "delivered_at",
+        "next_attempt_at",
+    }
+    assert len(got.received) == 2

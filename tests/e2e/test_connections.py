@@ -113,11 +113,14 @@ def test_a_facilitator_connects_a_chat_room_and_a_webhook(browser: Browser, serv
         expect(room).to_contain_text("Slack")
         expect(room).to_contain_text("plan agreed, item blocked, agenda step")
         assert chat.url not in room.inner_text()  # only its host and last characters
+        expect(room.locator(".connection-posts")).to_have_text("Nothing posted yet.")
         room.get_by_role("button", name="Send a test").click()
         assert chat.arrived.wait(15), "the test message never reached the chat receiver"
         message = json.loads(chat.requests[0][1])
         assert isinstance(message["text"], str)
         assert isinstance(message["blocks"], list)
+        # The room says its test arrived, without a reload.
+        expect(room.locator(".connection-posts")).to_contain_text("test message: delivered", timeout=10_000)
 
         page.get_by_label("Address", exact=True).fill(hook.url)
         page.get_by_label("Description").fill("Our automation")

@@ -225,6 +225,7 @@ ENDPOINTS = {
     ),
     "DELETE /api/w/<id>/chat/<cid>": Endpoint("delete", "/api/w/{workshop}/chat/{chat}", FACILITATORS, 204),
     "POST /api/w/<id>/chat/<cid>/test": Endpoint("post", "/api/w/{workshop}/chat/{chat}/test", FACILITATORS, 202),
+    "GET /api/w/<id>/chat/<cid>/posts": Endpoint("get", "/api/w/{workshop}/chat/{chat}/posts", FACILITATORS, 200),
     # Protocol §9, Email (docs/integrations.md): the account's address; the links a mail carries,
     # opened by whoever holds them (a GET changes nothing; the button posts); the help page a
     # rally mail links to (nothing is agreed here, so offering is refused on the page: 400); the
@@ -400,7 +401,7 @@ def test_the_table_covers_every_url():
 
     routed = {str(pattern.pattern) for pattern in urlpatterns}
     covered = {endpoint.path.lstrip("/") for endpoint in ENDPOINTS.values()}
-    assert len(routed) == 53
+    assert len(routed) == 54
     for route in routed:
         shape = route.replace("<str:workshop_id>", "{workshop}").replace("<str:token>", "{token}")
         shape = shape.replace("<str:tid>", "{template}").replace("<str:client_id>", "{client}")

@@ -496,6 +496,7 @@ def id_requests(api: Api) -> dict[str, tuple[str, str]]:
         "webhook retry (delivery)": ("post", f"{base}/webhooks/{api.hook}/deliveries/{{}}/retry"),
         "chat delete": ("delete", f"{base}/chat/{{}}"),
         "chat test": ("post", f"{base}/chat/{{}}/test"),
+        "chat posts": ("get", f"{base}/chat/{{}}/posts"),
     }
 
 
@@ -507,6 +508,7 @@ ID_URLS = [
     "webhook retry (delivery)",
     "chat delete",
     "chat test",
+    "chat posts",
 ]
 
 
