@@ -5,7 +5,7 @@ sent by a job to a real HTTP receiver that checks the payload as its service wou
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 from unittest import mock
 
 import pytest
@@ -151,19 +151,25 @@ def test_a_room_hears_nothing_from_before_it_was_added(workshop, leader, member,
     assert [said(body).count("Plan v1 agreed") for body in receivers["slack"].received] == [0]
 
 
-def test_a_failed_post_is_retried_on_the_webhooks_schedule_and_keeps_its_place(
-    workshop, leader, member, leader_client, receivers
-):
-    got = receivers["slack"]
-    add_room(leader_client, workshop, "slack", got.url)
-    got.answers[:] = [503]
+def agree_then_block(workshop, leader, member) -> tuple[datetime, list[ChatPost]]:
+    """Two posts at one moment, the plan agreed then an item blocked, after the jobs' first try:
+    that moment and the posts, in order."""
     item = add_item(workshop, member, title="Guided start")
     start = clock.now()
     with mock.patch("core.clock.now", return_value=start):
         agree(workshop, leader, {item: member})
         send(workshop, member, "item.progress", item=item, state="blocked")
         run_due_jobs()
-    first, second = ChatPost.objects.order_by("id")
+    return start, list(ChatPost.objects.order_by("id"))
+
+
+def test_a_failed_post_is_retried_on_the_webhooks_schedule_and_keeps_its_place(
+    workshop, leader, member, leader_client, receivers
+):
+    got = receivers["slack"]
+    add_room(leader_client, workshop, "slack", got.url)
+    got.answers[:] = [503]
+    start, (first, second) = agree_then_block(workshop, leader, member)
     assert (first.status, first.attempts, first.last_status_code) == (Status.PENDING, 1, 503)
     assert timedelta(seconds=4) <= first.next_attempt_at - start <= timedelta(seconds=6)
     # The post behind waits for it, so that the channel reads them in order.
@@ -195,13 +201,7 @@ def test_a_service_that_limits_posts_is_posted_to_again_when_it_says(
     add_room(leader_client, workshop, "slack", got.url)
     got.answers[:] = [429]
     got.retry_after = "30"
-    item = add_item(workshop, member, title="Guided start")
-    start = clock.now()
-    with mock.patch("core.clock.now", return_value=start):
-        agree(workshop, leader, {item: member})
-        send(workshop, member, "item.progress", item=item, state="blocked")
-        run_due_jobs()
-    first, second = ChatPost.objects.order_by("id")
+    start, (first, second) = agree_then_block(workshop, leader, member)
     assert (first.status, first.last_status_code, first.next_attempt_at) == (
         Status.PENDING,
         429,
