@@ -536,7 +536,8 @@ class Clients:
                             "index": next(index),
                             "room": r,
                             "slot": k if copy == 0 else -1,
-                            "url": f"ws://127.0.0.1:{port}/ws/w/{room.id}/",
+                            # Presence as who came and went, as the board's client asks for it.
+                            "url": f"ws://127.0.0.1:{port}/ws/w/{room.id}/?presence=changes",
                             "origin": f"http://127.0.0.1:{port}",
                             "cookie": room.cookies[k],
                         }
