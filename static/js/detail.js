@@ -6,7 +6,7 @@ import { cardActions, claimButton, tracked } from "./card.js";
 import { h } from "./dom.js";
 import { formatDate, formatDateTime, plural, STATUS_LABELS } from "./format.js";
 import { helpButton, helpersOf, helpNotesList, progressChip } from "./progress.js";
-import { row } from "./widgets.js";
+import { closeButton, menuButton, row } from "./widgets.js";
 
 // The whole item, in the detail dialog: notes in full and every control the card has.
 export function detailContent(item, ctx, { progressForm = null } = {}) {
@@ -90,40 +90,29 @@ export function detailContent(item, ctx, { progressForm = null } = {}) {
   const help = tracking ? helpButton(item, ctx, "detail") : null;
   if (help) actions.prepend(help);
   const extra = [];
-  if (ctx.rules.editItem(item))
+  if (ctx.rules.editItem(item)) {
     extra.push(
-      h("button", {
-        type: "button",
-        class: "small",
-        dataset: { action: "item.edit.open", item: item.id, focus: `detail:${item.id}:edit` },
-        text: "Edit",
-      }),
+      menuButton("Edit", { action: "item.edit.open", item: item.id }, `detail:${item.id}:edit`, false, "small"),
     );
-  if (ctx.rules.deleteItem(item))
+  }
+  if (ctx.rules.deleteItem(item)) {
     extra.push(
-      h("button", {
-        type: "button",
-        class: "small danger-text",
-        dataset: { action: "item.delete", item: item.id, focus: `detail:${item.id}:delete` },
-        text: "Delete",
-      }),
+      menuButton(
+        "Delete",
+        { action: "item.delete", item: item.id },
+        `detail:${item.id}:delete`,
+        false,
+        "small danger-text",
+      ),
     );
+  }
   actions.append(...extra);
   return [
     h(
       "div",
       { class: "detail-head" },
       h("h2", { id: "item-detail-title", text: item.title }),
-      h(
-        "button",
-        {
-          type: "button",
-          class: "notice-close",
-          "aria-label": "Close",
-          dataset: { action: "item.close", focus: "detail:close" },
-        },
-        h("span", { "aria-hidden": "true", text: "×" }),
-      ),
+      closeButton("item.close", "detail:close"),
     ),
     item.notes
       ? h("p", { class: "detail-notes", text: item.notes })

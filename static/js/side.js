@@ -8,6 +8,7 @@ import { capacityForm, renderTools } from "./facilitation.js";
 import { renderPeople } from "./people.js";
 import { confidenceResult, renderResults } from "./results.js";
 import { sideTabs } from "./uistate.js";
+import { closeButton } from "./widgets.js";
 
 const NO_CHECK = { open: false, answers: 0, result: null };
 
@@ -32,16 +33,7 @@ export function buildSide() {
     invitesHome: h("div", { class: "tool invite-home" }),
   };
   side.results.append(side.resultsBody, side.memberExports);
-  const close = h(
-    "button",
-    {
-      type: "button",
-      class: "side-close notice-close",
-      "aria-label": "Close",
-      dataset: { action: "side.close", focus: "side:close" },
-    },
-    h("span", { "aria-hidden": "true", text: "×" }),
-  );
+  const close = closeButton("side.close", "side:close", "side-close");
   side.node = h(
     "aside",
     { id: "side", class: "side", "aria-label": "People, results and tools" },

@@ -20,6 +20,20 @@ export function menuButton(text, data, focus, disabled = false, extraClass = nul
   return h("button", { type: "button", class: extraClass, disabled, dataset: { ...data, focus }, text });
 }
 
+// The "×" that closes a panel: named "Close" for assistive tech, its action and focus key given.
+export function closeButton(action, focus, extraClass = null) {
+  return h(
+    "button",
+    {
+      type: "button",
+      class: extraClass ? `${extraClass} notice-close` : "notice-close",
+      "aria-label": "Close",
+      dataset: { action, focus },
+    },
+    h("span", { "aria-hidden": "true", text: "×" }),
+  );
+}
+
 export function initials(name) {
   const words = String(name || "?")
     .trim()
