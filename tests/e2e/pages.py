@@ -11,6 +11,7 @@ Waiting is done with Playwright's auto-waiting `expect`, never with sleeps; `wai
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import re
 from collections.abc import Callable
@@ -258,3 +259,18 @@ def on_a_clock_of_its_own(page: Page) -> None:
     page.clock.install()
     page.reload()
     wait_live(page)
+
+
+def side_tab(page: Page, tab: str) -> None:
+    """Open a tab of the side panel (People, Results, Tools …), wherever the panel is."""
+    button = page.locator(f"button[data-side-tab='{tab}']")
+    # On a phone the side is a sheet behind ☰. A tap that lands while the phase bar is redrawn can
+    # be lost (seen once under load): tap again, as a person would, three times at most.
+    for _ in range(3):
+        if button.is_visible():
+            break
+        page.locator("button[data-action='side.open']").click()
+        with contextlib.suppress(AssertionError):
+            expect(button).to_be_visible(timeout=1500)
+    button.click()
+    expect(button).to_have_attribute("aria-selected", "true")

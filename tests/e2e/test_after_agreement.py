@@ -8,7 +8,6 @@ bar. Each person has a browser context of their own; waiting is Playwright's `ex
 
 from __future__ import annotations
 
-import contextlib
 import re
 
 import pytest
@@ -18,6 +17,7 @@ from planning.models import CheckIn, HelpOffer, Item
 
 from . import boards
 from .boards import LONG_NOTE_TITLE, NOOR, Board, Open, seed_board, seed_progress
+from .pages import side_tab
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -34,20 +34,6 @@ def card(page: Page, item_id: int) -> Locator:
 
 def attention(page: Page) -> Locator:
     return page.locator("#board-root .needs-attention")
-
-
-def side_tab(page: Page, tab: str) -> None:
-    button = page.locator(f"button[data-side-tab='{tab}']")
-    # On a phone the side is a sheet behind ☰. A tap that lands while the phase bar is redrawn can
-    # be lost (seen once under load): tap again, as a person would, three times at most.
-    for _ in range(3):
-        if button.is_visible():
-            break
-        page.locator("button[data-action='side.open']").click()
-        with contextlib.suppress(AssertionError):
-            expect(button).to_be_visible(timeout=1500)
-    button.click()
-    expect(button).to_have_attribute("aria-selected", "true")
 
 
 def chart_bars(page: Page) -> Locator:

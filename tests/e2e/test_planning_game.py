@@ -24,7 +24,7 @@ from playwright.sync_api import Locator, Page, expect
 
 from . import boards
 from .boards import LONG_NOTE_TITLE, MIA, NOOR, Board, Open, in_thread, op, seed_board
-from .pages import wait_live
+from .pages import side_tab, wait_live
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -61,14 +61,6 @@ def show_lane_of(page: Page, item_id: int) -> None:
     lane = target.locator("xpath=ancestor::*[@data-lane-id]").get_attribute("data-lane-id")
     page.locator(f"nav.lane-tabs button.lane-tab[data-lane-tab='{lane}']").click()
     expect(target).to_be_visible()
-
-
-def side_tab(page: Page, tab: str) -> None:
-    button = page.locator(f"button[data-side-tab='{tab}']")
-    if not button.is_visible():
-        page.locator("button[data-action='side.open']").click()
-    button.click()
-    expect(button).to_have_attribute("aria-selected", "true")
 
 
 def authored(board: Board, name: str) -> list[int]:

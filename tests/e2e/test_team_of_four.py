@@ -15,7 +15,7 @@ from playwright.sync_api import Locator, Page, expect
 
 from . import boards
 from .boards import CRITERIA, Open, in_thread, op, seed_board, seed_progress
-from .pages import on_a_clock_of_its_own
+from .pages import on_a_clock_of_its_own, side_tab
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -35,14 +35,6 @@ def rect(locator: Locator) -> dict[str, float]:
 
 def overlaps(a: dict[str, float], b: dict[str, float]) -> bool:
     return a["top"] < b["bottom"] and b["top"] < a["bottom"] and a["left"] < b["right"] and b["left"] < a["right"]
-
-
-def side_tab(page: Page, tab: str) -> None:
-    button = page.locator(f"button[data-side-tab='{tab}']")
-    if not button.is_visible():
-        page.locator("button[data-action='side.open']").click()
-    button.click()
-    expect(button).to_have_attribute("aria-selected", "true")
 
 
 def card(page: Page, item_id: int) -> Locator:
