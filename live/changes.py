@@ -19,7 +19,9 @@ The write rule, which every op follows and the change path enforces on both back
 Every op pays for this path, so it is plain SQL (see core.sql) in three round trips: the lock,
 one query for the actor and its receipt, and one for all of the op's deferred writes, the
 events, the seq and the receipt (PostgreSQL runs them as one multi-statement query, SQLite in
-this process).
+this process). When a room is busy, the ops of a workshop that queue up behind each other in one
+process are run together in one transaction (`run`): the lock, BEGIN, COMMIT and the hand-off are
+paid once for the batch, and the outcome of each op is the one running them in turn would give.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ import functools
 import re
 import threading
 import weakref
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -37,7 +40,7 @@ from django.db import connection, transaction
 from django.db.models import Model
 
 from core import clock
-from core.errors import Forbidden, NotFound, WrongPhase
+from core.errors import DomainError, Forbidden, NotFound, WrongPhase
 from core.sql import Statement, columns, execute_together, fetch_one, insert, insert_statement, load, update_statement
 from live import broadcast, committed
 from live.models import Event, OpReceipt, member_model, workshop_model
@@ -67,6 +70,7 @@ class Change:
         self.writes: list[Statement] = []
         self.workshop_fields: list[str] = []
         self.writing_now = False
+        self.wrote_now = False
 
     @property
     def member(self) -> Any:
@@ -108,7 +112,7 @@ class Change:
 
     def insert_now(self, obj: Model, fields: Sequence[str] | None = None) -> None:
         """INSERT one new instance at once and set its id, for an op whose events carry it."""
-        self.writing_now = True
+        self.writing_now = self.wrote_now = True
         try:
             insert([obj], fields, returning_id=True)
         finally:
@@ -127,8 +131,7 @@ class Change:
 
     def commit(self) -> Outcome:
         created_at = clock.now()
-        before = self.workshop.seq
-        seq = before
+        seq = self.workshop.seq
         events = []
         for name, data, private in self.pending:
             seq += 1
@@ -150,7 +153,6 @@ class Change:
             writes.append(insert_statement(events, EVENT_FIELDS))
             self.workshop.seq = seq
             workshop_fields = [*workshop_fields, "seq"]
-            transaction.on_commit(functools.partial(_after_commit, self.workshop.id, before, events))
         if workshop_fields:
             writes.append(update_statement(self.workshop, workshop_fields))
         if self.ref is not None and self.actor is not None:
@@ -167,9 +169,17 @@ EVENT_FIELDS = ("workshop_id", "seq", "name", "actor_id", "ref", "data", "privat
 RECEIPT_FIELDS = ("workshop_id", "member_id", "ref", "seq", "created_at")
 
 
-def _after_commit(workshop_id: str, before: int, events: list[Event]) -> None:
+def _after_commit(workshop_id: str, events: list[Event]) -> None:
     broadcast.publish(workshop_id, events)
-    committed.deliver(committed.Committed(workshop_id=workshop_id, after=before, events=tuple(events)))
+    committed.deliver(committed.Committed(workshop_id=workshop_id, after=events[0].seq - 1, events=tuple(events)))
+
+
+def _hand_off_on_commit(workshop_id: str, outcomes: Iterable[Outcome]) -> None:
+    """Publish a transaction's events, and hand them to `committed`, once it commits: a batch of
+    ops is one message to the sockets and one change to the seam."""
+    events = [event for outcome in outcomes for event in outcome.events]
+    if events:
+        transaction.on_commit(functools.partial(_after_commit, workshop_id, events))
 
 
 # What an op may run itself while it performs: reads, and the savepoints of a nested atomic().
@@ -226,18 +236,52 @@ def read_actor(workshop_id: str, actor_id: int, ref: str | None) -> tuple[Any, i
     return load(member_model(), found[:-1]), found[-1]
 
 
-# One mutex per workshop in this process, held from the lock to the after-commit hand-off, so that
-# this process hands a workshop's changes to `committed` in seq order even from several threads.
-_mutexes: weakref.WeakValueDictionary[str, Any] = weakref.WeakValueDictionary()
-_mutexes_lock = threading.Lock()
+class _Unbatch(Exception):
+    """A batch cannot stand as it is; it is rolled back and its ops run one by one."""
 
 
-def _mutex(workshop_id: str) -> Any:
-    with _mutexes_lock:
-        mutex = _mutexes.get(workshop_id)
-        if mutex is None:
-            mutex = _mutexes[workshop_id] = threading.Lock()
-        return mutex
+@dataclass
+class _Waiting:
+    """An op queued for its workshop, and, once some thread has run it, how it went."""
+
+    actor_id: int | None
+    ref: str | None
+    perform: Callable[[Change], None]
+    outcome: Outcome | None = None
+    error: BaseException | None = None
+    done: bool = False
+
+    @property
+    def batchable(self) -> bool:
+        # A member's op with a ref: it reads and writes through its Change only, so running it
+        # again after a rolled-back batch has no effect but its own. Joins and admin changes
+        # (no actor or no ref) may collect results in their closure; they run alone.
+        return self.actor_id is not None and self.ref is not None
+
+
+class _Workshop:
+    """This process's queue of a workshop's ops and the mutex held from its lock to the
+    after-commit hand-off, so that its changes reach `committed` in seq order from any thread."""
+
+    def __init__(self) -> None:
+        self.mutex = threading.Lock()
+        self.queue: deque[_Waiting] = deque()
+
+
+_workshops: weakref.WeakValueDictionary[str, _Workshop] = weakref.WeakValueDictionary()
+_workshops_lock = threading.Lock()
+
+# Ops one transaction holds at most: enough to carry a busy room, few enough that the first of
+# them is not kept waiting for long.
+BATCH_MAX = 16
+
+
+def _workshop_queue(workshop_id: str) -> _Workshop:
+    with _workshops_lock:
+        found = _workshops.get(workshop_id)
+        if found is None:
+            found = _workshops[workshop_id] = _Workshop()
+        return found
 
 
 def _perform(change: Change, perform: Callable[[Change], None]) -> Outcome:
@@ -246,15 +290,100 @@ def _perform(change: Change, perform: Callable[[Change], None]) -> Outcome:
     return change.commit()
 
 
-def run(workshop_id: str, actor_id: int | None, ref: str | None, perform: Callable[[Change], None]) -> Outcome:
-    with _mutex(workshop_id), transaction.atomic():
+def _run_alone(workshop_id: str, op: _Waiting) -> Outcome:
+    with transaction.atomic():
         workshop = lock_workshop(workshop_id)
-        actor = None
-        if actor_id is not None:
-            actor, receipt_seq = read_actor(workshop.id, actor_id, ref)
-            if receipt_seq is not None:
-                return Outcome(seq=receipt_seq, duplicate=True)
-        return _perform(Change(workshop, actor, ref), perform)
+        outcome = _apply(workshop, op)
+        _hand_off_on_commit(workshop_id, [outcome])
+        return outcome
+
+
+def _apply(workshop: Any, op: _Waiting, made: list[Change] | None = None) -> Outcome:
+    actor = None
+    if op.actor_id is not None:
+        actor, receipt_seq = read_actor(workshop.id, op.actor_id, op.ref)
+        if receipt_seq is not None:
+            return Outcome(seq=receipt_seq, duplicate=True)
+    change = Change(workshop, actor, op.ref)
+    if made is not None:
+        made.append(change)
+    return _perform(change, op.perform)
+
+
+def _run_together(workshop_id: str, ops: list[_Waiting]) -> None:
+    """Ops that queued up behind each other, in one transaction: one lock, one commit.
+
+    Each op reads what the ops before it wrote (their writes run before the next op starts), so
+    the outcome is the one running them one after another gives. A refused op wrote nothing (the
+    write rule defers every write to its commit), so the others go on; the workshop is read
+    again after it, in case the op changed its fields in memory before it was refused. An op that
+    was refused after writing (`insert_now`), or anything but a refusal, rolls the batch back and
+    its ops run one by one, each failing alone."""
+    try:
+        with transaction.atomic():
+            workshop = lock_workshop(workshop_id)
+            results: list[tuple[Outcome | None, DomainError | None]] = []
+            for op in ops:
+                made: list[Change] = []
+                try:
+                    results.append((_apply(workshop, op, made), None))
+                except DomainError as refused:
+                    if any(change.wrote_now for change in made):
+                        raise _Unbatch from refused
+                    results.append((None, refused))
+                    workshop = lock_workshop(workshop_id)
+            _hand_off_on_commit(workshop_id, [outcome for outcome, _ in results if outcome is not None])
+    except Exception:
+        for op in ops:
+            try:
+                op.outcome = _run_alone(workshop_id, op)
+            except BaseException as error:
+                op.error = error
+        return
+    for op, (outcome, error) in zip(ops, results, strict=True):
+        op.outcome, op.error = outcome, error
+
+
+def run(workshop_id: str, actor_id: int | None, ref: str | None, perform: Callable[[Change], None]) -> Outcome:
+    """Apply one op. Ops of a workshop that wait for each other in this process are run together
+    by whichever thread gets the workshop's mutex (flat combining): a busy room pays for the lock,
+    the transaction and the hand-off once per batch instead of once per op."""
+    mine = _Waiting(actor_id, ref, perform)
+    queued = _workshop_queue(workshop_id)
+    queued.queue.append(mine)
+    with queued.mutex:
+        while not mine.done:
+            batch = _take_batch(queued.queue)
+            try:
+                if len(batch) == 1:
+                    _run_one(workshop_id, batch[0])
+                else:
+                    _run_together(workshop_id, batch)
+            finally:
+                for op in batch:
+                    op.done = True
+    if mine.error is not None:
+        raise mine.error
+    assert mine.outcome is not None
+    return mine.outcome
+
+
+def _run_one(workshop_id: str, op: _Waiting) -> None:
+    try:
+        op.outcome = _run_alone(workshop_id, op)
+    except BaseException as error:
+        op.error = error
+
+
+def _take_batch(queue: deque[_Waiting]) -> list[_Waiting]:
+    """The ops at the head of the queue that may run together, or the first op alone."""
+    first = queue.popleft()
+    batch = [first]
+    if not first.batchable:
+        return batch
+    while queue and len(batch) < BATCH_MAX and queue[0].batchable:
+        batch.append(queue.popleft())
+    return batch
 
 
 def start(workshop: Model, perform: Callable[[Change], None]) -> Outcome:
@@ -265,7 +394,9 @@ def start(workshop: Model, perform: Callable[[Change], None]) -> Outcome:
     """
     with transaction.atomic():
         workshop.save(force_insert=True)
-        return _perform(Change(workshop, None, None), perform)
+        outcome = _perform(Change(workshop, None, None), perform)
+        _hand_off_on_commit(workshop.id, [outcome])
+        return outcome
 
 
 def operation(fn: Callable[Concatenate[Change, P], None]) -> Callable[..., Outcome]:
