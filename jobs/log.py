@@ -16,6 +16,7 @@ starts with the change that made it want one.
 
 from __future__ import annotations
 
+import atexit
 import logging
 import queue
 import threading
@@ -60,10 +61,12 @@ def readers() -> tuple[Reader, ...]:
 
 def on_commit(change: Committed) -> None:
     """The committed seam's subscriber. It runs on the committing thread, inside the change path's
-    per-workshop order, so every op of the workshop waits for it. With JOBS_QUEUE_IN_BACKGROUND it
-    only hands the change to this process's queuing thread (`_Handoff`), which asks the readers and
-    queues the jobs; a change lost with the process before that is read by the tick's catch-up
-    where its reader has a cursor, and not at all where it has none yet (off by default)."""
+    per-workshop order, so every op of the workshop waits for it: with JOBS_QUEUE_IN_BACKGROUND (the
+    default) it only hands the change to this process's queuing thread (`_Handoff`), which asks the
+    readers and queues the jobs, and is drained before the process exits. A change lost with a
+    crashed process before its read was queued is read by the tick's catch-up where its reader has
+    a cursor, and not at all where it has none yet (as with queuing on the committing thread, whose
+    window between the commit and the queuing is shorter but there too)."""
     if settings.JOBS_QUEUE_IN_BACKGROUND:
         _handoff.put(change)
     else:
@@ -102,6 +105,7 @@ class _Handoff:
                 if self.thread is None:
                     self.thread = threading.Thread(target=self.run, name="jobs-handoff", daemon=True)
                     self.thread.start()
+                    atexit.register(self.flush)
 
     def run(self) -> None:
         while True:

@@ -32,6 +32,7 @@ import threading
 import weakref
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Concatenate, ParamSpec
@@ -242,14 +243,12 @@ class _Unbatch(Exception):
 
 @dataclass
 class _Waiting:
-    """An op queued for its workshop, and, once some thread has run it, how it went."""
+    """An op queued for its workshop; `future` gets its outcome from whichever thread runs it."""
 
     actor_id: int | None
     ref: str | None
     perform: Callable[[Change], None]
-    outcome: Outcome | None = None
-    error: BaseException | None = None
-    done: bool = False
+    future: Future[Outcome]
 
     @property
     def batchable(self) -> bool:
@@ -260,8 +259,8 @@ class _Waiting:
 
 
 class _Workshop:
-    """This process's queue of a workshop's ops and the mutex held from its lock to the
-    after-commit hand-off, so that its changes reach `committed` in seq order from any thread."""
+    """This process's queue of a workshop's ops, and the mutex of the thread that runs them, held
+    from the lock to the after-commit hand-off, so that its changes reach `committed` in seq order."""
 
     def __init__(self) -> None:
         self.mutex = threading.Lock()
@@ -335,44 +334,65 @@ def _run_together(workshop_id: str, ops: list[_Waiting]) -> None:
             _hand_off_on_commit(workshop_id, [outcome for outcome, _ in results if outcome is not None])
     except Exception:
         for op in ops:
-            try:
-                op.outcome = _run_alone(workshop_id, op)
-            except BaseException as error:
-                op.error = error
+            _run_one(workshop_id, op)
         return
     for op, (outcome, error) in zip(ops, results, strict=True):
-        op.outcome, op.error = outcome, error
+        if error is not None:
+            op.future.set_exception(error)
+        else:
+            op.future.set_result(outcome)
+
+
+def submit(
+    workshop_id: str,
+    actor_id: int | None,
+    ref: str | None,
+    perform: Callable[[Change], None],
+    future: Future[Outcome] | None = None,
+) -> Future[Outcome]:
+    """Queue an op for its workshop, and run the queue unless another thread is running it; the
+    outcome (or the refusal) arrives on the future, set by whichever thread ran the op.
+
+    A thread that finds the queue being run leaves its op there and returns at once, so a busy
+    room's ops pile up in one queue instead of each holding a thread while it waits, and the one
+    running thread takes them in batches (`_run_together`): the lock, the transaction and the
+    hand-off are paid once per batch, however many ops came in meanwhile."""
+    op = _Waiting(actor_id, ref, perform, future or Future())
+    queued = _workshop_queue(workshop_id)
+    queued.queue.append(op)
+    # After letting go of the mutex, look again: an op queued while this thread still held it
+    # found the mutex taken and left its op to this thread.
+    while queued.queue and queued.mutex.acquire(blocking=False):
+        try:
+            while queued.queue:
+                batch = _take_batch(queued.queue)
+                try:
+                    if len(batch) == 1:
+                        _run_one(workshop_id, batch[0])
+                    else:
+                        _run_together(workshop_id, batch)
+                except BaseException as error:
+                    for left in batch:
+                        if not left.future.done():
+                            left.future.set_exception(error)
+                    raise
+        finally:
+            queued.mutex.release()
+    return op.future
 
 
 def run(workshop_id: str, actor_id: int | None, ref: str | None, perform: Callable[[Change], None]) -> Outcome:
-    """Apply one op. Ops of a workshop that wait for each other in this process are run together
-    by whichever thread gets the workshop's mutex (flat combining): a busy room pays for the lock,
-    the transaction and the hand-off once per batch instead of once per op."""
-    mine = _Waiting(actor_id, ref, perform)
-    queued = _workshop_queue(workshop_id)
-    queued.queue.append(mine)
-    with queued.mutex:
-        while not mine.done:
-            batch = _take_batch(queued.queue)
-            try:
-                if len(batch) == 1:
-                    _run_one(workshop_id, batch[0])
-                else:
-                    _run_together(workshop_id, batch)
-            finally:
-                for op in batch:
-                    op.done = True
-    if mine.error is not None:
-        raise mine.error
-    assert mine.outcome is not None
-    return mine.outcome
+    """Apply one op and wait for its outcome."""
+    return submit(workshop_id, actor_id, ref, perform).result()
 
 
 def _run_one(workshop_id: str, op: _Waiting) -> None:
     try:
-        op.outcome = _run_alone(workshop_id, op)
+        outcome = _run_alone(workshop_id, op)
     except BaseException as error:
-        op.error = error
+        op.future.set_exception(error)
+    else:
+        op.future.set_result(outcome)
 
 
 def _take_batch(queue: deque[_Waiting]) -> list[_Waiting]:
@@ -406,4 +426,8 @@ def operation(fn: Callable[Concatenate[Change, P], None]) -> Callable[..., Outco
     def wrapper(*, workshop_id: str, actor_id: int, ref: str | None = None, **fields: Any) -> Outcome:
         return run(workshop_id, actor_id, ref, lambda change: fn(change, **fields))
 
+    def queue(*, workshop_id: str, actor_id: int, ref: str, future: Future[Outcome], **fields: Any) -> Future[Outcome]:
+        return submit(workshop_id, actor_id, ref, lambda change: fn(change, **fields), future)
+
+    wrapper.submit = queue  # type: ignore[attr-defined]
     return wrapper

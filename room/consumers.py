@@ -1,6 +1,6 @@
 """The workshop's websocket: it authenticates, subscribes and relays, and adds no rules.
 
-Every op goes to `room.protocol.dispatch`, the same domain path the HTTP
+Every op goes to `room.protocol.queue`, the same domain path the HTTP
 views and tests use. Events reach the socket already encoded (once for
 everyone, see live.broadcast), handed over by the workshop's room in this
 process (live.rooms), which alone subscribes to the workshop's group.
@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import json
 import logging
+from concurrent.futures import Future
 from typing import Any, Final
 from urllib.parse import parse_qs
 
@@ -23,12 +24,13 @@ from core.ratelimit import TokenBucket
 from core.validation import integer
 from goals.members import membership
 from live.broadcast import encode, start_publisher
+from live.changes import Outcome
 from live.database import in_database_thread
 from live.presence import HEARTBEAT_SECONDS, presence_admit, presence_beat_many, presence_leave
 from live.rooms import Room, room_of
 from planning.snapshot import catch_up, logged_frames
 from room.heartbeats import heartbeats
-from room.protocol import dispatch, frame_ref
+from room.protocol import frame_ref, queue
 
 logger = logging.getLogger(__name__)
 
@@ -94,6 +96,13 @@ def _oversized(text: str | None, data: bytes | None) -> bool:
         return len(data) > MAX_FRAME_BYTES
     assert text is not None
     return len(text) > MAX_FRAME_BYTES or (len(text) * 4 > MAX_FRAME_BYTES and len(text.encode()) > MAX_FRAME_BYTES)
+
+
+def _log_failure(queuing: asyncio.Future[Any]) -> None:
+    """A queuing call that went on running the workshop's queue after its own op was answered:
+    whatever it raised went to the ops it ran; anything else is logged here."""
+    if not queuing.cancelled() and queuing.exception() is not None:
+        logger.error("Running a workshop's queued ops failed", exc_info=queuing.exception())
 
 
 class WorkshopConsumer(AsyncWebsocketConsumer):
@@ -227,9 +236,7 @@ class WorkshopConsumer(AsyncWebsocketConsumer):
 
     async def _apply(self, ref: str | None, frame: Any) -> None:
         try:
-            ref, outcome = await in_database_thread(dispatch)(
-                workshop_id=self.workshop_id, actor_id=self.member_id, frame=frame
-            )
+            outcome = await self._queued(frame)
         except DomainError as error:
             await self._refuse(ref, error)
             return
@@ -240,6 +247,21 @@ class WorkshopConsumer(AsyncWebsocketConsumer):
             await self._close(CLOSE_SERVER_ERROR, "The server could not save that change; it will be sent again.")
             return
         await self.send(text_data=encode({"type": "ack", "ref": ref, "seq": outcome.seq}))
+
+    async def _queued(self, frame: Any) -> Outcome:
+        """The op's outcome, from whichever database thread runs the workshop's queue. That may be
+        the one that queued it, still running the ops queued behind: the ack does not wait for it."""
+        future: Future[Outcome] = Future()
+        queuing = asyncio.ensure_future(
+            in_database_thread(queue)(workshop_id=self.workshop_id, actor_id=self.member_id, frame=frame, future=future)
+        )
+        outcome = asyncio.wrap_future(future)
+        await asyncio.wait((queuing, outcome), return_when=asyncio.FIRST_COMPLETED)
+        if queuing.done() and queuing.exception() is not None and not future.done():
+            outcome.cancel()
+            raise queuing.exception()  # type: ignore[misc]
+        queuing.add_done_callback(_log_failure)
+        return await outcome
 
     async def take_events(self, frames: list[dict[str, Any]]) -> None:
         """Committed events from the room, already encoded, passed on strictly in seq order.

@@ -6,6 +6,7 @@ The websocket consumer hands every frame to `dispatch`; it adds no rules.
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any
 
@@ -99,3 +100,10 @@ def dispatch(*, workshop_id: str, actor_id: int, frame: Any) -> tuple[str, Outco
     """Apply one op frame; returns its ref and outcome, or raises a DomainError."""
     spec, ref, fields = parse(frame)
     return ref, spec.perform(workshop_id=workshop_id, actor_id=actor_id, ref=ref, **fields)
+
+
+def queue(*, workshop_id: str, actor_id: int, frame: Any, future: Future[Outcome]) -> None:
+    """Queue one op frame for its workshop (`live.changes.submit`): its outcome or refusal arrives
+    on `future`; a frame that is not an op raises at once."""
+    spec, ref, fields = parse(frame)
+    spec.perform.submit(workshop_id=workshop_id, actor_id=actor_id, ref=ref, future=future, **fields)

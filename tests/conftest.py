@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.sessions.backends.db import SessionStore
 from django.db import connections
@@ -41,6 +42,13 @@ def _close_database_pools(django_db_setup: None, django_db_blocker: Any) -> Iter
                         "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s",
                         [connection.settings_dict["NAME"]],
                     )
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _queue_reads_on_the_committing_thread() -> None:
+    """Tests look at the job queue right after an op, so the seam queues its reads before the op
+    returns; served, a thread of their own queues them (tests/jobs/test_log_readers.py runs that)."""
+    settings.JOBS_QUEUE_IN_BACKGROUND = False
 
 
 # Rows a flush need not delete: the `post_migrate` that follows it puts back exactly these.

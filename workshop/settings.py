@@ -275,10 +275,12 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 RUN_JOBS = env.bool("RUN_JOBS", default=DEBUG)
 JOBS_THREADS = env.int("JOBS_THREADS", default=4)
 # Whether the committed seam hands changes to a thread of their own to queue the log reads, so that
-# a workshop's ops never wait for it (jobs.log.on_commit). Off by default: a change handed over
-# but not yet queued when the process stops is read only by the tick's catch-up, and a reader
-# with no cursor in that workshop yet (mail, before its first read there) would miss it.
-JOBS_QUEUE_IN_BACKGROUND = env.bool("JOBS_QUEUE_IN_BACKGROUND", default=False)
+# a workshop's ops never wait for those queries (jobs.log.on_commit). On by default: run on the
+# committing thread they took a sixth of a busy room's turn (docs/performance.md). What was handed
+# over is queued before a process that is stopped exits; a process that crashes may leave the last
+# few milliseconds' changes to the tick's catch-up, as the committing thread's own window between
+# the commit and its queuing always did.
+JOBS_QUEUE_IN_BACKGROUND = env.bool("JOBS_QUEUE_IN_BACKGROUND", default=True)
 
 # Mail goes out through Django's backends, chosen by EMAIL_URL: smtp://user:pass@host:port,
 # smtp+tls://… (STARTTLS), smtps://… (TLS from the first byte, port 465), or console:// (printed;

@@ -1,7 +1,8 @@
 """Ops that queue up behind a busy one run together, in one transaction, as if run in turn.
 
-Each test holds the workshop's mutex as a running op would, queues ops from threads of their own
-in a known order, then lets go: the thread that gets the mutex next runs the queue.
+Each test holds an op of the workshop running, queues ops from threads of their own in a known
+order (each thread leaves its op in the queue and waits for its outcome), then lets the running op
+finish: its thread then runs what queued up behind it.
 """
 
 from __future__ import annotations
@@ -26,19 +27,26 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 class Queued:
-    """Calls started on threads while the mutex is held, each queued before the next starts."""
+    """Calls started on threads while an op of the workshop is running, each queued before the
+    next starts; the running op finishes when the block ends, and its thread runs the queue."""
 
-    def __init__(self, workshop_id: str) -> None:
-        self.workshop_id = workshop_id
-        self.held = changes._workshop_queue(workshop_id)
+    def __init__(self, room) -> None:
+        self.room = room
+        self.held = changes._workshop_queue(room.workshop.id)
         self.threads: list[threading.Thread] = []
         self.results: list[Any] = []
+        self.running, self.finish = threading.Event(), threading.Event()
 
     def __enter__(self) -> Queued:
-        self.held.mutex.acquire()
+        def hold(change: changes.Change) -> None:
+            self.running.set()
+            assert self.finish.wait(10)
+
+        self.holder = self._start(lambda: changes.run(self.room.workshop.id, self.room.leader.id, "hold", hold))
+        assert self.running.wait(5)
         return self
 
-    def add(self, call: Callable[[], Any]) -> int:
+    def _start(self, call: Callable[[], Any]) -> threading.Thread:
         index = len(self.results)
         self.results.append(None)
 
@@ -52,18 +60,23 @@ class Queued:
 
         thread = threading.Thread(target=target)
         thread.start()
-        self.threads.append(thread)
+        return thread
+
+    def add(self, call: Callable[[], Any]) -> int:
+        """Queue the call; returns its index in `results`."""
+        self.threads.append(self._start(call))
         deadline = time.monotonic() + 5
         while len(self.held.queue) < len(self.threads):
             assert time.monotonic() < deadline, "the op never queued"
             time.sleep(0.002)
-        return index
+        return len(self.threads) - 1
 
     def __exit__(self, *exc: object) -> None:
-        self.held.mutex.release()
-        for thread in self.threads:
+        self.finish.set()
+        for thread in [self.holder, *self.threads]:
             thread.join(10)
             assert not thread.is_alive()
+        self.results.pop(0)  # the holder's
 
 
 @pytest.fixture
@@ -99,7 +112,7 @@ def handed_off() -> Iterator[list[committed.Committed]]:
 def test_queued_ops_commit_together_with_the_outcomes_of_running_them_in_turn(room, locks, handed_off):
     lane = room.lanes[0].id
     start = Workshop.objects.get(pk=room.workshop.pk).seq
-    with Queued(room.workshop.id) as queued:
+    with Queued(room) as queued:
         first = queued.add(op(room, room.member, "item.add", ref="a", lane=lane, title="First"))
         refused = queued.add(op(room, room.member, "item.add", ref="b", lane=lane, title=""))
         second = queued.add(op(room, room.target, "item.add", ref="c", lane=lane, title="Second"))
@@ -117,8 +130,8 @@ def test_queued_ops_commit_together_with_the_outcomes_of_running_them_in_turn(ro
     ]
     assert seqs(room.workshop.id)[-2:] == [start + 1, start + 2]
     assert Workshop.objects.get(pk=room.workshop.pk).seq == start + 2
-    # One transaction for the four, and the workshop read again after the refusal.
-    assert len(locks) == 2
+    # The running op's transaction, then one for the four, with the workshop read again after the refusal.
+    assert len(locks) == 1 + 2
     # One change for the seam: the batch's events, in seq order.
     assert [(change.after, [event.seq for event in change.events]) for change in handed_off] == [
         (start, [start + 1, start + 2])
@@ -128,7 +141,7 @@ def test_queued_ops_commit_together_with_the_outcomes_of_running_them_in_turn(ro
 def test_a_later_op_reads_what_an_earlier_one_in_the_batch_wrote(room, locks):
     lane = room.lanes[0].id
     item = Item.objects.create(workshop=room.workshop, lane_id=lane, position=0, author=room.member, title="Claim me")
-    with Queued(room.workshop.id) as queued:
+    with Queued(room) as queued:
         queued.add(op(room, room.member, "item.claim", ref="one", item=item.id))
         queued.add(op(room, room.target, "item.claim", ref="two", item=item.id))
         queued.add(op(room, room.member, "item.unclaim", ref="three", item=item.id))
@@ -139,7 +152,7 @@ def test_a_later_op_reads_what_an_earlier_one_in_the_batch_wrote(room, locks):
         [room.target.id],
     ]
     assert list(Ownership.objects.filter(item=item).values_list("member_id", flat=True)) == [room.target.id]
-    assert len(locks) == 1
+    assert len(locks) == 1 + 1
 
 
 def test_a_refused_op_that_changed_the_workshop_in_memory_leaves_the_next_op_a_clean_one(room, locks):
@@ -153,7 +166,7 @@ def test_a_refused_op_that_changed_the_workshop_in_memory_leaves_the_next_op_a_c
         seen.append(change.workshop.title)
 
     title = room.workshop.title
-    with Queued(room.workshop.id) as queued:
+    with Queued(room) as queued:
         queued.add(lambda: changes.run(room.workshop.id, room.member.id, "dirty", dirty))
         queued.add(lambda: changes.run(room.workshop.id, room.member.id, "look", look))
     assert isinstance(queued.results[0], Invalid)
@@ -168,7 +181,7 @@ def test_an_op_that_fails_otherwise_fails_alone_and_the_rest_commit(room, locks)
         raise RuntimeError("a bug in one op")
 
     start = Workshop.objects.get(pk=room.workshop.pk).seq
-    with Queued(room.workshop.id) as queued:
+    with Queued(room) as queued:
         queued.add(op(room, room.member, "item.add", ref="x", lane=lane, title="Before"))
         queued.add(lambda: changes.run(room.workshop.id, room.member.id, "broken", broken))
         queued.add(op(room, room.target, "item.add", ref="y", lane=lane, title="After"))
@@ -180,7 +193,7 @@ def test_an_op_that_fails_otherwise_fails_alone_and_the_rest_commit(room, locks)
         "After",
     ]
     # The batch was rolled back, then each op ran on its own.
-    assert len(locks) == 1 + 3
+    assert len(locks) == 1 + 1 + 3
 
 
 def test_an_op_refused_after_it_inserted_a_row_leaves_no_row_behind(room, locks):
@@ -190,7 +203,7 @@ def test_an_op_refused_after_it_inserted_a_row_leaves_no_row_behind(room, locks)
         change.insert_now(Lane(workshop_id=change.workshop.id, title="Half done", position=99))
         raise Invalid("title", "Refused after an insert.")
 
-    with Queued(room.workshop.id) as queued:
+    with Queued(room) as queued:
         queued.add(op(room, room.member, "item.add", ref="p", lane=lane, title="Kept"))
         queued.add(lambda: changes.run(room.workshop.id, room.member.id, "half", half_done))
         queued.add(op(room, room.target, "item.add", ref="q", lane=lane, title="Kept too"))
@@ -198,7 +211,7 @@ def test_an_op_refused_after_it_inserted_a_row_leaves_no_row_behind(room, locks)
     assert not Lane.objects.filter(title="Half done").exists()
     assert [lane.title for lane in lanes_of(room.workshop)] == [lane.title for lane in room.lanes]
     assert Item.objects.filter(lane_id=lane).count() == 2
-    assert len(locks) == 1 + 3
+    assert len(locks) == 1 + 1 + 3
 
 
 def test_a_join_is_not_batched_with_the_ops_around_it(room, locks):
@@ -208,11 +221,23 @@ def test_a_join_is_not_batched_with_the_ops_around_it(room, locks):
     def join(change: changes.Change) -> None:
         joined.append(change.workshop.seq)
 
-    with Queued(room.workshop.id) as queued:
+    with Queued(room) as queued:
         queued.add(op(room, room.member, "item.add", ref="j1", lane=lane, title="One"))
         queued.add(op(room, room.target, "item.add", ref="j2", lane=lane, title="Two"))
         queued.add(lambda: changes.run(room.workshop.id, None, None, join))
         queued.add(op(room, room.member, "item.add", ref="j3", lane=lane, title="Three"))
     assert len(joined) == 1
     assert all(not isinstance(result, BaseException) for result in queued.results)
-    assert len(locks) == 3
+    assert len(locks) == 1 + 3
+
+
+def test_a_thread_that_finds_the_queue_running_leaves_its_op_there_and_returns(room):
+    lane = room.lanes[0].id
+
+    def add(change: changes.Change) -> None:
+        change.emit("item.added", {"lane": lane})
+
+    with Queued(room):
+        future = changes.submit(room.workshop.id, room.member.id, "left", add)
+        assert not future.done()
+    assert future.result(10).seq == Workshop.objects.get(pk=room.workshop.pk).seq

@@ -17,6 +17,7 @@ import json
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -846,16 +847,21 @@ async def test_an_error_reaches_the_sender_only_and_changes_nothing(room, other_
 
 
 async def test_the_sender_gets_its_ack_before_its_own_event(room, connect, monkeypatch):
-    """The event is published on commit, before the op's call returns to the socket: it waits,
+    """The event is published on commit, before the op's outcome reaches the socket: it waits,
     and presence that comes meanwhile waits behind it."""
-    real_dispatch = consumers.dispatch
+    real_queue = consumers.queue
 
-    def slow_to_return(**kwargs):
-        answer = real_dispatch(**kwargs)
-        time.sleep(0.2)  # the event has reached the room by now
-        return answer
+    def slow_to_answer(*, future, **kwargs):
+        inner = Future()
 
-    monkeypatch.setattr(consumers, "dispatch", slow_to_return)
+        def answer_late(done):
+            time.sleep(0.2)  # the event has reached the room by now
+            future.set_result(done.result())
+
+        inner.add_done_callback(answer_late)
+        real_queue(future=inner, **kwargs)
+
+    monkeypatch.setattr(consumers, "queue", slow_to_answer)
     sender, watcher, leaving = await connect_all(connect, room.workshop, room.member, room.facilitator, room.observer)
     ref = await sender.send("item.add", lane=room.lanes[0].id, title="mine")
     (event,) = await watcher.take(1, "event")
@@ -1464,18 +1470,18 @@ async def test_an_op_the_database_fails_is_not_acked_and_applies_once_when_resen
     sender = await connect(room.workshop, room.member)
     await sender.recv()  # snapshot
     before = await run(fresh_state, room.workshop.id, room.member.id)
-    real_dispatch = consumers.dispatch
+    real_queue = consumers.queue
 
     def database_gone(**kwargs):
         raise OperationalError("the connection to the server was lost")
 
-    monkeypatch.setattr(consumers, "dispatch", database_gone)
+    monkeypatch.setattr(consumers, "queue", database_gone)
     ref = await sender.send("item.add", lane=room.lanes[0].id, title="kept for later")
     assert await sender.closed() == 1011
     assert not [f for f in sender.frames if f["type"] in ("ack", "error")]
     assert await run(fresh_state, room.workshop.id, room.member.id) == before
 
-    monkeypatch.setattr(consumers, "dispatch", real_dispatch)
+    monkeypatch.setattr(consumers, "queue", real_queue)
     back = await connect(room.workshop, room.member, since=before["seq"])
     await back.recv()  # replay of nothing
     for _ in range(2):  # the client resends, and may resend again after another drop
