@@ -356,10 +356,24 @@ def submit(
     A thread that finds the queue being run leaves its op there and returns at once, so a busy
     room's ops pile up in one queue instead of each holding a thread while it waits, and the one
     running thread takes them in batches (`_run_together`): the lock, the transaction and the
-    hand-off are paid once per batch, however many ops came in meanwhile."""
+    hand-off are paid once per batch, however many ops came in meanwhile. A caller inside a
+    transaction of its own gets its op run on its own thread, in that transaction."""
     op = _Waiting(actor_id, ref, perform, future or Future())
     queued = _workshop_queue(workshop_id)
+    if connection.in_atomic_block:
+        # The caller's transaction must hold its op (and roll it back with the rest): it runs here,
+        # in its turn, and what queued up meanwhile is left to a thread of its own.
+        with queued.mutex:
+            _run_one(workshop_id, op)
+        if queued.queue:
+            threading.Thread(target=_run_queue_apart, args=(workshop_id, queued), name="ops", daemon=True).start()
+        return op.future
     queued.queue.append(op)
+    _run_queue(workshop_id, queued)
+    return op.future
+
+
+def _run_queue(workshop_id: str, queued: _Workshop) -> None:
     # After letting go of the mutex, look again: an op queued while this thread still held it
     # found the mutex taken and left its op to this thread.
     while queued.queue and queued.mutex.acquire(blocking=False):
@@ -378,7 +392,13 @@ def submit(
                     raise
         finally:
             queued.mutex.release()
-    return op.future
+
+
+def _run_queue_apart(workshop_id: str, queued: _Workshop) -> None:
+    try:
+        _run_queue(workshop_id, queued)
+    finally:
+        connection.close()
 
 
 def run(workshop_id: str, actor_id: int | None, ref: str | None, perform: Callable[[Change], None]) -> Outcome:

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from django.db import connections
+from django.db import connection, connections, transaction
 
 from core.errors import Invalid
 from goals.models import Workshop
@@ -241,3 +241,32 @@ def test_a_thread_that_finds_the_queue_running_leaves_its_op_there_and_returns(r
         future = changes.submit(room.workshop.id, room.member.id, "left", add)
         assert not future.done()
     assert future.result(10).seq == Workshop.objects.get(pk=room.workshop.pk).seq
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite lets one transaction write at a time")
+def test_an_op_sent_inside_the_callers_transaction_runs_in_it_even_while_the_queue_is_busy(room):
+    lane = room.lanes[0].id
+    seen: dict[str, Any] = {}
+
+    def inside() -> None:
+        try:
+            with transaction.atomic():
+                seen["outcome"] = dispatch(
+                    workshop_id=room.workshop.id,
+                    actor_id=room.member.id,
+                    frame={"op": "item.add", "ref": "inside", "lane": lane, "title": "Rolled back"},
+                )
+                raise RuntimeError("the caller changes its mind")
+        except RuntimeError as error:
+            seen["error"] = error
+        finally:
+            connections.close_all()
+
+    with Queued(room) as queued:
+        caller = threading.Thread(target=inside)
+        caller.start()
+        queued.add(op(room, room.target, "item.add", ref="kept", lane=lane, title="Kept"))
+    caller.join(10)
+    assert isinstance(seen["error"], RuntimeError)
+    assert seen["outcome"][1].events
+    assert list(Item.objects.filter(lane_id=lane).values_list("title", flat=True)) == ["Kept"]
