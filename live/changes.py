@@ -358,7 +358,12 @@ def submit(
     running thread takes them in batches (`_run_together`): the lock, the transaction and the
     hand-off are paid once per batch, however many ops came in meanwhile. A caller inside a
     transaction of its own gets its op run on its own thread, in that transaction."""
-    op = _Waiting(actor_id, ref, perform, future or Future())
+    # Once queued, an op runs whether or not anyone still waits for it (a socket that closed):
+    # its future can no longer be cancelled, so setting its outcome never fails.
+    if future is None or not future.set_running_or_notify_cancel():
+        future = Future()
+        future.set_running_or_notify_cancel()
+    op = _Waiting(actor_id, ref, perform, future)
     queued = _workshop_queue(workshop_id)
     if connection.in_atomic_block:
         # The caller's transaction must hold its op (and roll it back with the rest): it runs here,

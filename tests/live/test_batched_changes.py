@@ -7,6 +7,8 @@ finish: its thread then runs what queued up behind it.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -270,3 +272,26 @@ def test_an_op_sent_inside_the_callers_transaction_runs_in_it_even_while_the_que
     assert isinstance(seen["error"], RuntimeError)
     assert seen["outcome"][1].events
     assert list(Item.objects.filter(lane_id=lane).values_list("title", flat=True)) == ["Kept"]
+
+
+def test_an_op_whose_waiter_gave_up_still_runs_and_the_ops_behind_it_get_their_outcomes(room):
+    """A socket that closes while its op waits in the queue cancels its wait, not the op (the
+    client resends it with its ref); the thread running the queue goes on to the next ones."""
+    lane = room.lanes[0].id
+    with Queued(room) as queued:
+        gone = changes.submit(room.workshop.id, room.member.id, "gone", lambda change: change.emit("item.added", {}))
+        waiting = asyncio.run(_wait_then_give_up(gone))
+        assert waiting.cancelled()
+        queued.add(op(room, room.target, "item.add", ref="next", lane=lane, title="Next"))
+    (result,) = queued.results
+    assert result[1].events
+    assert gone.result(5).events
+    assert Item.objects.filter(lane_id=lane, title="Next").exists()
+
+
+async def _wait_then_give_up(future: Any) -> asyncio.Future[Any]:
+    waiting = asyncio.wrap_future(future)
+    waiting.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await waiting
+    return waiting
