@@ -349,6 +349,8 @@ def submit(
     ref: str | None,
     perform: Callable[[Change], None],
     future: Future[Outcome] | None = None,
+    *,
+    keep_running: bool = True,
 ) -> Future[Outcome]:
     """Queue an op for its workshop, and run the queue unless another thread is running it; the
     outcome (or the refusal) arrives on the future, set by whichever thread ran the op.
@@ -356,8 +358,11 @@ def submit(
     A thread that finds the queue being run leaves its op there and returns at once, so a busy
     room's ops pile up in one queue instead of each holding a thread while it waits, and the one
     running thread takes them in batches (`_run_together`): the lock, the transaction and the
-    hand-off are paid once per batch, however many ops came in meanwhile. A caller inside a
-    transaction of its own gets its op run on its own thread, in that transaction."""
+    hand-off are paid once per batch, however many ops came in meanwhile. With `keep_running`
+    False (a caller that blocks on the outcome: `run`, HTTP views) the thread stops once its own
+    op is done and leaves the rest of the queue to a thread of its own, so a page is never held
+    up by a busy room's ops. A caller inside a transaction of its own gets its op run on its own
+    thread, in that transaction."""
     # Once queued, an op runs whether or not anyone still waits for it (a socket that closed):
     # its future can no longer be cancelled, so setting its outcome never fails.
     if future is None or not future.set_running_or_notify_cancel():
@@ -367,23 +372,25 @@ def submit(
     queued = _workshop_queue(workshop_id)
     if connection.in_atomic_block:
         # The caller's transaction must hold its op (and roll it back with the rest): it runs here,
-        # in its turn, and what queued up meanwhile is left to a thread of its own.
+        # in its turn.
         with queued.mutex:
             _run_one(workshop_id, op)
-        if queued.queue:
-            threading.Thread(target=_run_queue_apart, args=(workshop_id, queued), name="ops", daemon=True).start()
-        return op.future
-    queued.queue.append(op)
-    _run_queue(workshop_id, queued)
+    else:
+        queued.queue.append(op)
+        _run_queue(workshop_id, queued, until=None if keep_running else op)
+    if (connection.in_atomic_block or not keep_running) and queued.queue:
+        # This thread stopped at its own op while others wait: a thread of their own runs them.
+        threading.Thread(target=_run_queue_apart, args=(workshop_id, queued), name="ops", daemon=True).start()
     return op.future
 
 
-def _run_queue(workshop_id: str, queued: _Workshop) -> None:
+def _run_queue(workshop_id: str, queued: _Workshop, until: _Waiting | None = None) -> None:
+    """Run the queue's batches while this thread can take it, or until `until` is done."""
     # After letting go of the mutex, look again: an op queued while this thread still held it
     # found the mutex taken and left its op to this thread.
-    while queued.queue and queued.mutex.acquire(blocking=False):
+    while queued.queue and not (until and until.future.done()) and queued.mutex.acquire(blocking=False):
         try:
-            while queued.queue:
+            while queued.queue and not (until and until.future.done()):
                 batch = _take_batch(queued.queue)
                 try:
                     if len(batch) == 1:
@@ -408,7 +415,7 @@ def _run_queue_apart(workshop_id: str, queued: _Workshop) -> None:
 
 def run(workshop_id: str, actor_id: int | None, ref: str | None, perform: Callable[[Change], None]) -> Outcome:
     """Apply one op and wait for its outcome."""
-    return submit(workshop_id, actor_id, ref, perform).result()
+    return submit(workshop_id, actor_id, ref, perform, keep_running=False).result()
 
 
 def _run_one(workshop_id: str, op: _Waiting) -> None:

@@ -295,3 +295,21 @@ async def _wait_then_give_up(future: Any) -> asyncio.Future[Any]:
     with contextlib.suppress(asyncio.CancelledError):
         await waiting
     return waiting
+
+
+def test_a_caller_that_blocks_on_its_op_is_answered_without_running_the_ops_queued_behind_it(room):
+    """`run` (HTTP views, scripts) stops at its own op: a busy room's ops never hold up a page."""
+    behind = threading.Event()
+
+    def slow(change: changes.Change) -> None:
+        assert behind.wait(10)
+        change.emit("item.added", {})
+
+    with Queued(room) as queued:
+        later = changes.submit(room.workshop.id, room.target.id, "behind", slow)
+        queued.finish.set()
+        queued.holder.join(5)
+        answered = not queued.holder.is_alive()
+        behind.set()
+    assert answered
+    assert later.result(10).events
