@@ -20,7 +20,7 @@ Every op pays for this path, so it is plain SQL (see core.sql) in three round tr
 one query for the actor and its receipt, and one for all of the op's deferred writes, the
 events, the seq and the receipt (PostgreSQL runs them as one multi-statement query, SQLite in
 this process). When a room is busy, the ops of a workshop that queue up behind each other in one
-process are run together in one transaction (`run`): the lock, BEGIN, COMMIT and the hand-off are
+process are run together in one transaction (`submit`): the lock, BEGIN, COMMIT and the hand-off are
 paid once for the batch, and the outcome of each op is the one running them in turn would give.
 """
 
@@ -370,7 +370,8 @@ def submit(
         future.set_running_or_notify_cancel()
     op = _Waiting(actor_id, ref, perform, future)
     queued = _workshop_queue(workshop_id)
-    if connection.in_atomic_block:
+    inside_a_transaction = connection.in_atomic_block
+    if inside_a_transaction:
         # The caller's transaction must hold its op (and roll it back with the rest): it runs here,
         # in its turn.
         with queued.mutex:
@@ -378,7 +379,7 @@ def submit(
     else:
         queued.queue.append(op)
         _run_queue(workshop_id, queued, until=None if keep_running else op)
-    if (connection.in_atomic_block or not keep_running) and queued.queue:
+    if (inside_a_transaction or not keep_running) and queued.queue:
         # This thread stopped at its own op while others wait: a thread of their own runs them.
         threading.Thread(target=_run_queue_apart, args=(workshop_id, queued), name="ops", daemon=True).start()
     return op.future

@@ -1,6 +1,7 @@
 """Client ops (protocol §4) by name: their fields, and the operation each calls.
 
-The websocket consumer hands every frame to `dispatch`; it adds no rules.
+The websocket consumer hands every frame to `queue` (tests and scripts to `dispatch`, which waits
+for the outcome); neither adds rules.
 """
 
 from __future__ import annotations
